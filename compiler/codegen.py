@@ -1,0 +1,113 @@
+"""Stage 8: generated syntax to a Python function, through readable source.
+
+The function is rendered to text with astor (behind ``render`` alone, so
+``ast.unparse`` can stand in), compiled from that text under a file name
+registered in ``linecache`` (tracebacks show generated lines), and bound to
+the user's module globals and closure cells. Names that generated code binds
+at compile time (``np`` in a rule, a resolved callee) become closure cells of
+the generated function, renamed if they clash with the user's names; every
+other free name is read from the user's globals when the gradient runs, as
+the user's own code would.
+"""
+import ast
+import copy
+import itertools
+import linecache
+import re
+import types
+import warnings
+from dataclasses import dataclass
+
+with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Python 3.12
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import astor
+
+from .pyast import COMMENT_PREFIX, is_comment
+
+_counter = itertools.count(1)
+
+
+def render(tree: ast.AST) -> str:
+    """Python source for a syntax tree: the one place astor is used."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return astor.to_source(tree)
+
+
+@dataclass
+class Generated:
+    """A compiled generated function, not yet bound to a user function's globals and closure."""
+
+    name: str
+    source: str
+    filename: str
+    code: types.CodeType
+    helpers: dict            # cell name -> value bound at compile time
+
+    def bind(self, fn):
+        """The generated function, reading ``fn``'s globals and closure cells."""
+        user_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        cells = tuple(self._cell(name, user_cells) for name in self.code.co_freevars)
+        return types.FunctionType(self.code, fn.__globals__, self.name, fn.__defaults__, cells)
+
+    def _cell(self, name, user_cells):
+        if name in self.helpers:
+            return types.CellType(self.helpers[name])
+        return user_cells[name]
+
+
+def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> dict:
+    """Give compile-time bound names their final spelling; return name -> value."""
+    marked = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and hasattr(n, "ssagrad_helper")]
+    plain = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not hasattr(n, "ssagrad_helper")}
+    plain |= {a.arg for a in tree.args.args}
+    chosen: dict[tuple[str, int], str] = {}
+    helpers: dict[str, object] = {}
+    for node in marked:
+        key = (node.id, id(node.ssagrad_helper))
+        if key not in chosen:
+            name = node.id
+            clashes_user = name in plain and (name in parsed.local_names
+                                               or parsed.lookup(name) is not node.ssagrad_helper)
+            if clashes_user or (name in helpers and helpers[name] is not node.ssagrad_helper):
+                name = namer.fresh(node.id)
+            chosen[key] = name
+            helpers[name] = node.ssagrad_helper
+        node.id = chosen[key]
+    return helpers
+
+
+def _render_comments(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, list[str]]:
+    texts = []
+    for stmt in tree.body:
+        if is_comment(stmt):
+            stmt.value.id = f"{COMMENT_PREFIX}{len(texts)}"
+            texts.append(stmt.ssagrad_comment)
+    return tree, texts
+
+
+def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr) -> Generated:
+    """Compile ``def name(<user's parameters>): body; return result``."""
+    args = copy.deepcopy(parsed.tree.args)
+    tree = ast.FunctionDef(name, args, body + [ast.Return(result)], [], None, lineno=1)
+    helpers = _bind_helpers(tree, parsed, namer)
+    tree, comments = _render_comments(tree)
+    text = render(ast.fix_missing_locations(tree))
+    text = re.sub(rf"^(\s*){COMMENT_PREFIX}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}",
+                  text, flags=re.M)
+    filename = f"<ssagrad {parsed.fn.__qualname__} -> {name} #{next(_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    function_def = ast.parse(text).body[0]
+    cell_names = sorted(set(helpers) | (set(parsed.fn.__code__.co_freevars) & _free_names(function_def)))
+    factory = ast.FunctionDef(
+        "__ssagrad_factory__", ast.arguments([], [ast.arg(c) for c in cell_names], None, [], [], None, []),
+        [function_def, ast.Return(ast.Name(name, ast.Load()))], [], None)
+    module = ast.fix_missing_locations(ast.Module([factory], []))
+    code = compile(module, filename, "exec")
+    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    return Generated(name, text, filename, inner, helpers)
+
+
+def _free_names(tree) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

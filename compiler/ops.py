@@ -1,0 +1,49 @@
+"""Python's operator syntax as primitives: ``a + b`` is a call of ``operator.add``.
+
+Normalize turns syntax into primitives so every operation has one rule
+lookup; codegen turns the primitives back into syntax so generated code reads
+like the user's.
+"""
+import ast
+import operator
+
+BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.BitAnd: operator.and_, ast.BitOr: operator.or_, ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift, ast.RShift: operator.rshift,
+}
+UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_, ast.Invert: operator.invert}
+COMPARE = {
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+}
+
+_SYNTAX = {}
+for _table, _kind in ((BINARY, "binary"), (UNARY, "unary"), (COMPARE, "compare")):
+    for _node, _fn in _table.items():
+        _SYNTAX[_fn] = (_kind, _node)
+
+# Names for temporaries that hold an operator's result (`add`, `mul`, ...).
+HINTS = {fn: fn.__name__.strip("_") for fn in _SYNTAX}
+HINTS[operator.truediv] = "div"
+
+
+def syntax_of(fn):
+    """``(kind, ast node class)`` for an operator primitive, or ``None`` for a call."""
+    return _SYNTAX.get(fn)
+
+
+def is_operator(fn) -> bool:
+    return fn in _SYNTAX
+
+
+def expression(fn, operands):
+    """The Python expression applying operator primitive ``fn`` to operand ASTs."""
+    kind, node = _SYNTAX[fn]
+    if kind == "binary":
+        return ast.BinOp(operands[0], node(), operands[1])
+    if kind == "unary":
+        return ast.UnaryOp(node(), operands[0])
+    return ast.Compare(operands[0], [node()], [operands[1]])

@@ -1,0 +1,131 @@
+"""Stage 1: read a function's source into an AST and know where every node came from.
+
+Free names are resolved against the function's closure, globals and builtins
+at compile time, so later stages know that ``np.sin`` is ``numpy.sin``
+whatever numpy was imported as.
+"""
+import ast
+import builtins
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+
+from .errors import DifferentiationError, Location
+
+_MISSING = object()
+
+
+@dataclass
+class ParsedFunction:
+    """A user function's syntax tree plus what is needed to locate and resolve it."""
+
+    fn: object
+    tree: ast.FunctionDef
+    filename: str
+    first_line: int          # file line of the tree's line 1
+    indent: int              # columns removed by dedenting
+    lines: list[str]         # the function's source lines, as in the file
+    params: list[str] = field(default_factory=list)
+    local_names: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.tree.name
+
+    def locate(self, node) -> Location | None:
+        """The file location of an AST node of this function."""
+        if node is None or not hasattr(node, "lineno"):
+            return None
+        index = node.lineno - 1
+        line = self.lines[index] if 0 <= index < len(self.lines) else ""
+        same_line = getattr(node, "end_lineno", node.lineno) == node.lineno
+        end_col = node.end_col_offset + self.indent if same_line and node.end_col_offset is not None else None
+        return Location(self.filename, node.lineno + self.first_line - 1,
+                        node.col_offset + self.indent, end_col, line, self.name)
+
+    def error(self, message: str, node=None) -> DifferentiationError:
+        return DifferentiationError(message, self.locate(node))
+
+    # -- name resolution -------------------------------------------------
+    def lookup(self, name: str):
+        """The object a free name refers to right now, or ``_MISSING``."""
+        code = self.fn.__code__
+        if name in code.co_freevars and self.fn.__closure__:
+            cell = self.fn.__closure__[code.co_freevars.index(name)]
+            try:
+                return cell.cell_contents
+            except ValueError:  # an empty cell: assigned later in the enclosing function
+                return _MISSING
+        if name in self.fn.__globals__:
+            return self.fn.__globals__[name]
+        return getattr(builtins, name, _MISSING)
+
+    def resolve(self, node):
+        """The object a dotted free name (``np``, ``np.linalg.norm``) refers to, or ``_MISSING``.
+
+        Local variables never resolve: their values are only known at run time.
+        """
+        if isinstance(node, ast.Name):
+            if node.id in self.local_names:
+                return _MISSING
+            return self.lookup(node.id)
+        if isinstance(node, ast.Attribute):
+            owner = self.resolve(node.value)
+            if owner is _MISSING:
+                return _MISSING
+            return getattr(owner, node.attr, _MISSING)
+        return _MISSING
+
+
+def is_missing(value) -> bool:
+    return value is _MISSING
+
+
+def _assigned_names(tree: ast.FunctionDef) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+    return names
+
+
+def parse_function(fn) -> ParsedFunction:
+    """Parse ``fn``'s source; raise a located ``DifferentiationError`` when there is none."""
+    if not inspect.isfunction(fn):
+        raise TypeError(f"ssagrad differentiates Python functions; got {type(fn).__name__} {fn!r}")
+    filename = fn.__code__.co_filename
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        raise DifferentiationError(
+            f"the source of function {fn.__qualname__!r} is not available (it was defined in a REPL, "
+            f"by exec(), or its file is gone); ssagrad reads a function's source to differentiate it. "
+            f"Define the function in a .py file or a notebook cell.",
+            Location(filename, fn.__code__.co_firstlineno, 0, None, "", fn.__name__)) from None
+    first_line = max(first_line, 1)
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    try:
+        module = ast.parse(dedented)
+    except SyntaxError as exc:
+        raise DifferentiationError(f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
+                                   Location(filename, first_line + (exc.lineno or 1) - 1, (exc.offset or 1) - 1,
+                                            None, exc.text or "", fn.__name__)) from None
+    defs = [node for node in module.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not defs or defs[0].name != fn.__name__:
+        raise DifferentiationError(
+            f"cannot find the definition of {fn.__qualname__!r} in its source (lambdas and functions "
+            f"created by exec() are not supported yet); define it with `def`.",
+            Location(filename, first_line, indent, None, lines[0] if lines else "", fn.__name__))
+    tree = defs[0]
+    parsed = ParsedFunction(fn, tree, filename, first_line, indent, lines)
+    if isinstance(tree, ast.AsyncFunctionDef):
+        raise parsed.error("async functions cannot be differentiated", tree)
+    args = tree.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        raise parsed.error("*args, **kwargs, keyword-only and positional-only parameters are not supported yet; "
+                           "use plain positional parameters", tree)
+    parsed.params = [a.arg for a in args.args]
+    parsed.local_names = _assigned_names(tree) | set(parsed.params)
+    return parsed

@@ -1,0 +1,68 @@
+"""Building the Python syntax of generated code."""
+import ast
+
+from . import ops
+from .ssa import COPY, Const, Free, Op, Pack, Var
+
+COMMENT_PREFIX = "__ssagrad_comment__"
+
+
+def name(identifier: str) -> ast.Name:
+    return ast.Name(identifier, ast.Load())
+
+
+def assign(target: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(target, ast.Store())], value, lineno=0)
+
+
+def comment(text: str) -> ast.Expr:
+    """A statement codegen renders as ``# text``; optimize drops it when its block empties."""
+    node = ast.Expr(ast.Name(COMMENT_PREFIX, ast.Load()))
+    node.ssagrad_comment = text
+    return node
+
+
+def is_comment(stmt) -> bool:
+    return hasattr(stmt, "ssagrad_comment")
+
+
+def clone(node):
+    """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, ast.AST):
+        return node
+    new = type(node)(**{f: clone(getattr(node, f)) for f in node._fields if hasattr(node, f)})
+    for attr in node._attributes + ("ssagrad_helper", "ssagrad_fn", "ssagrad_comment"):
+        if hasattr(node, attr):
+            setattr(new, attr, getattr(node, attr))
+    return new
+
+
+def operand_ast(operand) -> ast.expr:
+    """The expression that reads an operand in generated code."""
+    if isinstance(operand, Var):
+        return ast.Name(operand.name, ast.Load())
+    if isinstance(operand, (Const, Free)):
+        return clone(operand.node)
+    if isinstance(operand, Pack):
+        return operand.kind([operand_ast(i) for i in operand.items], ast.Load())
+    raise TypeError(f"not an operand: {operand!r}")
+
+
+def op_expression(op: Op) -> ast.expr:
+    args = [operand_ast(a) for a in op.args]
+    if op.fn is COPY:
+        return args[0]
+    if ops.is_operator(op.fn):
+        return ops.expression(op.fn, args)
+    keywords = [ast.keyword(k, operand_ast(v)) for k, v in op.kwargs.items()]
+    return ast.Call(clone(op.callee), args, keywords)
+
+
+def op_statement(op: Op) -> ast.stmt:
+    """The primal statement of an SSA operation, as the user would write it."""
+    if len(op.targets) == 1:
+        return assign(op.targets[0].name, op_expression(op))
+    target = ast.Tuple([ast.Name(t.name, ast.Store()) for t in op.targets], ast.Store())
+    return ast.Assign([target], op_expression(op), lineno=0)

@@ -1,0 +1,58 @@
+"""Rules for Python's operators (``a + b`` is ``operator.add(a, b)``) and their NumPy twins."""
+import operator
+
+import numpy as np
+
+from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, unbroadcast
+from . import adjoint, nondifferentiable
+
+
+@adjoint(operator.add, np.add)
+def _(result, x, y):
+    d[x] = unbroadcast(d[result], x)
+    d[y] = unbroadcast(d[result], y)
+
+
+@adjoint(operator.sub, np.subtract)
+def _(result, x, y):
+    d[x] = unbroadcast(d[result], x)
+    d[y] = unbroadcast(-d[result], y)
+
+
+@adjoint(operator.mul, np.multiply)
+def _(result, x, y):
+    d[x] = unbroadcast(d[result] * y, x)
+    d[y] = unbroadcast(d[result] * x, y)
+
+
+@adjoint(operator.truediv, np.divide)
+def _(result, x, y):
+    d[x] = unbroadcast(d[result] / y, x)
+    d[y] = unbroadcast(-d[result] * result / y, y)
+
+
+@adjoint(operator.pow, np.power)
+def _(result, x, y):
+    d[x] = unbroadcast(d[result] * y * x ** (y - 1), x)
+    d[y] = unbroadcast(d[result] * result * np.log(replace_zero(x, 1.0)), y)
+
+
+@adjoint(operator.neg, np.negative)
+def _(result, x):
+    d[x] = -d[result]
+
+
+@adjoint(operator.pos, np.positive)
+def _(result, x):
+    d[x] = d[result]
+
+
+@adjoint(operator.matmul, np.matmul)
+def _(result, x, y):
+    d[x] = matmul_grad_left(d[result], x, y)
+    d[y] = matmul_grad_right(d[result], x, y)
+
+
+nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+                  operator.not_, operator.floordiv, operator.and_, operator.or_, operator.xor,
+                  operator.invert, operator.lshift, operator.rshift)

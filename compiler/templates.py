@@ -1,0 +1,171 @@
+"""Derivative rules as templates: small Python functions inlined with names substituted.
+
+A rule such as::
+
+    @adjoint(np.sin)
+    def _(result, x):
+        d[x] = d[result] * np.cos(x)
+
+is parsed once. Instantiating it for ``y_1 = np.sin(x)`` binds ``result`` to
+``y_1`` and ``x`` to ``x``; ``d[name]`` becomes the adjoint (or tangent)
+variable of whatever ``name`` is bound to, and a statement that assigns
+``d[x]`` is kept only when ``x`` needs one. Template-level ``if`` statements
+on constant parameters (``if axis is None:``) are decided at instantiation,
+keyword arguments bound to parameters the call did not supply are dropped,
+and template temporaries get fresh names. Free names in a template (``np``,
+``unbroadcast``) are bound at compile time to what they mean in the rule's
+module.
+"""
+import ast
+import builtins
+import inspect
+import textwrap
+
+from .normalize import helper_name
+from .pyast import clone, operand_ast
+from .ssa import Const, Pack, Var
+
+_UNSUPPLIED = object()
+
+
+class Template:
+    def __init__(self, fn):
+        source = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(source).body[0]
+        tree.decorator_list = []
+        self.fn = fn
+        self.where = f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"
+        names = [a.arg for a in tree.args.args]
+        defaults = [ast.literal_eval(d) for d in tree.args.defaults]
+        self.result = names[0]
+        self.params = names[1:]
+        self.defaults = dict(zip(names[len(names) - len(defaults):], defaults))
+        self.body = tree.body
+        self.globals = fn.__globals__
+        self.locals = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+    def bind(self, args, kwargs):
+        """Map the template's parameters to a call's operands; raise ``TypeError`` on a mismatch."""
+        if len(args) > len(self.params):
+            raise TypeError(f"the rule takes at most {len(self.params)} positional arguments, got {len(args)}")
+        bound = dict(zip(self.params, args))
+        for key, value in kwargs.items():
+            if key not in self.params:
+                raise TypeError(f"the rule does not handle the keyword argument {key!r}")
+            if key in bound:
+                raise TypeError(f"argument {key!r} given twice")
+            bound[key] = value
+        for name in self.params:
+            if name not in bound:
+                if name not in self.defaults:
+                    raise TypeError(f"missing argument {name!r}")
+                bound[name] = _UNSUPPLIED
+        return bound
+
+
+def is_scalar_constant(operand) -> bool:
+    return isinstance(operand, Const) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool)
+
+
+class Instantiation(ast.NodeTransformer):
+    """One use of a template: ``read(var)`` names ``d[var]``, ``write(var, expr)`` gives the statements for ``d[var] = expr``."""
+
+    def __init__(self, template: Template, result, bound: dict, namer, read, write, needs):
+        self.t = template
+        self.result = result
+        self.bound = bound
+        self.namer = namer
+        self.read = read
+        self.write = write
+        self.needs = needs          # needs(var): does var take a d[...] here?
+        self.renamed = {}
+
+    def run(self) -> list[ast.stmt]:
+        return self.statements(self.t.body)
+
+    def statements(self, body) -> list[ast.stmt]:
+        out = []
+        for stmt in body:
+            if isinstance(stmt, ast.If):
+                out += self.statements(stmt.body if self.static(stmt.test) else stmt.orelse)
+            elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]):
+                operand = self.operand_of(stmt.targets[0].slice)
+                if isinstance(operand, Var) and self.needs(operand):
+                    out += self.write(operand, self.visit(clone(stmt.value)))
+            elif isinstance(stmt, (ast.Assign, ast.Expr)):
+                out.append(self.visit(clone(stmt)))
+            else:
+                raise TypeError(f"rule template {self.t.where}: {type(stmt).__name__} is not allowed in a template")
+        return out
+
+    def static(self, test):
+        """Decide a template ``if`` on constant parameters now."""
+        env = {}
+        for node in ast.walk(test):
+            if isinstance(node, ast.Name):
+                value = self.bound.get(node.id, _UNSUPPLIED if node.id in self.t.params else None)
+                if node.id in self.t.params:
+                    if value is _UNSUPPLIED:
+                        env[node.id] = self.t.defaults[node.id]
+                    elif isinstance(value, Const):
+                        env[node.id] = value.value
+                    elif isinstance(value, Pack) and all(isinstance(i, Const) for i in value.items):
+                        env[node.id] = tuple(i.value for i in value.items)
+                    else:
+                        env[node.id] = _Runtime()
+        return eval(compile(ast.Expression(test), self.t.where, "eval"), {"__builtins__": builtins}, env)
+
+    def is_d(self, node):
+        return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "d"
+
+    def operand_of(self, node):
+        if isinstance(node, ast.Name) and node.id == self.t.result:
+            return self.result
+        if isinstance(node, ast.Name) and node.id in self.bound:
+            return self.bound[node.id]
+        raise TypeError(f"rule template {self.t.where}: d[...] takes a parameter name")
+
+    def visit_Subscript(self, node):
+        if self.is_d(node):
+            operand = self.operand_of(node.slice)
+            return ast.Name(self.read(operand), ast.Load())
+        return self.generic_visit(node)
+
+    def visit_Call(self, node):
+        node.keywords = [k for k in node.keywords
+                         if not (isinstance(k.value, ast.Name) and self.bound.get(k.value.id) is _UNSUPPLIED)]
+        if isinstance(node.func, ast.Name) and node.func.id == "unbroadcast" and len(node.args) == 2 \
+                and isinstance(node.args[1], ast.Name) and node.args[1].id in self.bound:
+            others = [v for k, v in self.bound.items() if k != node.args[1].id and v is not _UNSUPPLIED]
+            if others and all(is_scalar_constant(v) for v in others):
+                return self.visit(node.args[0])  # a scalar constant cannot broadcast x
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        name = node.id
+        if name == self.t.result:
+            return ast.Name(self.result.name, ast.Load())
+        if name in self.bound:
+            value = self.bound[name]
+            if value is _UNSUPPLIED:
+                return ast.Constant(self.t.defaults[name])
+            return operand_ast(value)
+        if name in self.t.locals:
+            if name not in self.renamed:
+                self.renamed[name] = self.namer.fresh(name)
+            return ast.Name(self.renamed[name], node.ctx)
+        if name in self.t.globals:
+            return helper_name(name, self.t.globals[name])
+        if hasattr(builtins, name):
+            return helper_name(name, getattr(builtins, name))
+        raise TypeError(f"rule template {self.t.where}: name {name!r} is not defined")
+
+
+class _Runtime:
+    """A parameter whose value is only known at run time: a static `if` cannot test it."""
+
+    def __bool__(self):
+        raise TypeError("a template `if` may only test parameters bound to constants")
+
+    __eq__ = __ne__ = lambda self, other: _Runtime()
+    __hash__ = object.__hash__

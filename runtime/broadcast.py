@@ -1,0 +1,45 @@
+"""Undoing broadcasting and reductions: the transposes of implicit expansion."""
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum the gradient ``g`` of a broadcast result back to the shape of ``x``."""
+    shape = np.shape(x)
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    extra = len(g_shape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+        g_shape = g_shape[extra:]
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and i < len(g_shape) and g_shape[i] != 1)
+    if stretched:
+        g = np.sum(g, axis=stretched, keepdims=True)
+    if np.shape(g) != shape:  # g was smaller than x: a scalar seed, say
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def _positive_axes(axis, ndim):
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes))
+
+
+def unsum(g, x, axis=None, keepdims=False):
+    """The gradient of ``np.sum(x, axis, keepdims=keepdims)``: spread ``g`` over ``x``."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims and shape:
+        g = np.expand_dims(g, _positive_axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)
+
+
+def unmean(g, x, axis=None, keepdims=False):
+    """The gradient of ``np.mean(x, axis, keepdims=keepdims)``."""
+    shape = np.shape(x)
+    if axis is None:
+        count = np.size(x)
+    else:
+        count = 1
+        for a in _positive_axes(axis, len(shape)):
+            count *= shape[a]
+    return unsum(g, x, axis, keepdims) / count

@@ -1,0 +1,177 @@
+"""``grad`` and ``value_and_grad``: callable gradient objects around the compiler."""
+import difflib
+import functools
+import inspect
+import linecache
+import numbers
+
+import numpy as np
+
+from .compiler import DifferentiationError, Location, compile_gradient
+
+
+def _definition_location(fn) -> Location:
+    code = fn.__code__
+    line = linecache.getline(code.co_filename, code.co_firstlineno)
+    return Location(code.co_filename, code.co_firstlineno, len(line) - len(line.lstrip()), None, line, fn.__name__)
+
+
+def _parameters(fn) -> list[str]:
+    return list(inspect.signature(fn).parameters)
+
+
+def _resolve_wrt(fn, wrt) -> tuple[tuple[int, ...], bool]:
+    """``wrt`` as parameter indices, and whether the gradients come as a tuple."""
+    params = _parameters(fn)
+    if wrt is None:
+        skip = 1 if params and params[0] in ("self", "cls") and len(params) > 1 else 0
+        wrt, tuple_result = skip, False
+    elif isinstance(wrt, (int, str)) and not isinstance(wrt, bool):
+        tuple_result = False
+    elif isinstance(wrt, (tuple, list)) and wrt and all(isinstance(w, (int, str)) and not isinstance(w, bool)
+                                                        for w in wrt):
+        tuple_result = True
+    else:
+        raise TypeError(f"wrt must be a parameter index, a parameter name, or a non-empty tuple of them; "
+                        f"got {wrt!r}")
+    indices = []
+    for w in (wrt if tuple_result else (wrt,)):
+        if isinstance(w, str):
+            if w not in params:
+                close = difflib.get_close_matches(w, params, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise DifferentiationError(f"wrt={w!r}: {fn.__name__}() has no parameter {w!r} "
+                                           f"(its parameters: {', '.join(params) or 'none'}){hint}",
+                                           _definition_location(fn))
+            indices.append(params.index(w))
+        else:
+            if not -len(params) <= w < len(params):
+                raise DifferentiationError(f"wrt={w}: {fn.__name__}() has {len(params)} parameter(s) "
+                                           f"({', '.join(params) or 'none'}), so wrt must be in "
+                                           f"0..{len(params) - 1}", _definition_location(fn))
+            indices.append(w % len(params))
+    return tuple(indices), tuple_result
+
+
+def _argument(args, kwargs, index, name, defaults_fn):
+    if index < len(args):
+        return args[index]
+    if name in kwargs:
+        return kwargs[name]
+    return inspect.signature(defaults_fn).parameters[name].default
+
+
+def _check_differentiable_input(value, name, fn):
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if isinstance(value, (bool, np.bool_)) or kind == "b":
+        problem = "a boolean"
+    elif isinstance(value, numbers.Integral) or kind in ("i", "u"):
+        problem = "an integer"
+    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real) or kind == "c":
+        problem = "a complex number"
+    else:
+        return
+    raise DifferentiationError(
+        f"cannot differentiate with respect to {name!r}: it is {problem} ({type(value).__name__}"
+        f"{'' if kind is None else ' of dtype ' + str(value.dtype)}). Gradients are defined for real "
+        f"floating-point inputs: pass a float (e.g. {name}=float(...) or .astype(float)).",
+        _definition_location(fn))
+
+
+def _fit(gradient, like):
+    """The gradient in the type, dtype and shape of the input it belongs to, never read-only."""
+    if type(like) is float:
+        return float(gradient)
+    if isinstance(like, np.ndarray):
+        if (not isinstance(gradient, np.ndarray) or gradient.dtype != like.dtype
+                or gradient.shape != like.shape or not gradient.flags.writeable):
+            return np.array(np.broadcast_to(gradient, like.shape), dtype=like.dtype)
+        return gradient
+    if isinstance(like, np.generic):
+        return like.dtype.type(gradient)
+    return gradient
+
+
+class GradFunction:
+    """The gradient of a Python function, compiled from its source on first use.
+
+    Calling it returns the gradient (or ``(value, gradient)`` for
+    ``value_and_grad``); ``.source`` is the generated code, ``.ssa`` the SSA
+    listing and ``.primal`` the original function.
+    """
+
+    def __init__(self, fn, wrt=None, with_value=False):
+        if isinstance(fn, GradFunction):
+            raise TypeError("higher-order derivatives (grad of grad) are not supported yet; "
+                            "pass the original function (f.primal) to differentiate it once")
+        if not inspect.isfunction(fn):
+            raise TypeError(f"ssagrad.grad takes a Python function defined with def; got {fn!r}")
+        functools.update_wrapper(self, fn)
+        self.primal = fn
+        self.wrt, self._tuple_result = _resolve_wrt(fn, wrt)
+        self.with_value = with_value
+        self._params = _parameters(fn)
+        self._compiled = None
+
+    @property
+    def compiled(self):
+        if self._compiled is None:
+            self._compiled = compile_gradient(self.primal, self.wrt, self._tuple_result)
+        return self._compiled
+
+    @property
+    def source(self) -> str:
+        """The generated gradient function, as Python source."""
+        return self.compiled.source
+
+    @property
+    def ssa(self) -> str:
+        """The function in SSA form, one operation a line."""
+        return self.compiled.ssa
+
+    def __call__(self, *args, **kwargs):
+        compiled = self.compiled
+        inputs = [_argument(args, kwargs, i, self._params[i], self.primal) for i in self.wrt]
+        for value, i in zip(inputs, self.wrt):
+            _check_differentiable_input(value, self._params[i], self.primal)
+        value, gradients = compiled.function(*args, **kwargs)
+        if np.ndim(value) != 0:
+            raise DifferentiationError(
+                f"grad needs a function with a scalar result; {self.primal.__name__}() returned "
+                f"{type(value).__name__} of shape {np.shape(value)}. Reduce it to a scalar first "
+                f"(np.sum, np.mean, a loss), or take the Jacobian of a non-scalar result instead.",
+                compiled.result_location())
+        if self._tuple_result:
+            gradients = tuple(_fit(g, x) for g, x in zip(gradients, inputs))
+        else:
+            gradients = _fit(gradients, inputs[0])
+        return (value, gradients) if self.with_value else gradients
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return functools.partial(self, instance)
+
+    def __repr__(self):
+        names = ", ".join(self._params[i] for i in self.wrt)
+        kind = "value_and_grad" if self.with_value else "grad"
+        return f"<ssagrad.{kind} of {self.primal.__qualname__} with respect to {names}>"
+
+
+def grad(fn=None, *, wrt=None):
+    """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
+
+    ``wrt`` is a parameter index or name (default: the first parameter), or a
+    tuple of them for a tuple of gradients. Works as ``@grad`` and
+    ``@grad(wrt=...)``.
+    """
+    if fn is None:
+        return lambda f: GradFunction(f, wrt)
+    return GradFunction(fn, wrt)
+
+
+def value_and_grad(fn=None, *, wrt=None):
+    """Like :func:`grad`, but calls return ``(value, gradient)`` from one pass."""
+    if fn is None:
+        return lambda f: GradFunction(f, wrt, with_value=True)
+    return GradFunction(fn, wrt, with_value=True)
