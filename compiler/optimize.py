@@ -44,6 +44,43 @@ class _Rewrite(ast.NodeTransformer):
         return node
 
 
+class _Rename(ast.NodeTransformer):
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old:
+            node.id = self.new
+        return node
+
+
+def coalesce_copies(body, result):
+    """Drop ``t = s`` by renaming ``s`` to ``t`` where ``s`` is a generated value not read afterwards.
+
+    This keeps the later name, which for adjoints is the one closer to the
+    inputs (``dy = da_1`` leaves ``dy``, the gradient the user asked for).
+    """
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        if not is_comment(stmt) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.Name):
+            target, source = stmt.targets[0].id, stmt.value.id
+            before, after = body[:index], body[index + 1:]
+            assigned_before = any(not is_comment(s) and source in _targets(s) for s in before)
+            seen_before = any(not is_comment(s) and target in (_targets(s) | _uses(s.value)) for s in before)
+            read_after = any(not is_comment(s) and source in (_targets(s) | _uses(s.value)) for s in after) \
+                or source in _uses(result)
+            if assigned_before and not seen_before and not read_after:
+                rename = _Rename(source, target)
+                for s in before:
+                    rename.visit(s)
+                del body[index]
+                continue
+        index += 1
+    return body, result
+
+
 def propagate_copies(body, result):
     copies = {}
     rewrite = _Rewrite(copies)
@@ -81,5 +118,6 @@ def eliminate_dead_code(body, result):
 
 def optimize(body: list[ast.stmt], result: ast.expr):
     """The optimized ``(body, result)``; ``result`` is the expression the function returns."""
+    body, result = coalesce_copies(body, result)
     body, result = propagate_copies(body, result)
     return eliminate_dead_code(body, result), result

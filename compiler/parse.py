@@ -113,7 +113,7 @@ def parse_function(fn) -> ParsedFunction:
                                    Location(filename, first_line + (exc.lineno or 1) - 1, (exc.offset or 1) - 1,
                                             None, exc.text or "", fn.__name__)) from None
     defs = [node for node in module.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if not defs or defs[0].name != fn.__name__:
+    if not defs or defs[0].name != fn.__code__.co_name:
         raise DifferentiationError(
             f"cannot find the definition of {fn.__qualname__!r} in its source (lambdas and functions "
             f"created by exec() are not supported yet); define it with `def`.",

@@ -20,8 +20,9 @@ if not _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "compiler")) \
 
 from .api import GradFunction, grad, value_and_grad  # noqa: E402
 from .rules import adjoint, nondifferentiable, stop_gradient  # noqa: E402
+from .check import check_grads, numerical_grad  # noqa: E402
 from .compiler import DifferentiationError  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "GradFunction", "adjoint", "nondifferentiable", "stop_gradient",
-           "DifferentiationError"]
+           "DifferentiationError", "check_grads", "numerical_grad"]

@@ -1,0 +1,74 @@
+"""The worked examples the project grew out of (DESIGN.md), exact."""
+import math
+
+import numpy as np
+import pytest
+
+import ssagrad
+
+
+def e(a, b):
+    c = a + b
+    d = b + 1
+    return c * d
+
+
+def f(x, y, z):
+    q = x + y
+    return q * z
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def perceptron_loss(w, x, y):
+    y_hat = 1 / (1 + np.exp(-np.dot(w, x)))
+    return 0.5 * (y_hat - y) ** 2
+
+
+def test_e_is_6_with_gradients_2_and_5():
+    value, (da, db) = ssagrad.value_and_grad(e, wrt=(0, 1))(2.0, 1.0)
+    assert (value, da, db) == (6.0, 2.0, 5.0)
+
+
+@pytest.mark.parametrize("point, value, grads", [
+    ((-2.0, 5.0, -4.0), -12.0, (-4.0, -4.0, 3.0)),
+    ((1.0, 3.0, -3.0), -12.0, (-3.0, -3.0, 4.0)),
+])
+def test_f_and_g(point, value, grads):
+    v, g = ssagrad.value_and_grad(f, wrt=(0, 1, 2))(*point)
+    assert v == value
+    assert g == grads
+
+
+def test_issue_example_calls():
+    df = ssagrad.grad(f)
+    assert df(-2.0, 5.0, -4.0) == -4.0
+    assert ssagrad.grad(f, wrt="z")(-2.0, 5.0, -4.0) == 3.0
+    assert ssagrad.value_and_grad(f)(-2.0, 5.0, -4.0) == (-12.0, -4.0)
+
+
+@pytest.mark.parametrize("x", [-5.0, -1.0, 0.0, 0.3, 2.0, 7.0])
+def test_sigmoid_derivative_is_sigma_times_one_minus_sigma(x):
+    s = 1 / (1 + math.exp(-x))
+    assert ssagrad.grad(sigmoid)(x) == pytest.approx(s * (1 - s), rel=1e-14)
+
+
+def test_sigmoid_elementwise_on_arrays():
+    x = np.linspace(-4, 4, 9)
+
+    def total(x):
+        return np.sum(1 / (1 + np.exp(-x)))
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(ssagrad.grad(total)(x), s * (1 - s), rtol=1e-14)
+
+
+def test_perceptron_gradient_is_x_times_yhat_one_minus_yhat_times_error():
+    w = np.array([0.5, -0.3, 0.8])
+    x = np.array([1.0, 2.0, -1.5])
+    y = 1.0
+    y_hat = 1 / (1 + np.exp(-w @ x))
+    expected = x * y_hat * (1 - y_hat) * (y_hat - y)
+    np.testing.assert_allclose(ssagrad.grad(perceptron_loss)(w, x, y), expected, rtol=1e-13)
+    ssagrad.check_grads(perceptron_loss, w, x, y)
