@@ -59,6 +59,7 @@ def coalesce_copies(body, result):
 
     This keeps the later name, which for adjoints is the one closer to the
     inputs (``dy = da_1`` leaves ``dy``, the gradient the user asked for).
+    Where the target is assigned again later, copy propagation does better.
     """
     index = 0
     while index < len(body):
@@ -71,7 +72,9 @@ def coalesce_copies(body, result):
             seen_before = any(not is_comment(s) and target in (_targets(s) | _uses(s.value)) for s in before)
             read_after = any(not is_comment(s) and source in (_targets(s) | _uses(s.value)) for s in after) \
                 or source in _uses(result)
-            if assigned_before and not seen_before and not read_after:
+            # where the target goes on accumulating, `db = dd + ...` reads better than a renamed dd
+            target_changes = any(not is_comment(s) and target in _targets(s) for s in after)
+            if assigned_before and not seen_before and not read_after and not target_changes:
                 rename = _Rename(source, target)
                 for s in before:
                     rename.visit(s)

@@ -1,0 +1,68 @@
+"""The worked computational graphs that ssagrad grew out of, differentiated by ssagrad.
+
+Run: python examples/seed_graphs.py
+"""
+import numpy as np
+
+import ssagrad
+
+
+def e(a, b):
+    c = a + b
+    d = b + 1
+    return c * d
+
+
+def f(x, y, z):
+    q = x + y
+    return q * z
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def perceptron_squared_loss(w, x, y):
+    y_hat = 1 / (1 + np.exp(-np.dot(w, x)))
+    return 0.5 * (y_hat - y) ** 2
+
+
+def show(title, fn, args, names, expected_value, expected_grads):
+    value, grads = ssagrad.value_and_grad(fn, wrt=tuple(range(len(names))))(*args)
+    got = ", ".join(f"d/d{n} = {g:g}" for n, g in zip(names, grads))
+    print(f"{title}\n  at {', '.join(f'{n}={a:g}' for n, a in zip(names, args))}: value {value:g}; {got}")
+    assert value == expected_value and grads == expected_grads, "does not match the worked example"
+
+
+def main():
+    print("1. Graphs with scalar nodes (reverse mode: one backward pass gives every input's gradient)\n")
+    show("e = (a + b) * (b + 1)", e, (2.0, 1.0), "ab", 6.0, (2.0, 5.0))
+    show("f = (x + y) * z", f, (-2.0, 5.0, -4.0), "xyz", -12.0, (-4.0, -4.0, 3.0))
+    show("g = (x + y) * z", f, (1.0, 3.0, -3.0), "xyz", -12.0, (-3.0, -3.0, 4.0))
+
+    print("\nThe code ssagrad generated for e, with respect to a and b:\n")
+    print(ssagrad.grad(e, wrt=("a", "b")).source)
+
+    print("2. The sigmoid: its derivative is sigma(x) * (1 - sigma(x))\n")
+    dsigmoid = ssagrad.grad(sigmoid)
+    for x in (-2.0, 0.0, 1.5):
+        s = 1 / (1 + np.exp(-x))
+        print(f"  x = {x:4}: ssagrad {dsigmoid(x):.12f}   sigma(1 - sigma) {s * (1 - s):.12f}")
+        assert np.isclose(dsigmoid(x), s * (1 - s), rtol=1e-14, atol=0)
+
+    print("\n3. One perceptron with squared loss: dL/dw_i = x_i * y_hat * (1 - y_hat) * (y_hat - y)\n")
+    w = np.array([0.5, -0.3, 0.8])
+    x = np.array([1.0, 2.0, -1.5])
+    y = 1.0
+    y_hat = 1 / (1 + np.exp(-w @ x))
+    formula = x * y_hat * (1 - y_hat) * (y_hat - y)
+    gradient = ssagrad.grad(perceptron_squared_loss)(w, x, y)
+    print(f"  y_hat = {y_hat:.6f}")
+    print(f"  ssagrad: {np.array2string(gradient, precision=8)}")
+    print(f"  formula: {np.array2string(formula, precision=8)}")
+    assert np.allclose(gradient, formula, rtol=1e-13, atol=0)
+    print("\nAll worked examples match.")
+
+
+if __name__ == "__main__":
+    main()

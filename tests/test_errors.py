@@ -1,0 +1,210 @@
+"""Bad input gets a located DifferentiationError that says what to do."""
+import numpy as np
+import pytest
+
+import ssagrad
+from ssagrad import DifferentiationError
+
+HERE = __file__
+
+
+def line_of(fn, text):
+    """The file line number in ``fn``'s source that contains ``text``."""
+    import inspect
+    lines, start = inspect.getsourcelines(fn)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
+def raises_at(fn, text, *args, match, wrt=None):
+    with pytest.raises(DifferentiationError, match=match) as info:
+        ssagrad.grad(fn, wrt=wrt)(*args)
+    err = info.value
+    assert err.filename == HERE
+    assert err.lineno == line_of(fn, text)
+    assert text in err.source_line
+    assert err.source_line in str(err) and "^" in str(err)
+    return err
+
+
+def with_if(x):
+    if x > 0:
+        return x
+    return -x
+
+
+def with_for(x):
+    for i in range(3):
+        x = x * 2
+    return x
+
+
+def with_while(x):
+    while x < 10:
+        x = x * 2
+    return x
+
+
+def with_subscript(x):
+    return x[0] * 2
+
+
+def with_lambda(x):
+    g = lambda t: t * 2  # noqa: E731
+    return g(x)
+
+
+def with_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+@pytest.mark.parametrize("fn, text, what", [
+    (with_if, "if x > 0", "`if` statements"),
+    (with_for, "for i in range", "`for` loops"),
+    (with_while, "while x < 10", "`while` loops"),
+    (with_subscript, "x[0]", r"indexing \(`x\[i\]`\)"),
+    (with_lambda, "lambda t", "lambdas"),
+    (with_try, "try:", "`try` statements"),
+])
+def test_unsupported_syntax_is_named_and_located(fn, text, what):
+    err = raises_at(fn, text, 1.0, match=what)
+    assert "cannot be differentiated yet" in err.message
+
+
+def test_the_caret_points_at_the_construct():
+    err = raises_at(with_subscript, "x[0]", np.ones(2), match="indexing")
+    line = err.location.line
+    assert line[err.col:err.location.end_col] == "x[0]"
+    assert str(err).splitlines()[-1].strip() == "^" * len("x[0]")
+
+
+def calls_cumsum(x):
+    y = np.cumsum(x)
+    return np.sum(y)
+
+
+def test_a_call_with_no_rule_names_the_function_and_how_to_register_one():
+    err = raises_at(calls_cumsum, "np.cumsum", np.ones(3), match=r"no derivative rule for numpy\.cumsum")
+    assert "@ssagrad.adjoint(numpy.cumsum)" in err.message
+    assert "stop_gradient" in err.message
+
+
+def helper(x):
+    return x * 2
+
+
+def calls_user_function(x):
+    return helper(x) + 1
+
+
+def test_a_call_of_a_user_function_is_an_error_for_now():
+    raises_at(calls_user_function, "helper(x)", 1.0, match=r"no derivative rule for .*helper")
+
+
+def inactive_unruled_call(x):
+    n = np.cumsum(np.ones(3))
+    return x * np.sum(n)
+
+
+def test_calls_without_rules_are_fine_when_nothing_flows_through_them():
+    assert ssagrad.grad(inactive_unruled_call)(2.0) == 6.0
+
+
+def sum_with_out(x):
+    return np.sum(x, out=None)
+
+
+def test_an_argument_the_rule_does_not_handle():
+    raises_at(sum_with_out, "np.sum(x, out=None)", np.ones(2), match="does not handle the keyword argument 'out'")
+
+
+def vector_valued(x):
+    return x * 2
+
+
+def test_non_scalar_output_says_to_reduce_or_use_a_jacobian():
+    err = raises_at(vector_valued, "return x * 2", np.ones(3), match="scalar result")
+    assert "shape (3,)" in err.message and "Jacobian" in err.message
+
+
+def three(a, b, c):
+    return a * b * c
+
+
+def test_wrt_out_of_range_and_unknown_names_fail_at_decoration():
+    with pytest.raises(DifferentiationError, match=r"has 3 parameter\(s\) \(a, b, c\), so wrt must be in 0..2") as info:
+        ssagrad.grad(three, wrt=3)
+    assert info.value.lineno == line_of(three, "def three")
+    with pytest.raises(DifferentiationError, match="has no parameter 'bb'.*did you mean 'b'"):
+        ssagrad.grad(three, wrt="bb")
+    with pytest.raises(TypeError, match="wrt must be"):
+        ssagrad.grad(three, wrt=1.5)
+    with pytest.raises(TypeError, match="wrt must be"):
+        ssagrad.grad(three, wrt=())
+
+
+@pytest.mark.parametrize("bad, what", [
+    (3, "an integer"), (np.arange(3), "an integer"), (True, "a boolean"), (np.array([True]), "a boolean"),
+    (1 + 2j, "a complex number"), (np.ones(2, dtype=complex), "a complex number"),
+])
+def test_non_float_wrt_arguments(bad, what):
+    with pytest.raises(DifferentiationError, match=f"with respect to 'a': it is {what}") as info:
+        ssagrad.grad(three)(bad, 1.0, 1.0)
+    assert info.value.lineno == line_of(three, "def three")
+
+
+def test_integer_arguments_not_differentiated_are_fine():
+    assert ssagrad.grad(three)(1.0, 2, 3) == 6.0
+
+
+def test_functions_without_source():
+    namespace = {}
+    exec("def made_by_exec(x):\n    return x * 2\n", namespace)
+    with pytest.raises(DifferentiationError, match="source of function 'made_by_exec' is not available"):
+        ssagrad.grad(namespace["made_by_exec"])(1.0)
+
+
+def test_lambdas_and_non_functions():
+    with pytest.raises(DifferentiationError, match="lambdas"):
+        ssagrad.grad(lambda x: x * 2)(1.0)
+    with pytest.raises(TypeError, match="Python function"):
+        ssagrad.grad(np.sin)
+    with pytest.raises(TypeError, match="grad of grad"):
+        ssagrad.grad(ssagrad.grad(three))
+
+
+def undefined_name(x):
+    return x * not_defined_anywhere  # noqa: F821
+
+
+def no_return(x):
+    y = x * 2  # noqa: F841
+
+
+def print_call(x):
+    print(x)
+    return x
+
+
+def star_args(x):
+    return np.sum(*x)
+
+
+@pytest.mark.parametrize("fn, text, match", [
+    (undefined_name, "not_defined_anywhere", "name 'not_defined_anywhere' is not defined"),
+    (no_return, "def no_return", "has no `return` statement"),
+    (print_call, "print(x)", "expression statement has no effect"),
+    (star_args, "*x", r"`\*args` in a call"),
+])
+def test_other_mistakes(fn, text, match):
+    raises_at(fn, text, 1.0, match=match)
+
+
+def test_error_renders_like_a_syntax_error():
+    err = raises_at(with_while, "while x < 10", 1.0, match="while")
+    text = str(err).splitlines()
+    assert text[1] == f'  File "{HERE}", line {err.lineno}, column 5, in with_while'
+    assert text[2] == "    while x < 10:"
