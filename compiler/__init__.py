@@ -15,6 +15,7 @@ from .normalize import normalize
 from .optimize import optimize
 from .parse import ParsedFunction, parse_function
 from .reverse import reverse
+from .scalars import result_is_scalar
 from .ssa import Function, build_ssa, format_function
 
 __all__ = ["DifferentiationError", "Location", "CompiledGradient", "compile_gradient", "cache", "to_ssa"]
@@ -28,6 +29,7 @@ class CompiledGradient:
     function: object       # bound to the user's globals and closure
     ssa: str
     parsed: ParsedFunction
+    returns_value: bool    # False: the result is scalar by construction and only gradients come back
 
     @property
     def source(self) -> str:
@@ -47,18 +49,26 @@ def to_ssa(fn) -> Function:
     return build_ssa(parsed, body, namer)
 
 
-def _build_gradient(wrt: tuple[int, ...], tuple_result: bool):
+def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool):
     def build(fn) -> CompiledGradient:
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
         adjoint = reverse(function, wrt_vars, active_vars(function, wrt_vars))
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
-        body, result = optimize(adjoint.body, ast.Tuple([adjoint.value, gradients], ast.Load()))
+        returns_value = with_value or not result_is_scalar(function)
+        result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
+        body, result = optimize(adjoint.body, result)
         generated = codegen.generate(function.parsed, function.namer, f"{function.name}_grad", body, result)
-        return CompiledGradient(generated, generated.bind(fn), format_function(function), function.parsed)
+        return CompiledGradient(generated, generated.bind(fn), format_function(function), function.parsed,
+                                returns_value)
     return build
 
 
-def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool) -> CompiledGradient:
-    """The cached reverse-mode gradient of ``fn`` with respect to the parameters at ``wrt``."""
-    return cache.get(fn, ("reverse", wrt, tuple_result), _build_gradient(wrt, tuple_result))
+def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: bool) -> CompiledGradient:
+    """The cached reverse-mode gradient of ``fn`` with respect to the parameters at ``wrt``.
+
+    Its function returns ``(value, gradients)``, or only ``gradients`` when
+    ``with_value`` is false and the result is a scalar by construction.
+    """
+    key = ("reverse", wrt, tuple_result, with_value)
+    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value))

@@ -19,6 +19,8 @@ class Location:
             where += f", in {self.function}"
         text = self.line.rstrip("\n")
         stripped = text.lstrip()
+        if not stripped:  # no source line to show (e.g. the source is not available)
+            return where
         indent = len(text) - len(stripped)
         width = 1
         if self.end_col is not None and self.end_col > self.col:

@@ -2,10 +2,15 @@
 import numpy as np
 
 
+def shape_of(x):
+    """``np.shape(x)``, without its call overhead for the common NumPy array."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
 def unbroadcast(g, x):
     """Sum the gradient ``g`` of a broadcast result back to the shape of ``x``."""
-    shape = np.shape(x)
-    g_shape = np.shape(g)
+    shape = shape_of(x)
+    g_shape = shape_of(g)
     if g_shape == shape:
         return g
     extra = len(g_shape) - len(shape)
@@ -27,7 +32,7 @@ def _positive_axes(axis, ndim):
 
 def unsum(g, x, axis=None, keepdims=False):
     """The gradient of ``np.sum(x, axis, keepdims=keepdims)``: spread ``g`` over ``x``."""
-    shape = np.shape(x)
+    shape = shape_of(x)
     if axis is not None and not keepdims and shape:
         g = np.expand_dims(g, _positive_axes(axis, len(shape)))
     return np.broadcast_to(g, shape)
@@ -35,7 +40,7 @@ def unsum(g, x, axis=None, keepdims=False):
 
 def unmean(g, x, axis=None, keepdims=False):
     """The gradient of ``np.mean(x, axis, keepdims=keepdims)``."""
-    shape = np.shape(x)
+    shape = shape_of(x)
     if axis is None:
         count = np.size(x)
     else:

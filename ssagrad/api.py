@@ -62,6 +62,8 @@ def _argument(args, kwargs, index, name, defaults_fn):
 
 
 def _check_differentiable_input(value, name, fn):
+    if type(value) is float or (type(value) is np.ndarray and value.dtype.kind == "f"):
+        return  # the common case, decided without the checks below
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if isinstance(value, (bool, np.bool_)) or kind == "b":
         problem = "a boolean"
@@ -82,6 +84,9 @@ def _fit(gradient, like):
     """The gradient in the type, dtype and shape of the input it belongs to, never read-only."""
     if type(like) is float:
         return float(gradient)
+    if type(like) is np.ndarray and type(gradient) is np.ndarray and gradient.dtype == like.dtype \
+            and gradient.shape == like.shape and gradient.flags.writeable:
+        return gradient
     if isinstance(like, np.ndarray):
         if (not isinstance(gradient, np.ndarray) or gradient.dtype != like.dtype
                 or gradient.shape != like.shape or not gradient.flags.writeable):
@@ -116,7 +121,7 @@ class GradFunction:
     @property
     def compiled(self):
         if self._compiled is None:
-            self._compiled = compile_gradient(self.primal, self.wrt, self._tuple_result)
+            self._compiled = compile_gradient(self.primal, self.wrt, self._tuple_result, self.with_value)
         return self._compiled
 
     @property
@@ -134,8 +139,11 @@ class GradFunction:
         inputs = [_argument(args, kwargs, i, self._params[i], self.primal) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):
             _check_differentiable_input(value, self._params[i], self.primal)
-        value, gradients = compiled.function(*args, **kwargs)
-        if np.ndim(value) != 0:
+        if compiled.returns_value:
+            value, gradients = compiled.function(*args, **kwargs)
+        else:
+            value, gradients = None, compiled.function(*args, **kwargs)
+        if compiled.returns_value and type(value) is not float and np.ndim(value) != 0:
             raise DifferentiationError(
                 f"grad needs a function with a scalar result; {self.primal.__name__}() returned "
                 f"{type(value).__name__} of shape {np.shape(value)}. Reduce it to a scalar first "

@@ -1,0 +1,139 @@
+"""Benchmarks: ssagrad against hand-written NumPy (and autograd / JAX when installed), as ratios.
+
+Run: python benchmarks/run.py   (add --quick for a short run)
+
+Contenders run side by side in one process; each time is the best of
+several repeats, and only ratios are printed, because absolute times on a
+shared machine are not comparable between runs.
+"""
+import argparse
+import importlib.util
+import timeit
+
+import numpy as np
+
+import ssagrad
+
+
+def best_time(fn, repeat, number):
+    return min(timeit.repeat(fn, repeat=repeat, number=number)) / number
+
+
+# -- 1. MLP: 2 layers, tanh, batch 16 ---------------------------------------------
+
+def mlp_loss(w1, b1, w2, b2, x, y):
+    h = np.tanh(x @ w1 + b1)
+    out = h @ w2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def mlp_by_hand(w1, b1, w2, b2, x, y):
+    a = x @ w1 + b1
+    h = np.tanh(a)
+    out = h @ w2 + b2
+    diff = out - y
+    dout = 2 * diff / diff.size
+    dw2 = h.T @ dout
+    db2 = dout.sum(axis=0)
+    dh = dout @ w2.T
+    da = dh * (1 - h ** 2)
+    dw1 = x.T @ da
+    db1 = da.sum(axis=0)
+    return dw1, db1, dw2, db2
+
+
+# -- 2. 50 chained sines ----------------------------------------------------------
+
+def chain_source(n):
+    lines = ["def chained_sin(x):"] + [f"    x = np.sin(x)" for _ in range(n)] + ["    return x"]
+    return "\n".join(lines) + "\n"
+
+
+# -- 4. sum(sin(x)) on 10^6 elements ----------------------------------------------
+
+def sum_sin(x):
+    return np.sum(np.sin(x))
+
+
+def sum_sin_by_hand(x):
+    return np.cos(x)
+
+
+def load_chained_sin(n=50):
+    """The 50-line function lives in a real file so ssagrad can read its source."""
+    import os
+    import tempfile
+    path = os.path.join(tempfile.mkdtemp(), "chained_sin.py")
+    with open(path, "w") as f:
+        f.write("import numpy as np\n\n" + chain_source(n))
+    spec = importlib.util.spec_from_file_location("chained_sin", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.chained_sin
+
+
+def peers():
+    found = {}
+    if importlib.util.find_spec("autograd"):
+        import autograd
+        import autograd.numpy as anp
+        found["autograd"] = (autograd, anp)
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    repeat, scale = (3, 0.2) if args.quick else (7, 1.0)
+    rng = np.random.default_rng(0)
+    rows = []
+
+    for width in (16, 64, 256, 1024):
+        params = (rng.normal(size=(32, width)) * 0.1, np.zeros(width), rng.normal(size=(width, 8)) * 0.1,
+                  np.zeros(8), rng.normal(size=(16, 32)), rng.normal(size=(16, 8)))
+        g = ssagrad.grad(mlp_loss, wrt=(0, 1, 2, 3))
+        for ours, theirs in zip(g(*params), mlp_by_hand(*params)):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+        number = max(1, int(2000 * scale / (1 + width / 64)))
+        t_ours = best_time(lambda: g(*params), repeat, number)
+        t_hand = best_time(lambda: mlp_by_hand(*params), repeat, number)
+        rows.append((f"MLP width {width}, batch 16: gradient", "hand-written NumPy", t_ours / t_hand))
+
+    chained = load_chained_sin()
+    g = ssagrad.grad(chained)
+    number = int(20000 * scale)
+    t_grad = best_time(lambda: g(0.3), repeat, number)
+    t_fn = best_time(lambda: chained(0.3), repeat, number)
+    rows.append(("50 chained np.sin on a float: gradient", "the function", t_grad / t_fn))
+
+    x = rng.normal(size=10 ** 6)
+    g = ssagrad.grad(sum_sin)
+    number = max(1, int(20 * scale))
+    rows.append(("sum(sin(x)), 10^6 elements: gradient", "the function",
+                 best_time(lambda: g(x), repeat, number) / best_time(lambda: sum_sin(x), repeat, number)))
+    rows.append(("sum(sin(x)), 10^6 elements: gradient", "hand-written np.cos(x)",
+                 best_time(lambda: g(x), repeat, number) / best_time(lambda: sum_sin_by_hand(x), repeat, number)))
+
+    for name, (autograd, anp) in peers().items():
+        def mlp_autograd(w1, b1, w2, b2, x, y):
+            h = anp.tanh(x @ w1 + b1)
+            out = h @ w2 + b2
+            return anp.mean((out - y) ** 2)
+        ag = autograd.grad(mlp_autograd, argnum=0)
+        for width in (16, 64):
+            params = (rng.normal(size=(32, width)) * 0.1, np.zeros(width), rng.normal(size=(width, 8)) * 0.1,
+                      np.zeros(8), rng.normal(size=(16, 32)), rng.normal(size=(16, 8)))
+            g = ssagrad.grad(mlp_loss, wrt=0)
+            number = int(1000 * scale)
+            rows.append((f"MLP width {width}: gradient wrt w1", name,
+                         best_time(lambda: g(*params), repeat, number) / best_time(lambda: ag(*params), repeat, number)))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'benchmark':<{width}}  {'ssagrad time / contender time':>30}  contender")
+    for what, against, ratio in rows:
+        print(f"{what:<{width}}  {ratio:>30.2f}  {against}")
+
+
+if __name__ == "__main__":
+    main()
