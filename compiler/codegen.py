@@ -61,14 +61,15 @@ def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> dict:
     marked = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and hasattr(n, "ssagrad_helper")]
     plain = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not hasattr(n, "ssagrad_helper")}
     plain |= {a.arg for a in tree.args.args}
+    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    local |= {a.arg for a in tree.args.args} | parsed.local_names
     chosen: dict[tuple[str, int], str] = {}
     helpers: dict[str, object] = {}
     for node in marked:
         key = (node.id, id(node.ssagrad_helper))
         if key not in chosen:
             name = node.id
-            clashes_user = name in plain and (name in parsed.local_names
-                                               or parsed.lookup(name) is not node.ssagrad_helper)
+            clashes_user = name in plain and (name in local or parsed.lookup(name) is not node.ssagrad_helper)
             if clashes_user or (name in helpers and helpers[name] is not node.ssagrad_helper):
                 name = namer.fresh(node.id)
             chosen[key] = name
@@ -79,7 +80,7 @@ def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> dict:
 
 def _render_comments(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, list[str]]:
     texts = []
-    for stmt in tree.body:
+    for stmt in ast.walk(tree):
         if is_comment(stmt):
             stmt.value.id = f"{COMMENT_PREFIX}{len(texts)}"
             texts.append(stmt.ssagrad_comment)

@@ -17,10 +17,12 @@ Constructs that are not supported yet raise a located error here, before
 any code is generated.
 """
 import ast
+import builtins
 
 import numpy
 
 from . import ops
+from .exits import lower_exits
 from .names import Namer
 from .parse import ParsedFunction, is_missing
 
@@ -37,21 +39,18 @@ ARRAY_METHODS["flatten"] = numpy.ravel  # a copy where ravel may give a view; eq
 PACKED_METHODS = {"reshape", "transpose"}
 
 UNSUPPORTED_STATEMENTS = {
-    ast.If: "`if` statements", ast.For: "`for` loops", ast.While: "`while` loops",
     ast.Try: "`try` statements", ast.With: "`with` statements", ast.Raise: "`raise` statements",
     ast.Delete: "`del` statements", ast.Global: "`global` declarations", ast.Nonlocal: "`nonlocal` declarations",
     ast.FunctionDef: "nested function definitions", ast.ClassDef: "class definitions",
     ast.Import: "imports inside the function", ast.ImportFrom: "imports inside the function",
-    ast.Assert: "`assert` statements", ast.Break: "`break`", ast.Continue: "`continue`",
-    ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async loops", ast.AsyncWith: "async `with`",
+    ast.Assert: "`assert` statements", ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async loops", ast.AsyncWith: "async `with`",
 }
 UNSUPPORTED_EXPRESSIONS = {
-    ast.IfExp: "conditional expressions (`a if c else b`)", ast.BoolOp: "`and`/`or`",
     ast.Lambda: "lambdas", ast.ListComp: "list comprehensions", ast.GeneratorExp: "generator expressions",
     ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions", ast.Dict: "dict displays",
-    ast.Set: "set displays", ast.Subscript: "indexing (`x[i]`)", ast.Starred: "`*` unpacking",
+    ast.Set: "set displays", ast.Starred: "`*` unpacking",
     ast.JoinedStr: "f-strings", ast.NamedExpr: "`:=` assignments", ast.Yield: "`yield`",
-    ast.YieldFrom: "`yield from`", ast.Await: "`await`", ast.Slice: "slices",
+    ast.YieldFrom: "`yield from`", ast.Await: "`await`",
 }
 
 
@@ -82,6 +81,7 @@ class Normalizer:
         self.parsed = parsed
         self.namer = namer
         self.out: list[ast.stmt] = []
+        self.statement_node = parsed.tree  # the user's statement being normalized, for locations
 
     # -- statements -----------------------------------------------------------
     def run(self) -> list[ast.stmt]:
@@ -89,17 +89,51 @@ class Normalizer:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
-        for i, stmt in enumerate(body):
-            self.statement(stmt)
-            if isinstance(stmt, ast.Return):
-                if i != len(body) - 1:
-                    raise self.parsed.error("code after `return` never runs; remove it "
-                                            "(several returns come with control flow support)", body[i + 1])
-                return self.out
-        raise self.parsed.error(f"function {self.parsed.name!r} has no `return` statement: "
-                                "a function to differentiate must return its value", self.parsed.tree)
+        if not any(isinstance(n, ast.Return) for s in body for n in ast.walk(s)):
+            raise self.parsed.error(f"function {self.parsed.name!r} has no `return` statement: "
+                                    "a function to differentiate must return its value", self.parsed.tree)
+        for node in (n for s in body for n in ast.walk(s)):
+            if isinstance(node, (ast.For, ast.While)) and node.orelse:
+                raise self.parsed.error("`else` on a loop is not supported yet", node.orelse[0])
+            if isinstance(node, ast.Return) and node.value is None:
+                raise self.parsed.error("`return` without a value: a function to differentiate must "
+                                        "return its value", node)
+        result_name = self.namer.fresh(self.parsed.name)
+        body = lower_exits(body, self.namer, result_name)
+        self.parsed.local_names |= {n.id for s in body for n in ast.walk(s)
+                                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for stmt in body:
+            self.statement(stmt, result_name)
+        return self.out
 
-    def statement(self, stmt):
+    def block(self, stmts, result_name=None) -> list[ast.stmt]:
+        """Normalize a nested block into a statement list of its own."""
+        outer, self.out = self.out, []
+        try:
+            for stmt in stmts:
+                self.statement(stmt, result_name)
+            return self.out
+        finally:
+            self.out = outer
+
+    def temporary(self, hint: str) -> str:
+        """A fresh name for a value used only where it is made (never carried around a loop)."""
+        name = self.namer.fresh(hint)
+        self.parsed.temporaries.add(name)
+        return name
+
+    def capture(self, produce):
+        """Run ``produce`` into a fresh statement list: ``(statements, its result)``."""
+        outer, self.out = self.out, []
+        try:
+            result = produce()
+            return self.out, result
+        finally:
+            self.out = outer
+
+    def statement(self, stmt, result_name=None):
+        if hasattr(stmt, "lineno"):
+            self.statement_node = stmt
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) == 1:
                 self.assign(stmt.targets[0], stmt.value, stmt)
@@ -118,13 +152,22 @@ class Normalizer:
                 return  # a bare annotation does nothing
             self.assign(stmt.target, stmt.value, stmt)
         elif isinstance(stmt, ast.Return):
-            if stmt.value is None:
-                raise self.parsed.error("`return` without a value: a function to differentiate must "
-                                        "return its value", stmt)
-            hint = self.parsed.name
-            self.emit(ast.Return(self.atom(stmt.value, hint)), stmt)
+            self.emit(ast.Return(self.atom(stmt.value, result_name, exact=True)), stmt)
         elif isinstance(stmt, ast.Pass):
             return
+        elif isinstance(stmt, ast.If):
+            test = self.atom(stmt.test)
+            body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+            if body or orelse:
+                self.emit(ast.If(test, body, orelse), stmt)
+        elif isinstance(stmt, ast.For):
+            self.for_loop(stmt)
+        elif isinstance(stmt, ast.While):
+            cond, test = self.capture(lambda: self.atom(stmt.test))
+            loop = ast.While(test, self.block(stmt.body), [])
+            loop.ssagrad_cond = cond
+            loop.ssagrad_break = getattr(stmt, "ssagrad_break", None)
+            self.emit(loop, stmt)
         elif isinstance(stmt, ast.Expr):
             raise self.parsed.error("an expression statement has no effect on the result "
                                     "(a bare call such as `print(x)` is not supported yet); remove it", stmt)
@@ -132,7 +175,68 @@ class Normalizer:
             what = UNSUPPORTED_STATEMENTS.get(type(stmt), type(stmt).__name__)
             raise self.parsed.error(f"{what} cannot be differentiated yet", stmt)
 
+    # -- loops --------------------------------------------------------------------
+    def for_loop(self, stmt: ast.For):
+        """``for`` over ``range`` stays as it is; any other iterable is walked by index."""
+        iterable, target = stmt.iter, stmt.target
+        reverse_range = self.is_call(iterable, builtins.reversed) and len(iterable.args) == 1 \
+            and self.is_call(iterable.args[0], builtins.range)
+        if self.is_call(iterable, builtins.range) or reverse_range:
+            if not isinstance(target, ast.Name):
+                raise self.parsed.error("a range loop needs a plain name as its target", target)
+            call = iterable.args[0] if reverse_range else iterable
+            args, keywords = self.arguments(call)
+            if keywords:
+                raise self.parsed.error("range() takes no keyword arguments", call)
+            self.emit_for(stmt, target.id, args, reverse_range, [])
+            return
+        # for row in X / enumerate(X) / zip(A, B) / reversed(X): an index loop reading X[k]
+        if self.is_call(iterable, builtins.enumerate):
+            if len(iterable.args) != 1 or iterable.keywords or not _names(target, 2):
+                raise self.parsed.error("only `for i, x in enumerate(xs)` is supported", iterable)
+            index_name, sequences, element_names = target.elts[0].id, iterable.args, [target.elts[1].id]
+            reverse = False
+        elif self.is_call(iterable, builtins.zip):
+            if iterable.keywords or not _names(target, len(iterable.args)):
+                raise self.parsed.error("only `for a, b in zip(as, bs)` with one name per sequence is supported",
+                                        iterable)
+            index_name, sequences, element_names = None, iterable.args, [e.id for e in target.elts]
+            reverse = False
+        else:
+            reverse = self.is_call(iterable, builtins.reversed) and len(iterable.args) == 1
+            sequences = iterable.args if reverse else [iterable]
+            if not isinstance(target, ast.Name):
+                raise self.parsed.error("unpacking in a loop target is supported only with enumerate and zip",
+                                        target)
+            index_name, element_names = None, [target.id]
+        atoms = [self.atom(seq) for seq in sequences]
+        lengths = [self.atom(_call(helper_name("len", builtins.len), builtins.len, [a], [], stmt), "n")
+                   for a in atoms]
+        count = lengths[0]
+        for other in lengths[1:]:
+            count = self.atom(_call(helper_name("min", builtins.min), builtins.min, [count, other], [], stmt), "n")
+        index = index_name or self.namer.fresh("k")
+        self.parsed.local_names.update([index] + element_names)
+        reads = [ast.copy_location(ast.Assign([ast.Name(n, ast.Store())],
+                                              ast.Subscript(a, ast.Name(index, ast.Load()), ast.Load())), stmt)
+                 for n, a in zip(element_names, atoms)]
+        self.emit_for(stmt, index, [count], reverse, reads)
+
+    def emit_for(self, stmt, index, range_args, reverse, prologue):
+        body = self.block(prologue + stmt.body)
+        loop = ast.For(ast.Name(index, ast.Store()), _call(helper_name("range", builtins.range), builtins.range,
+                                                            range_args, [], stmt), body, [])
+        loop.ssagrad_reversed = reverse
+        loop.ssagrad_break = getattr(stmt, "ssagrad_break", None)
+        self.emit(loop, stmt)
+
+    def is_call(self, node, fn) -> bool:
+        return isinstance(node, ast.Call) and self.parsed.resolve(node.func) is fn
+
     def assign(self, target, value, stmt):
+        if isinstance(target, ast.Name) and _is_choice(value):
+            self.choice(value, target.id)
+            return
         if isinstance(target, ast.Name):
             self.emit(ast.Assign([ast.Name(target.id, ast.Store())], self.operation(value)), stmt)
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -158,10 +262,12 @@ class Normalizer:
                                     "is not supported yet", target)
 
     def emit(self, stmt, origin):
+        if not hasattr(origin, "lineno"):  # made by an earlier lowering: use the statement being normalized
+            origin = self.statement_node
         self.out.append(ast.copy_location(stmt, origin))
 
     # -- expressions ------------------------------------------------------------
-    def atom(self, node, hint=None):
+    def atom(self, node, hint=None, exact=False):
         """An atom equal to ``node``: emit statements for any operation inside it.
 
         A temporary is named ``hint`` when given (the variable it becomes), else
@@ -182,13 +288,20 @@ class Normalizer:
             return ast.copy_location(type(node)(items, ast.Load()), node)
         if isinstance(node, ast.Attribute) and not is_missing(self.parsed.resolve(node)):
             return node  # a free dotted name such as np.pi or config.scale
+        if _is_choice(node):
+            name = hint if exact else self.temporary(hint or _operation_hint(node))
+            self.parsed.local_names.add(name)
+            self.choice(node, name)
+            return ast.copy_location(ast.Name(name, ast.Load()), node)
         operation = self.operation(node)
-        name = self.namer.fresh(hint or _operation_hint(node))
+        name = hint if exact else self.temporary(hint or _operation_hint(node))
         self.emit(ast.Assign([ast.Name(name, ast.Store())], operation), node)
         return ast.copy_location(ast.Name(name, ast.Load()), node)
 
     def operation(self, node):
         """``node`` as one operation on atoms (or an atom)."""
+        if _is_choice(node):
+            return self.atom(node)
         if isinstance(node, ast.BinOp):
             left, right = self.atom(node.left), self.atom(node.right)
             return ast.copy_location(ast.BinOp(left, node.op, right), node)
@@ -196,9 +309,11 @@ class Normalizer:
             if isinstance(node.operand, ast.Constant) and isinstance(node.op, (ast.USub, ast.UAdd)):
                 return self.atom(node)
             return ast.copy_location(ast.UnaryOp(node.op, self.atom(node.operand)), node)
+        if isinstance(node, ast.Subscript):
+            if not isinstance(node.ctx, ast.Load):
+                raise self.parsed.error("assignment into an array (`x[i] = ...`) is not supported yet", node)
+            return ast.copy_location(ast.Subscript(self.atom(node.value), self.index(node.slice), ast.Load()), node)
         if isinstance(node, ast.Compare):
-            if len(node.ops) != 1:
-                raise self.parsed.error("chained comparisons (`a < b < c`) are not supported yet", node)
             if type(node.ops[0]) not in ops.COMPARE:
                 raise self.parsed.error("`is`/`in` comparisons are not supported yet", node)
             return ast.copy_location(ast.Compare(self.atom(node.left), node.ops,
@@ -213,6 +328,43 @@ class Normalizer:
         if isinstance(node, (ast.Constant, ast.Name, ast.Tuple, ast.List)):
             return self.atom(node)
         raise self.parsed.error(f"{type(node).__name__} expressions cannot be differentiated yet", node)
+
+    def index(self, node):
+        """An index expression with atoms inside: ``i``, ``1:n``, ``(i, ::2)``, ``None``."""
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)]
+            return ast.copy_location(ast.Slice(*parts), node)
+        if isinstance(node, ast.Tuple):
+            return ast.copy_location(ast.Tuple([self.index(e) for e in node.elts], ast.Load()), node)
+        return self.atom(node)
+
+    def choice(self, node, into: str):
+        """Emit ``if``-statements that assign ``node`` (a conditional expression, ``and``/``or``,
+        or a chained comparison) to ``into``, evaluating only what Python would."""
+        def assign(value):
+            return lambda: self.emit(ast.Assign([ast.Name(into, ast.Store())], self.operation(value)), node)
+
+        def branch(produce):
+            statements, _ = self.capture(produce)
+            return statements
+        if isinstance(node, ast.IfExp):
+            test = self.atom(node.test)
+            self.emit(ast.If(test, branch(assign(node.body)), branch(assign(node.orelse))), node)
+        elif isinstance(node, ast.BoolOp):  # a and b: b if a else a;  a or b: a if a else b
+            first = self.atom(node.values[0])
+            rest = node.values[1:]
+            later = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(node.op, rest), rest[0])
+            keep = branch(lambda: self.emit(ast.Assign([ast.Name(into, ast.Store())], first), node))
+            go_on = branch(lambda: self.choice(later, into) if _is_choice(later) else assign(later)())
+            body, orelse = (go_on, keep) if isinstance(node.op, ast.And) else (keep, go_on)
+            self.emit(ast.If(first, body, orelse), node)
+        else:  # a < b < c: (a < b) and (b < c), with b evaluated once
+            left, middle = self.atom(node.left), self.atom(node.comparators[0])
+            first = self.atom(ast.copy_location(ast.Compare(left, node.ops[:1], [middle]), node))
+            later = ast.copy_location(ast.Compare(middle, node.ops[1:], node.comparators[1:]), node)
+            go_on = branch(lambda: self.choice(later, into) if _is_choice(later) else assign(later)())
+            keep = branch(lambda: self.emit(ast.Assign([ast.Name(into, ast.Store())], first), node))
+            self.emit(ast.If(first, go_on, keep), node)
 
     def arguments(self, node: ast.Call):
         args = []
@@ -263,6 +415,17 @@ class Normalizer:
         return _call(_numpy_callee(fn), fn, [receiver], [], node)
 
 
+def _is_choice(node) -> bool:
+    """Expressions that evaluate only some of their parts: they become ``if`` statements."""
+    return isinstance(node, (ast.IfExp, ast.BoolOp)) or (isinstance(node, ast.Compare) and len(node.ops) > 1)
+
+
+def _names(target, count) -> bool:
+    """Is ``target`` a tuple of ``count`` plain names?"""
+    return isinstance(target, ast.Tuple) and len(target.elts) == count \
+        and all(isinstance(e, ast.Name) for e in target.elts)
+
+
 def _operation_hint(node) -> str:
     """A temporary's name: what its operation is called."""
     if isinstance(node, ast.BinOp):
@@ -277,6 +440,12 @@ def _operation_hint(node) -> str:
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
+    if isinstance(node, ast.Subscript):
+        return "item"
+    if isinstance(node, (ast.IfExp, ast.BoolOp)):
+        return "choice"
+    if isinstance(node, ast.Compare):
+        return "test"
     return "t"
 
 

@@ -25,22 +25,22 @@ for _table, _kind in ((BINARY, "binary"), (UNARY, "unary"), (COMPARE, "compare")
     for _node, _fn in _table.items():
         _SYNTAX[_fn] = (_kind, _node)
 
+GETITEM = operator.getitem  # x[i]: its own syntax, see `expression`
+
 # Names for temporaries that hold an operator's result (`add`, `mul`, ...).
 HINTS = {fn: fn.__name__.strip("_") for fn in _SYNTAX}
 HINTS[operator.truediv] = "div"
-
-
-def syntax_of(fn):
-    """``(kind, ast node class)`` for an operator primitive, or ``None`` for a call."""
-    return _SYNTAX.get(fn)
+HINTS[GETITEM] = "item"
 
 
 def is_operator(fn) -> bool:
-    return fn in _SYNTAX
+    return fn in _SYNTAX or fn is GETITEM
 
 
 def expression(fn, operands):
     """The Python expression applying operator primitive ``fn`` to operand ASTs."""
+    if fn is GETITEM:
+        return ast.Subscript(operands[0], operands[1], ast.Load())
     kind, node = _SYNTAX[fn]
     if kind == "binary":
         return ast.BinOp(operands[0], node(), operands[1])

@@ -1,9 +1,13 @@
-"""Stage 7: clean up generated straight-line code.
+"""Stage 7: clean up generated code.
 
-Copy propagation (``da = dc`` then uses of ``da`` read ``dc``), folding of
-constant arithmetic (``2 - 1``, ``x ** 1``) and dead-code elimination. Every
-generated statement is a pure assignment, so a statement whose targets are
-never read again can go. Arithmetic on non-constant operands is never
+Copy coalescing (``dy = da_1`` renames ``da_1`` to ``dy``), copy
+propagation (``da = dc`` then uses of ``da`` read ``dc``), folding of
+constant arithmetic (``2 - 1``, ``x ** 1``) and dead-code elimination.
+Generated assignments are pure, so one whose targets are never read again
+can go; expression statements (a tape's ``append``) and ``break`` always
+stay. Copies are propagated only within a straight run of statements (a
+region starts afresh), and coalesced only at the top level, so a loop's back
+edge never carries a renaming. Arithmetic on non-constant operands is never
 folded: ``0 * x`` is not ``0`` when ``x`` is inf or NaN.
 """
 import ast
@@ -12,14 +16,24 @@ import operator
 from .pyast import is_comment
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+_COMPOUND = (ast.If, ast.For, ast.While)
 
 
-def _targets(stmt) -> set[str]:
-    return {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+def _stored(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
-def _uses(node) -> set[str]:
+def _loaded(node) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _mentions(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _is_copy(stmt) -> bool:
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+        and isinstance(stmt.value, ast.Name)
 
 
 def _is_number(node) -> bool:
@@ -27,6 +41,8 @@ def _is_number(node) -> bool:
 
 
 class _Rewrite(ast.NodeTransformer):
+    """Reads through the copies in force, and folds constant arithmetic."""
+
     def __init__(self, copies):
         self.copies = copies
 
@@ -54,8 +70,9 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
+# -- copies -------------------------------------------------------------------------
 def coalesce_copies(body, result):
-    """Drop ``t = s`` by renaming ``s`` to ``t`` where ``s`` is a generated value not read afterwards.
+    """Drop a top-level ``t = s`` by renaming ``s`` to ``t`` where ``s`` is generated and not read afterwards.
 
     This keeps the later name, which for adjoints is the one closer to the
     inputs (``dy = da_1`` leaves ``dy``, the gradient the user asked for).
@@ -64,17 +81,14 @@ def coalesce_copies(body, result):
     index = 0
     while index < len(body):
         stmt = body[index]
-        if not is_comment(stmt) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                and isinstance(stmt.value, ast.Name):
+        if _is_copy(stmt):
             target, source = stmt.targets[0].id, stmt.value.id
             before, after = body[:index], body[index + 1:]
-            assigned_before = any(not is_comment(s) and source in _targets(s) for s in before)
-            seen_before = any(not is_comment(s) and target in (_targets(s) | _uses(s.value)) for s in before)
-            read_after = any(not is_comment(s) and source in (_targets(s) | _uses(s.value)) for s in after) \
-                or source in _uses(result)
-            # where the target goes on accumulating, `db = dd + ...` reads better than a renamed dd
-            target_changes = any(not is_comment(s) and target in _targets(s) for s in after)
-            if assigned_before and not seen_before and not read_after and not target_changes:
+            assigned_before = any(source in _stored(s) for s in before)
+            seen_before = any(target in _mentions(s) for s in before)
+            used_after = any(source in _mentions(s) for s in after) or source in _mentions(result)
+            target_changes = any(target in _stored(s) for s in after)
+            if assigned_before and not seen_before and not used_after and not target_changes:
                 rename = _Rename(source, target)
                 for s in before:
                     rename.visit(s)
@@ -84,43 +98,100 @@ def coalesce_copies(body, result):
     return body, result
 
 
-def propagate_copies(body, result):
+def propagate_copies(body, result=None):
+    """Replace reads of copies by their sources within each straight run of statements."""
     copies = {}
     rewrite = _Rewrite(copies)
-    out = []
     for stmt in body:
         if is_comment(stmt):
-            out.append(stmt)
             continue
-        stmt.value = rewrite.visit(stmt.value)
-        for target in _targets(stmt):
+        if isinstance(stmt, _COMPOUND):
+            for field in ("test", "iter"):
+                if hasattr(stmt, field):
+                    setattr(stmt, field, rewrite.visit(getattr(stmt, field)))
+            for block in (stmt.body, stmt.orelse):
+                propagate_copies(block)
+            copies.clear()  # assignments inside the region end what we knew
+            continue
+        if hasattr(stmt, "value"):
+            stmt.value = rewrite.visit(stmt.value)
+        for target in _stored(stmt):
             copies.pop(target, None)
             for key in [k for k, v in copies.items() if v == target]:
                 del copies[key]
-        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Name):
+        if _is_copy(stmt) and stmt.targets[0].id != stmt.value.id:
             copies[stmt.targets[0].id] = stmt.value.id
-        out.append(stmt)
-    return out, rewrite.visit(result)
+    return body, (rewrite.visit(result) if result is not None else None)
 
 
-def eliminate_dead_code(body, result):
-    live = _uses(result)
+# -- dead code ------------------------------------------------------------------------
+def _live_in(stmts, live: set) -> set:
+    """Names live before ``stmts`` given those live after (no changes made)."""
+    for stmt in reversed(stmts):
+        live = _live_before(stmt, live)
+    return live
+
+
+def _loop_live(stmt, live_after: set) -> set:
+    """Names live at the top of a loop body: a fixed point over the back edge."""
+    at_top = set()
+    while True:
+        at_end = live_after | at_top | (_loaded(stmt.test) if isinstance(stmt, ast.While) else set())
+        new = _live_in(stmt.body, at_end)
+        if new <= at_top:
+            return at_top
+        at_top |= new
+
+
+def _live_before(stmt, live: set) -> set:
+    if is_comment(stmt):
+        return live
+    if isinstance(stmt, ast.If):
+        return _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loaded(stmt.test)
+    if isinstance(stmt, ast.For):
+        return (live | _loop_live(stmt, live)) - _stored(stmt.target) | _loaded(stmt.iter)
+    if isinstance(stmt, ast.While):
+        return live | _loop_live(stmt, live) | _loaded(stmt.test)
+    if isinstance(stmt, ast.Assign):
+        if not _stored(stmt) & live:
+            return live
+        return (live - _stored(stmt)) | _loaded(stmt.value)
+    return live | _loaded(stmt)
+
+
+def eliminate_dead_code(stmts, live: set) -> list:
+    """``stmts`` without assignments nobody reads, and without regions left empty."""
     kept = []
-    for stmt in reversed(body):
+    for stmt in reversed(stmts):
         if is_comment(stmt):
             if kept and not is_comment(kept[-1]):  # keep a comment only above statements
                 kept.append(stmt)
             continue
-        targets = _targets(stmt)
-        if targets & live:
-            live = (live - targets) | _uses(stmt.value)
-            kept.append(stmt)
+        if isinstance(stmt, ast.Assign) and not _stored(stmt) & live:
+            continue
+        if isinstance(stmt, ast.If):
+            stmt.body = eliminate_dead_code(stmt.body, live)
+            stmt.orelse = eliminate_dead_code(stmt.orelse, live)
+            if not stmt.body and not stmt.orelse:
+                continue
+            if not stmt.body:
+                stmt.body = [ast.Pass()]
+        elif isinstance(stmt, (ast.For, ast.While)):
+            at_end = live | _loop_live(stmt, live) | (_loaded(stmt.test) if isinstance(stmt, ast.While) else set())
+            stmt.body = eliminate_dead_code(stmt.body, at_end)
+            if not stmt.body or all(isinstance(s, ast.Pass) for s in stmt.body):
+                if isinstance(stmt, ast.For):
+                    continue
+                stmt.body = [ast.Pass()]
+        live = _live_before(stmt, live)
+        kept.append(stmt)
     kept.reverse()
-    return kept
+    return [s for s in kept if not isinstance(s, ast.Pass)] or ([ast.Pass()] if any(
+        isinstance(s, ast.Pass) for s in kept) else [])
 
 
 def optimize(body: list[ast.stmt], result: ast.expr):
     """The optimized ``(body, result)``; ``result`` is the expression the function returns."""
     body, result = coalesce_copies(body, result)
     body, result = propagate_copies(body, result)
-    return eliminate_dead_code(body, result), result
+    return eliminate_dead_code(body, _loaded(result)), result

@@ -27,6 +27,7 @@ class ParsedFunction:
     lines: list[str]         # the function's source lines, as in the file
     params: list[str] = field(default_factory=list)
     local_names: set[str] = field(default_factory=set)
+    temporaries: set[str] = field(default_factory=set)  # made by normalize, each read only where it is made
 
     @property
     def name(self) -> str:

@@ -1,8 +1,10 @@
 """Building the Python syntax of generated code."""
 import ast
+import builtins
 
 from . import ops
-from .ssa import COPY, Const, Free, Op, Pack, Var
+from .normalize import helper_name
+from .ssa import COPY, Const, Free, Op, Pack, Slice, Var
 
 COMMENT_PREFIX = "__ssagrad_comment__"
 
@@ -39,8 +41,17 @@ def clone(node):
     return new
 
 
-def operand_ast(operand) -> ast.expr:
-    """The expression that reads an operand in generated code."""
+def operand_ast(operand, in_index=False) -> ast.expr:
+    """The expression that reads an operand in generated code (``in_index``: inside ``x[...]``)."""
+    if operand is None:
+        return None if in_index else ast.Constant(None)
+    if isinstance(operand, Slice):
+        parts = [operand_ast(p, in_index) for p in (operand.lower, operand.upper, operand.step)]
+        if in_index:
+            return ast.Slice(*parts)
+        return ast.Call(helper_name("slice", builtins.slice), parts, [])
+    if isinstance(operand, Pack) and in_index:
+        return ast.Tuple([operand_ast(i, True) for i in operand.items], ast.Load())
     if isinstance(operand, Var):
         return ast.Name(operand.name, ast.Load())
     if isinstance(operand, (Const, Free)):
@@ -51,6 +62,8 @@ def operand_ast(operand) -> ast.expr:
 
 
 def op_expression(op: Op) -> ast.expr:
+    if op.fn is ops.GETITEM:
+        return ops.expression(op.fn, [operand_ast(op.args[0]), operand_ast(op.args[1], in_index=True)])
     args = [operand_ast(a) for a in op.args]
     if op.fn is COPY:
         return args[0]

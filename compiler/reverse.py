@@ -4,19 +4,27 @@ The primal statements run first; then the SSA is walked backwards and each
 operation's adjoint rule is instantiated, producing ``d[x]`` for every
 active ``x``. A value read several times gets the sum of its contributions:
 the first assigns ``dx``, later ones accumulate ``dx = dx + ...`` (never in
-place, so no adjoint aliases another array). Each backward block starts with
-a comment naming the source line it undoes.
+place, so no adjoint aliases another array). Each backward block starts
+with a comment naming the source line it undoes.
+
+Regions keep their shape. An ``if`` becomes an ``if`` on the same test,
+each branch undoing its own body. A loop runs forwards, appending to a tape
+(a list) the values its reversed body will read that the next iteration
+overwrites -- and only those (to-be-recorded analysis) -- then a second loop
+walks the tape backwards. Adjoints of values defined outside a region but
+contributed to inside it are set to zeros before the region; a loop-carried
+value's adjoint passes from one reversed iteration to the one before.
 """
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy
 
 from . import pyast
 from .normalize import helper_name
-from .rules import adjoint_rule
-from .ssa import COPY, Function, Op, Var, primitive_name
 from .pyast import operand_ast
+from .rules import adjoint_rule
+from .ssa import COPY, Function, If, Loop, Op, Var, operand_vars, primitive_name, walk
 from .templates import Instantiation
 
 
@@ -29,86 +37,290 @@ class Adjoint:
     gradients: list[ast.expr]  # d[wrt] for each wrt parameter, in order
 
 
+@dataclass
+class _Frame:
+    """A region being reversed: the values it defines, and zero-inits to emit before it."""
+
+    defined: set
+    inits: list = field(default_factory=list)
+
+
+@dataclass
+class _LoopPlan:
+    tape: str              # the list the forward loop appends to ("" when the loop has no adjoint)
+    saved: list            # names appended each iteration
+    count: str = ""        # an iteration counter, when nothing needs saving
+
+
+def _zeros_like(var_name: str) -> ast.expr:
+    return ast.Call(ast.Attribute(helper_name("np", numpy), "zeros_like", ast.Load()), [pyast.name(var_name)], [])
+
+
+def _defined_in(body) -> set:
+    """Every SSA value a block defines, regions included."""
+    out = set()
+    for stmt in walk(body):
+        if isinstance(stmt, Op):
+            out.update(stmt.targets)
+        elif isinstance(stmt, If):
+            out.update(p.target for p in stmt.phis)
+        elif isinstance(stmt, Loop):
+            out.update(c.var for c in stmt.carried)
+            if stmt.target is not None:
+                out.add(stmt.target)
+    return out
+
+
+def _reads(stmts) -> list[str]:
+    names = []
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names:
+                names.append(node.id)
+    return names
+
+
 class ReverseSweep:
     def __init__(self, function: Function, wrt: list[Var], active: set[Var]):
         self.function = function
+        self.parsed = function.parsed
         self.wrt = wrt
         self.active = active
         self.namer = function.namer
         self.adjoint: dict[Var, str] = {}
+        self.forced: dict[Var, str] = {}   # names a loop-carried adjoint must take
+        self.frames = [_Frame(set(function.params) | _defined_in(function.body))]
+        self.plans: dict[int, _LoopPlan] = {}
+        self.last_line = None
 
+    # -- adjoint variables -----------------------------------------------------------
     def read(self, operand) -> str:
         return self.adjoint[operand]
-
-    def write(self, var: Var, expr: ast.expr) -> list[ast.stmt]:
-        if var not in self.adjoint:
-            self.adjoint[var] = self.namer.fresh("d" + var.name)
-            return [pyast.assign(self.adjoint[var], expr)]
-        total = self.adjoint[var]
-        return [pyast.assign(total, ast.BinOp(pyast.name(total), ast.Add(), expr))]
 
     def needs(self, var: Var) -> bool:
         return var in self.active
 
-    def backward(self, op: Op) -> list[ast.stmt]:
-        if op.fn is COPY:
-            source = op.args[0]
-            if isinstance(source, Var) and self.needs(source):
-                return self.write(source, pyast.name(self.adjoint[op.targets[0]]))
+    def write(self, var: Var, expr: ast.expr) -> list[ast.stmt]:
+        """The statements that add ``expr`` to ``d[var]``."""
+        if var in self.adjoint:
+            total = self.adjoint[var]
+            return [pyast.assign(total, ast.BinOp(pyast.name(total), ast.Add(), expr))]
+        name = self.forced.pop(var, None) or self.namer.fresh("d" + var.name)
+        self.adjoint[var] = name
+        home = next(i for i in range(len(self.frames) - 1, -1, -1) if var in self.frames[i].defined)
+        if home == len(self.frames) - 1:
+            return [pyast.assign(name, expr)]
+        # defined outside the region being reversed: start from zeros before that region
+        self.frames[home + 1].inits.append(pyast.assign(name, _zeros_like(var.name)))
+        return [pyast.assign(name, ast.BinOp(pyast.name(name), ast.Add(), expr))]
+
+    def contribute(self, operand, adjoint_name: str) -> list[ast.stmt]:
+        """``d[operand] += <adjoint_name>`` where the operand is an active value."""
+        if isinstance(operand, Var) and self.needs(operand):
+            return self.write(operand, pyast.name(adjoint_name))
+        return []
+
+    # -- backward sweep -------------------------------------------------------------------
+    def comment(self, node) -> list[ast.stmt]:
+        line = node.lineno
+        if line == self.last_line:
             return []
+        self.last_line = line
+        text = self.parsed.lines[line - 1].strip()
+        return [pyast.comment(f"adjoint of line {line + self.parsed.first_line - 1}: {text}")]
+
+    def backward_block(self, body) -> list[ast.stmt]:
+        out = []
+        for stmt in reversed(body):
+            if isinstance(stmt, Op):
+                if any(t in self.adjoint for t in stmt.targets):
+                    statements = self.backward_op(stmt)
+                    if statements:
+                        out += self.comment(stmt.node) + statements
+            elif isinstance(stmt, If):
+                out += self.backward_if(stmt)
+            elif isinstance(stmt, Loop):
+                out += self.backward_loop(stmt)
+        return out
+
+    def backward_op(self, op: Op) -> list[ast.stmt]:
+        if op.fn is COPY:
+            return self.contribute(op.args[0], self.adjoint[op.targets[0]])
         rule = adjoint_rule(op.fn)
-        parsed = self.function.parsed
         if rule is None:
-            raise parsed.error(
+            raise self.parsed.error(
                 f"no derivative rule for {primitive_name(op.fn)}. If it has one, register it:\n\n"
                 f"    @ssagrad.adjoint({primitive_name(op.fn)})\n"
                 f"    def _(result, x):\n"
                 f"        d[x] = d[result] * ...\n\n"
                 f"or cut the gradient path with ssagrad.stop_gradient(...)", _call_node(op))
         if len(op.targets) != 1:
-            raise parsed.error(f"{primitive_name(op.fn)} returns several values; rules for such "
-                               f"functions are not supported yet", op.node)
+            raise self.parsed.error(f"{primitive_name(op.fn)} returns several values; rules for such "
+                                    f"functions are not supported yet", op.node)
         try:
             bound = rule.bind(op.args, op.kwargs)
         except TypeError as exc:
-            raise parsed.error(f"cannot differentiate this call of {primitive_name(op.fn)}: {exc}",
-                               _call_node(op)) from None
+            raise self.parsed.error(f"cannot differentiate this call of {primitive_name(op.fn)}: {exc}",
+                                    _call_node(op)) from None
         return Instantiation(rule, op.targets[0], bound, self.namer, self.read, self.write, self.needs).run()
 
+    def region(self, body, prologue, header, defines=()) -> tuple[list[ast.stmt], list[ast.stmt]]:
+        """Reverse a nested block: ``(zero-inits for before the region, the block's statements)``.
+
+        ``header`` is the region's statement (its comment covers its own line); ``defines``: values
+        the region defines besides its body's (a loop's carried values and index).
+        """
+        self.frames.append(_Frame(_defined_in(body) | set(defines)))
+        self.last_line = header.lineno
+        statements = prologue() + self.backward_block(body)
+        frame = self.frames.pop()
+        self.last_line = None
+        return frame.inits, statements
+
+    def backward_if(self, stmt: If) -> list[ast.stmt]:
+        phis = [p for p in stmt.phis if p.target in self.adjoint]
+        inits_then, then = self.region(stmt.body, lambda: [s for p in phis for s in self.contribute(
+            p.then, self.adjoint[p.target])], stmt.node)
+        inits_else, orelse = self.region(stmt.orelse, lambda: [s for p in phis for s in self.contribute(
+            p.orelse, self.adjoint[p.target])], stmt.node)
+        if not then and not orelse:
+            return inits_then + inits_else
+        node = ast.If(operand_ast(stmt.test), then or [ast.Pass()], orelse)
+        return inits_then + inits_else + self.comment(stmt.node) + [node]
+
+    def backward_loop(self, loop: Loop) -> list[ast.stmt]:
+        carried = [c for c in loop.carried if self.needs(c.var)]
+        before = []
+        for c in carried:  # the adjoint leaving the loop enters its last reversed iteration
+            if c.var not in self.adjoint:
+                self.adjoint[c.var] = self.namer.fresh("d" + c.var.name)
+                before.append(pyast.assign(self.adjoint[c.var], _zeros_like(c.var.name)))
+        names = {c.var: self.adjoint[c.var] for c in carried}
+
+        def iteration_start():
+            out = []
+            for c in carried:
+                name = self.adjoint.pop(c.var)
+                out += self.contribute(c.next, name)
+                self.forced[c.var] = name  # contributions in this iteration rebuild the carried adjoint
+            return out
+        defines = [c.var for c in loop.carried] + ([loop.target] if loop.target is not None else [])
+        inits, body = self.region(loop.body, iteration_start, loop.node, defines)
+        for c in carried:
+            if self.forced.pop(c.var, None) is not None:  # nothing in the body reads the value it had
+                body.append(pyast.assign(names[c.var], _zeros_like(c.var.name)))
+            self.adjoint[c.var] = names[c.var]
+        after = [s for c in carried for s in self.contribute(c.init, names[c.var])]
+        if not body:
+            return []
+        forward_names = {v.name for v in _defined_in(loop.body) | {c.var for c in loop.carried}}
+        if loop.target is not None:
+            forward_names.add(loop.target.name)
+        forward_names |= {p.tape or p.count for p in self._inner_plans(loop.body)}
+        saved = [n for n in _reads(body) if n in forward_names]
+        plan = _LoopPlan(self.namer.fresh("tape"), saved)
+        if not saved:
+            plan.tape, plan.count = "", self.namer.fresh("count")
+        self.plans[id(loop)] = plan
+        if saved:
+            target = pyast.name(saved[0]) if len(saved) == 1 else \
+                ast.Tuple([pyast.name(n) for n in saved], ast.Load())
+            for node in ast.walk(target):
+                node.ctx = ast.Store()
+            iterator = ast.Call(helper_name("reversed", reversed), [pyast.name(plan.tape)], [])
+        else:
+            target = ast.Name("_", ast.Store())
+            iterator = ast.Call(helper_name("range", range), [pyast.name(plan.count)], [])
+        reversed_loop = ast.For(target, iterator, body, [])
+        return inits + before + self.comment(loop.node) + [reversed_loop] + after
+
+    def _inner_plans(self, body):
+        return [self.plans[id(s)] for s in walk(body) if isinstance(s, Loop) and id(s) in self.plans]
+
+    # -- forward sweep ----------------------------------------------------------------------
+    def forward_block(self, body) -> list[ast.stmt]:
+        out = []
+        for stmt in body:
+            if isinstance(stmt, Op):
+                out.append(pyast.op_statement(stmt))
+            elif isinstance(stmt, If):
+                then = self.forward_block(stmt.body) + [pyast.assign(p.target.name, operand_ast(p.then))
+                                                        for p in stmt.phis]
+                orelse = self.forward_block(stmt.orelse) + [pyast.assign(p.target.name, operand_ast(p.orelse))
+                                                            for p in stmt.phis]
+                out.append(ast.If(operand_ast(stmt.test), then or [ast.Pass()], orelse))
+            elif isinstance(stmt, Loop):
+                out += self.forward_loop(stmt)
+        return out
+
+    def forward_loop(self, loop: Loop) -> list[ast.stmt]:
+        out = [pyast.assign(c.var.name, operand_ast(c.init)) for c in loop.carried]
+        plan = self.plans.get(id(loop))
+        body = self.forward_block(loop.body)
+        if plan is not None and plan.tape:
+            out.append(pyast.assign(plan.tape, ast.List([], ast.Load())))
+            items = [pyast.name(n) for n in plan.saved]
+            item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
+            append = ast.Attribute(pyast.name(plan.tape), "append", ast.Load())
+            body.append(ast.Expr(ast.Call(append, [item], [])))
+        elif plan is not None:
+            out.append(pyast.assign(plan.count, ast.Constant(0)))
+            body.append(pyast.assign(plan.count, ast.BinOp(pyast.name(plan.count), ast.Add(), ast.Constant(1))))
+        body += _yields(loop)
+        if loop.break_flag is not None:
+            body.append(ast.If(pyast.name(loop.break_flag.name), [ast.Break()], []))
+        if loop.kind == "for":
+            iterator = ast.Call(helper_name("range", range), [operand_ast(a) for a in loop.range_args], [])
+            if loop.reverse:
+                iterator = ast.Call(helper_name("reversed", reversed), [iterator], [])
+            out.append(ast.For(ast.Name(loop.target.name, ast.Store()), iterator, body, []))
+        elif loop.cond:
+            stop = ast.If(ast.UnaryOp(ast.Not(), operand_ast(loop.test)), [ast.Break()], [])
+            cond = self.forward_block(loop.cond)
+            out.append(ast.While(ast.Constant(True), cond + [stop] + body, []))
+        else:
+            out.append(ast.While(operand_ast(loop.test), body, []))
+        return out
+
+    # -- the whole function ----------------------------------------------------------------------
     def run(self) -> Adjoint:
-        body = [pyast.op_statement(op) for op in self.function.ops()]
         result = self.function.result.value
+        backward = []
         if isinstance(result, Var) and result in self.active:
             self.adjoint[result] = self.namer.fresh("d" + result.name)
-            body.append(pyast.comment("the result's own gradient is 1"))
-            body.append(pyast.assign(self.adjoint[result], ast.Constant(1.0)))
-        lines = self.function.parsed.lines
-        last_line = None
-        for op in reversed(self.function.ops()):
-            if not any(t in self.adjoint for t in op.targets):
-                continue
-            statements = self.backward(op)
-            line = op.node.lineno
-            if statements and line != last_line:
-                body.append(pyast.comment(f"adjoint of line {line + self.function.parsed.first_line - 1}: "
-                                          f"{lines[line - 1].strip()}"))
-                last_line = line
-            body += statements
+            backward.append(pyast.comment("the result's own gradient is 1"))
+            backward.append(pyast.assign(self.adjoint[result], ast.Constant(1.0)))
+        backward += self.backward_block(self.function.body[:-1])
         gradients = []
         for var in self.wrt:
             if var not in self.adjoint:  # the result does not depend on it
                 self.adjoint[var] = self.namer.fresh("d" + var.name)
-                zeros_like = ast.Attribute(helper_name("np", numpy), "zeros_like", ast.Load())
-                zeros = ast.Call(zeros_like, [pyast.name(var.name)], [])
-                body.append(pyast.assign(self.adjoint[var], zeros))
+                backward.append(pyast.assign(self.adjoint[var], _zeros_like(var.name)))
             gradients.append(pyast.name(self.adjoint[var]))
-        return Adjoint(body, operand_ast(result), gradients)
+        forward = self.forward_block(self.function.body[:-1])
+        return Adjoint(forward + backward, operand_ast(result), gradients)
+
+
+def _yields(loop: Loop) -> list[ast.stmt]:
+    """End of an iteration: each carried variable takes its next value (in parallel)."""
+    pairs = [(c.var, c.next) for c in loop.carried if c.next is not c.var]
+    carried_names = {c.var.name for c in loop.carried}
+    sequential = []
+    written = set()
+    for var, value in pairs:
+        if any(v.name in written for v in operand_vars(value)):
+            targets = ast.Tuple([ast.Name(v.name, ast.Store()) for v, _ in pairs], ast.Store())
+            return [ast.Assign([targets], ast.Tuple([operand_ast(x) for _, x in pairs], ast.Load()), lineno=0)]
+        sequential.append(pyast.assign(var.name, operand_ast(value)))
+        if var.name in carried_names:
+            written.add(var.name)
+    return sequential
 
 
 def _call_node(op: Op):
     """The call expression of an operation (for error carets), else its statement."""
     value = getattr(op.node, "value", None)
-    return value if isinstance(value, (ast.Call, ast.BinOp, ast.UnaryOp)) else op.node
+    return value if isinstance(value, (ast.Call, ast.BinOp, ast.UnaryOp, ast.Subscript)) else op.node
 
 
 def reverse(function: Function, wrt: list[Var], active: set[Var]) -> Adjoint:

@@ -68,6 +68,15 @@ class Pack:
 
 
 @dataclass(eq=False)
+class Slice:
+    """``lower:upper:step`` inside an index; each part an operand or None."""
+
+    lower: object
+    upper: object
+    step: object
+
+
+@dataclass(eq=False)
 class Op:
     """``targets = fn(*args, **kwargs)``."""
 
@@ -86,6 +95,52 @@ class Return:
 
 
 @dataclass(eq=False)
+class Phi:
+    """``target`` is ``then`` after the ``then`` branch ran, else ``orelse``."""
+
+    target: Var
+    then: object
+    orelse: object
+
+
+@dataclass(eq=False)
+class If:
+    """A region: two bodies and the values that leave them (``phis``)."""
+
+    test: object
+    body: list
+    orelse: list
+    phis: list
+    node: ast.stmt | None = None
+
+
+@dataclass(eq=False)
+class Carried:
+    """A loop-carried value: ``var`` holds ``init`` on entry, ``next`` after each iteration, and is the
+    variable's value after the loop (a block argument and the loop's result at once)."""
+
+    var: Var
+    init: object
+    next: object = None
+
+
+@dataclass(eq=False)
+class Loop:
+    """A region run many times: ``for target in range(*range_args)`` or ``while`` (``cond`` computes ``test``)."""
+
+    kind: str                  # "for" or "while"
+    body: list
+    carried: list
+    target: Var | None = None
+    range_args: list = field(default_factory=list)
+    reverse: bool = False      # for: reversed(range(...))
+    cond: list = field(default_factory=list)
+    test: object = None
+    break_flag: Var | None = None  # checked after each iteration: leave the loop when true
+    node: ast.stmt | None = None
+
+
+@dataclass(eq=False)
 class Function:
     name: str
     params: list[Var]
@@ -94,6 +149,7 @@ class Function:
     namer: Namer
 
     def ops(self):
+        """The operations of the top-level body (not inside regions)."""
         return [s for s in self.body if isinstance(s, Op)]
 
     @property
@@ -107,7 +163,21 @@ def operand_vars(operand):
         return [operand]
     if isinstance(operand, Pack):
         return [v for item in operand.items for v in operand_vars(item)]
+    if isinstance(operand, Slice):
+        return [v for part in (operand.lower, operand.upper, operand.step) for v in operand_vars(part)]
     return []
+
+
+def walk(body):
+    """Every statement in ``body``, regions included, in program order."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, If):
+            yield from walk(stmt.body)
+            yield from walk(stmt.orelse)
+        elif isinstance(stmt, Loop):
+            yield from walk(stmt.cond)
+            yield from walk(stmt.body)
 
 
 def op_vars(op: Op):
@@ -115,12 +185,23 @@ def op_vars(op: Op):
 
 
 # -- construction ---------------------------------------------------------------
+def _assigned(stmts) -> list[str]:
+    """Names a block assigns, in order of first assignment."""
+    names = []
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in names:
+                names.append(node.id)
+    return names
+
+
 class Builder:
     def __init__(self, parsed: ParsedFunction, namer: Namer):
         self.parsed = parsed
         self.namer = namer
         self.current: dict[str, Var] = {}
         self.defined: set[str] = set()
+        self.maybe_undefined: dict[str, ast.AST] = {}
 
     def define(self, name: str) -> Var:
         ssa_name = name if name not in self.defined else self.namer.fresh(name)
@@ -129,12 +210,18 @@ class Builder:
         self.defined.add(name)
         var = Var(ssa_name, name)
         self.current[name] = var
+        self.maybe_undefined.pop(name, None)
         return var
 
     def operand(self, node):
+        if node is None:
+            return None
         if isinstance(node, ast.Name):
             if node.id in self.current:
                 return self.current[node.id]
+            if node.id in self.maybe_undefined:
+                raise self.parsed.error(f"{node.id!r} is assigned on some paths only (in one branch of an "
+                                        f"`if`) but read here; assign it on every path", node)
             if node.id in self.parsed.local_names:
                 raise self.parsed.error(f"local variable {node.id!r} is used before it is assigned", node)
             return Free(node, self.parsed.lookup(node.id))
@@ -142,6 +229,8 @@ class Builder:
             return Const(node)
         if isinstance(node, (ast.Tuple, ast.List)):
             return Pack(type(node), [self.operand(e) for e in node.elts])
+        if isinstance(node, ast.Slice):
+            return Slice(self.operand(node.lower), self.operand(node.upper), self.operand(node.step))
         if isinstance(node, ast.Attribute):
             return Free(node, self.parsed.resolve(node))
         raise self.parsed.error("internal: not an atom after normalization", node)
@@ -155,29 +244,84 @@ class Builder:
         if isinstance(value, ast.Compare):
             fn = ops.COMPARE[type(value.ops[0])]
             return fn, [self.operand(value.left), self.operand(value.comparators[0])], {}, None
+        if isinstance(value, ast.Subscript):
+            return ops.GETITEM, [self.operand(value.value), self.operand(value.slice)], {}, None
         if isinstance(value, ast.Call):
             args = [self.operand(a) for a in value.args]
             kwargs = {k.arg: self.operand(k.value) for k in value.keywords}
             return value.ssagrad_fn, args, kwargs, value.func
         return COPY, [self.operand(value)], {}, None
 
-    def build(self, body: list[ast.stmt]) -> Function:
-        params = [self.define(name) for name in self.parsed.params]
+    def block(self, body: list[ast.stmt]) -> list:
         out = []
         for stmt in body:
             if isinstance(stmt, ast.Return):
                 out.append(Return(self.operand(stmt.value), stmt))
+            elif isinstance(stmt, ast.If):
+                out.append(self.branch(stmt))
+            elif isinstance(stmt, (ast.For, ast.While)):
+                out.append(self.loop(stmt))
+            else:
+                out += self.assignment(stmt)
+        return out
+
+    def assignment(self, stmt) -> list:
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+            sources = [self.operand(v) for v in value.elts]  # all read before any is written
+            return [Op([self.define(n.id)], COPY, [source], node=stmt) for n, source in zip(target.elts, sources)]
+        fn, args, kwargs, callee = self.operation(value)
+        names = [e.id for e in target.elts] if isinstance(target, ast.Tuple) else [target.id]
+        return [Op([self.define(n) for n in names], fn, args, kwargs, callee, stmt)]
+
+    def branch(self, stmt: ast.If) -> If:
+        test = self.operand(stmt.test)
+        before = dict(self.current)
+        body = self.block(stmt.body)
+        after_body, self.current = self.current, dict(before)
+        orelse = self.block(stmt.orelse)
+        after_orelse, self.current = self.current, dict(before)
+        phis = []
+        for name in dict.fromkeys(list(after_body) + list(after_orelse)):
+            then, other = after_body.get(name), after_orelse.get(name)
+            if then is other:
                 continue
-            target, value = stmt.targets[0], stmt.value
-            if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
-                sources = [self.operand(v) for v in value.elts]  # all read before any is written
-                for name_node, source in zip(target.elts, sources):
-                    out.append(Op([self.define(name_node.id)], COPY, [source], node=stmt))
+            if then is None or other is None:
+                self.maybe_undefined[name] = stmt
+                self.current.pop(name, None)
                 continue
-            fn, args, kwargs, callee = self.operation(value)
-            names = [e.id for e in target.elts] if isinstance(target, ast.Tuple) else [target.id]
-            out.append(Op([self.define(n) for n in names], fn, args, kwargs, callee, stmt))
-        return Function(self.parsed.name, params, out, self.parsed, self.namer)
+            phis.append(Phi(self.define(name), then, other))
+        return If(test, body, orelse, phis, stmt)
+
+    def loop(self, stmt) -> Loop:
+        is_for = isinstance(stmt, ast.For)
+        range_args = [self.operand(a) for a in stmt.iter.args] if is_for else []
+        # Every variable the body assigns is carried around the loop, except temporaries and the
+        # loop index, which Python rebinds at each iteration and leaves at its last value.
+        skip = self.parsed.temporaries | ({stmt.target.id} if is_for else set())
+        names = [n for n in _assigned(stmt.body) if n not in skip]
+        loop = Loop("for" if is_for else "while", [], [], node=stmt)
+        if is_for:
+            loop.target = self.define(stmt.target.id)
+            loop.range_args, loop.reverse = range_args, stmt.ssagrad_reversed
+        for name in names:
+            init = self.current.get(name) or Const(ast.Constant(None))
+            loop.carried.append(Carried(self.define(name), init))
+        carried = loop.carried
+        if not is_for:
+            loop.cond = self.block(stmt.ssagrad_cond)
+            loop.test = self.operand(stmt.test)
+        loop.body = self.block(stmt.body)
+        for c in carried:
+            c.next = self.current[c.var.source]
+            self.current[c.var.source] = c.var
+        flag = getattr(stmt, "ssagrad_break", None)
+        loop.break_flag = self.current[flag] if flag else None
+        return loop
+
+    def build(self, body: list[ast.stmt]) -> Function:
+        params = [self.define(name) for name in self.parsed.params]
+        return Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
 
 
 def build_ssa(parsed: ParsedFunction, body: list[ast.stmt], namer: Namer) -> Function:
@@ -196,6 +340,8 @@ def primitive_name(fn) -> str:
 
 
 def format_operand(operand) -> str:
+    if operand is None:
+        return ""
     if isinstance(operand, Var):
         return operand.name
     if isinstance(operand, Pack):
@@ -203,24 +349,65 @@ def format_operand(operand) -> str:
         if operand.kind is ast.Tuple:
             return f"({inner},)" if len(operand.items) == 1 else f"({inner})"
         return f"[{inner}]"
+    if isinstance(operand, Slice):
+        parts = [format_operand(operand.lower), format_operand(operand.upper)]
+        if operand.step is not None:
+            parts.append(format_operand(operand.step))
+        return ":".join(parts)
     return ast.unparse(operand.node)
 
 
+class _Printer:
+    def __init__(self, function: Function):
+        self.first = function.parsed.first_line
+        self.lines = [f"def {function.name}({', '.join(p.name for p in function.params)}):"]
+
+    def line(self, depth, text, node=None):
+        where = f"  # line {node.lineno + self.first - 1}" if node is not None else ""
+        self.lines.append(f"{'    ' * depth}{text:<{max(1, 44 - 4 * depth)}}{where}".rstrip())
+
+    def block(self, body, depth):
+        for stmt in body:
+            if isinstance(stmt, Return):
+                self.line(depth, f"return {format_operand(stmt.value)}", stmt.node)
+            elif isinstance(stmt, Op):
+                targets = ", ".join(t.name for t in stmt.targets)
+                args = [format_operand(a) for a in stmt.args]
+                args += [f"{k}={format_operand(v)}" for k, v in stmt.kwargs.items()]
+                call = args[0] if stmt.fn is COPY else f"{primitive_name(stmt.fn)}({', '.join(args)})"
+                self.line(depth, f"{targets} = {call}", stmt.node)
+            elif isinstance(stmt, If):
+                self.line(depth, f"if {format_operand(stmt.test)}:", stmt.node)
+                self.block(stmt.body, depth + 1)
+                self.yields(depth + 1, [(p.target, p.then) for p in stmt.phis])
+                self.line(depth, "else:")
+                self.block(stmt.orelse, depth + 1)
+                self.yields(depth + 1, [(p.target, p.orelse) for p in stmt.phis])
+            elif isinstance(stmt, Loop):
+                carried = ", ".join(f"{c.var.name} = {format_operand(c.init)}" for c in stmt.carried)
+                if stmt.kind == "for":
+                    header = f"for {stmt.target.name} in range({', '.join(format_operand(a) for a in stmt.range_args)})"
+                    header = f"for {stmt.target.name} in reversed{header[len(stmt.target.name) + 8:]}" \
+                        if stmt.reverse else header
+                else:
+                    header = f"while {format_operand(stmt.test)}"
+                self.line(depth, f"{header}  carrying ({carried}):", stmt.node)
+                if stmt.cond:
+                    self.line(depth + 1, "# condition:")
+                    self.block(stmt.cond, depth + 1)
+                    self.line(depth + 1, "# body:")
+                self.block(stmt.body, depth + 1)
+                self.yields(depth + 1, [(c.var, c.next) for c in stmt.carried])
+                if stmt.break_flag is not None:
+                    self.line(depth + 1, f"break if {stmt.break_flag.name}")
+
+    def yields(self, depth, pairs):
+        if pairs:
+            self.line(depth, "yield " + ", ".join(f"{t.name} = {format_operand(v)}" for t, v in pairs))
+
+
 def format_function(function: Function) -> str:
-    """The SSA listing (``.ssa``): one operation a line, with the source line it came from."""
-    lines = [f"def {function.name}({', '.join(p.name for p in function.params)}):"]
-    first = function.parsed.first_line
-    for stmt in function.body:
-        where = f"  # line {stmt.node.lineno + first - 1}" if stmt.node is not None else ""
-        if isinstance(stmt, Return):
-            text = f"return {format_operand(stmt.value)}"
-        else:
-            targets = ", ".join(t.name for t in stmt.targets)
-            args = [format_operand(a) for a in stmt.args]
-            args += [f"{k}={format_operand(v)}" for k, v in stmt.kwargs.items()]
-            if stmt.fn is COPY:
-                text = f"{targets} = {args[0]}"
-            else:
-                text = f"{targets} = {primitive_name(stmt.fn)}({', '.join(args)})"
-        lines.append(f"    {text:<40}{where}")
-    return "\n".join(lines) + "\n"
+    """The SSA listing (``.ssa``): one operation a line, regions indented, with source lines."""
+    printer = _Printer(function)
+    printer.block(function.body, 1)
+    return "\n".join(printer.lines) + "\n"

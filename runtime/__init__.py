@@ -8,9 +8,10 @@ NumPy, so an exported gradient can carry these helpers with it.
 from .broadcast import unbroadcast, unsum, unmean
 from .products import matmul_grad_left, matmul_grad_right, dot_grad_left, dot_grad_right
 from .elementwise import replace_zero, tie_share
+from .indexing import unindex
 
 __all__ = [
     "unbroadcast", "unsum", "unmean",
     "matmul_grad_left", "matmul_grad_right", "dot_grad_left", "dot_grad_right",
-    "replace_zero", "tie_share",
+    "replace_zero", "tie_share", "unindex",
 ]

@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, unbroadcast
+from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, unbroadcast, unindex
 from . import adjoint, nondifferentiable
 
 
@@ -51,6 +51,11 @@ def _(result, x):
 def _(result, x, y):
     d[x] = matmul_grad_left(d[result], x, y)
     d[y] = matmul_grad_right(d[result], x, y)
+
+
+@adjoint(operator.getitem)
+def _(result, x, index):
+    d[x] = unindex(d[result], x, index)
 
 
 nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
