@@ -49,6 +49,26 @@ def chain_source(n):
     return "\n".join(lines) + "\n"
 
 
+# -- 3. a scalar loop of 1000 steps: the logistic map ------------------------------
+
+def logistic(r, x, steps):
+    for _ in range(steps):
+        x = r * x * (1.0 - x)
+    return x
+
+
+def logistic_by_hand(r, x, steps):
+    xs = []
+    for _ in range(steps):
+        xs.append(x)
+        x = r * x * (1.0 - x)
+    dr, dx = 0.0, 1.0
+    for x in reversed(xs):
+        dr += dx * x * (1.0 - x)
+        dx = dx * r * (1.0 - 2.0 * x)
+    return dr, dx
+
+
 # -- 4. sum(sin(x)) on 10^6 elements ----------------------------------------------
 
 def sum_sin(x):
@@ -107,6 +127,13 @@ def main():
     t_fn = best_time(lambda: chained(0.3), repeat, number)
     rows.append(("50 chained np.sin on a float: gradient", "the function", t_grad / t_fn))
 
+    g = ssagrad.grad(logistic, wrt=(0, 1))
+    np.testing.assert_allclose(g(3.7, 0.3, 1000), logistic_by_hand(3.7, 0.3, 1000), rtol=1e-9)
+    number = max(1, int(50 * scale))
+    rows.append(("logistic map, 1000 steps: gradient", "hand-written loop",
+                 best_time(lambda: g(3.7, 0.3, 1000), repeat, number)
+                 / best_time(lambda: logistic_by_hand(3.7, 0.3, 1000), repeat, number)))
+
     x = rng.normal(size=10 ** 6)
     g = ssagrad.grad(sum_sin)
     number = max(1, int(20 * scale))
@@ -116,6 +143,12 @@ def main():
                  best_time(lambda: g(x), repeat, number) / best_time(lambda: sum_sin_by_hand(x), repeat, number)))
 
     for name, (autograd, anp) in peers().items():
+        ag_logistic = autograd.grad(logistic, argnum=0)
+        number = max(1, int(5 * scale))
+        ours = ssagrad.grad(logistic)
+        rows.append(("logistic map, 1000 steps: gradient wrt r", name,
+                     best_time(lambda: ours(3.7, 0.3, 1000), repeat, number)
+                     / best_time(lambda: ag_logistic(3.7, 0.3, 1000), repeat, number)))
         def mlp_autograd(w1, b1, w2, b2, x, y):
             h = anp.tanh(x @ w1 + b1)
             out = h @ w2 + b2

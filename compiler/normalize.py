@@ -276,7 +276,8 @@ class Normalizer:
         if isinstance(node, ast.Constant):
             return node
         if isinstance(node, ast.Name):
-            if node.id not in self.parsed.local_names and is_missing(self.parsed.lookup(node.id)):
+            if node.id not in self.parsed.local_names and node.id not in self.parsed.temporaries \
+                    and is_missing(self.parsed.lookup(node.id)):
                 raise self.parsed.error(f"name {node.id!r} is not defined", node)
             return ast.copy_location(ast.Name(node.id, ast.Load()), node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \

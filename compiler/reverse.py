@@ -18,8 +18,7 @@ value's adjoint passes from one reversed iteration to the one before.
 import ast
 from dataclasses import dataclass, field
 
-import numpy
-
+from ..runtime import zeros_like
 from . import pyast
 from .normalize import helper_name
 from .pyast import operand_ast
@@ -53,7 +52,7 @@ class _LoopPlan:
 
 
 def _zeros_like(var_name: str) -> ast.expr:
-    return ast.Call(ast.Attribute(helper_name("np", numpy), "zeros_like", ast.Load()), [pyast.name(var_name)], [])
+    return ast.Call(helper_name("zeros_like", zeros_like), [pyast.name(var_name)], [])
 
 
 def _defined_in(body) -> set:
@@ -258,6 +257,9 @@ class ReverseSweep:
         plan = self.plans.get(id(loop))
         body = self.forward_block(loop.body)
         if plan is not None and plan.tape:
+            # values made inside a branch are unbound when it did not run, but the tape takes them all
+            branch_local = {v.name for s in loop.body if isinstance(s, If) for v in _defined_in(s.body + s.orelse)}
+            body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n in branch_local] + body
             out.append(pyast.assign(plan.tape, ast.List([], ast.Load())))
             items = [pyast.name(n) for n in plan.saved]
             item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())

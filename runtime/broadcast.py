@@ -3,12 +3,24 @@ import numpy as np
 
 
 def shape_of(x):
-    """``np.shape(x)``, without its call overhead for the common NumPy array."""
-    return x.shape if type(x) is np.ndarray else np.shape(x)
+    """``np.shape(x)``, without its call overhead for the common NumPy array and Python float."""
+    kind = type(x)
+    if kind is np.ndarray:
+        return x.shape
+    if kind is float:
+        return ()
+    return np.shape(x)
+
+
+def zeros_like(x):
+    """A zero gradient for ``x``: ``0.0`` for a Python float (fast scalar arithmetic), else ``np.zeros_like``."""
+    return 0.0 if type(x) is float else np.zeros_like(x)
 
 
 def unbroadcast(g, x):
     """Sum the gradient ``g`` of a broadcast result back to the shape of ``x``."""
+    if type(g) is float and type(x) is float:
+        return g
     shape = shape_of(x)
     g_shape = shape_of(g)
     if g_shape == shape:
