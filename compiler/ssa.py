@@ -10,6 +10,7 @@ arguments, as in MLIR's ``scf`` dialect), which is what lets codegen emit
 Python, which has no goto.
 """
 import ast
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import ops
@@ -195,8 +196,13 @@ def _assigned(stmts) -> list[str]:
     return names
 
 
+def _loads(node) -> Counter:
+    return Counter(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+
+
 class Builder:
     def __init__(self, parsed: ParsedFunction, namer: Namer):
+        self.loads = Counter()  # every name read in the function, with how often
         self.parsed = parsed
         self.namer = namer
         self.current: dict[str, Var] = {}
@@ -296,10 +302,12 @@ class Builder:
     def loop(self, stmt) -> Loop:
         is_for = isinstance(stmt, ast.For)
         range_args = [self.operand(a) for a in stmt.iter.args] if is_for else []
-        # Every variable the body assigns is carried around the loop, except temporaries and the
-        # loop index, which Python rebinds at each iteration and leaves at its last value.
+        # A variable the body assigns is carried around the loop when it had a value before the loop
+        # or is read outside it. Temporaries are not, nor the loop index, which Python rebinds at
+        # each iteration and leaves at its last value.
         skip = self.parsed.temporaries | ({stmt.target.id} if is_for else set())
-        names = [n for n in _assigned(stmt.body) if n not in skip]
+        outside = self.loads - _loads(stmt)
+        names = [n for n in _assigned(stmt.body) if n not in skip and (n in self.current or outside[n])]
         loop = Loop("for" if is_for else "while", [], [], node=stmt)
         if is_for:
             loop.target = self.define(stmt.target.id)
@@ -320,6 +328,7 @@ class Builder:
         return loop
 
     def build(self, body: list[ast.stmt]) -> Function:
+        self.loads = _loads(ast.Module(body, []))
         params = [self.define(name) for name in self.parsed.params]
         return Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
 
