@@ -132,6 +132,42 @@ def _live_in(stmts, live: set) -> set:
     return live
 
 
+def upward_exposed(stmts, bound=frozenset()) -> set:
+    """Names ``stmts`` may read before assigning them: what must already be bound when they start.
+
+    ``bound`` names are assigned already. A name assigned in only one branch, or in a loop body
+    (which may not run), is not bound after it.
+    """
+    bound = set(bound)
+    exposed = set()
+    for stmt in stmts:
+        if is_comment(stmt):
+            continue
+        if isinstance(stmt, ast.If):
+            exposed |= _loaded(stmt.test) - bound
+            then_bound, else_bound = set(bound), set(bound)
+            exposed |= _exposed_and_bound(stmt.body, then_bound) | _exposed_and_bound(stmt.orelse, else_bound)
+            bound |= then_bound & else_bound
+        elif isinstance(stmt, (ast.For, ast.While)):
+            header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
+            exposed |= _loaded(header) - bound
+            inner = bound | (_stored(stmt.target) if isinstance(stmt, ast.For) else set())
+            exposed |= upward_exposed(stmt.body, inner)
+        else:
+            exposed |= _loaded(stmt) - bound
+            bound |= _stored(stmt)
+    return exposed
+
+
+def _exposed_and_bound(stmts, bound: set) -> set:
+    """``upward_exposed`` of a branch, adding to ``bound`` what the branch assigns on every path."""
+    exposed = upward_exposed(stmts, bound)
+    for stmt in stmts:
+        if isinstance(stmt, ast.Assign):
+            bound |= _stored(stmt)
+    return exposed
+
+
 def _loop_live(stmt, live_after: set) -> set:
     """Names live at the top of a loop body: a fixed point over the back edge."""
     at_top = set()
@@ -143,12 +179,35 @@ def _loop_live(stmt, live_after: set) -> set:
         at_top |= new
 
 
+def _has_effect(stmts, live: set) -> bool:
+    """Does anything in ``stmts`` matter when ``live`` is what is read afterwards?"""
+    for stmt in stmts:
+        if is_comment(stmt):
+            continue
+        if isinstance(stmt, ast.Assign):
+            if _stored(stmt) & live:
+                return True
+        elif isinstance(stmt, ast.If):
+            if _has_effect(stmt.body, live) or _has_effect(stmt.orelse, live):
+                return True
+        elif isinstance(stmt, ast.For):
+            if _has_effect(stmt.body, live | _loop_live(stmt, live)):
+                return True
+        elif not isinstance(stmt, ast.Pass):
+            return True  # an expression statement (a tape's append), break, while
+    return False
+
+
 def _live_before(stmt, live: set) -> set:
     if is_comment(stmt):
         return live
     if isinstance(stmt, ast.If):
+        if not _has_effect([stmt], live):
+            return live
         return _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loaded(stmt.test)
     if isinstance(stmt, ast.For):
+        if not _has_effect([stmt], live):
+            return live
         return (live | _loop_live(stmt, live)) - _stored(stmt.target) | _loaded(stmt.iter)
     if isinstance(stmt, ast.While):
         return live | _loop_live(stmt, live) | _loaded(stmt.test)

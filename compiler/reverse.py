@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ..runtime import zeros_like
 from . import pyast
 from .normalize import helper_name
+from .optimize import upward_exposed
 from .pyast import operand_ast
 from .rules import adjoint_rule
 from .ssa import COPY, Function, If, Loop, Op, Var, operand_vars, primitive_name, walk
@@ -216,7 +217,9 @@ class ReverseSweep:
         if loop.target is not None:
             forward_names.add(loop.target.name)
         forward_names |= {p.tape or p.count for p in self._inner_plans(loop.body)}
-        saved = [n for n in _reads(body) if n in forward_names]
+        # to-be-recorded: what the reversed body reads before (re)binding it itself, that the loop defines
+        exposed = upward_exposed(body)
+        saved = [n for n in _reads(body) if n in forward_names and n in exposed]
         plan = _LoopPlan(self.namer.fresh("tape"), saved)
         if not saved:
             plan.tape, plan.count = "", self.namer.fresh("count")
@@ -257,9 +260,12 @@ class ReverseSweep:
         plan = self.plans.get(id(loop))
         body = self.forward_block(loop.body)
         if plan is not None and plan.tape:
-            # values made inside a branch are unbound when it did not run, but the tape takes them all
-            branch_local = {v.name for s in loop.body if isinstance(s, If) for v in _defined_in(s.body + s.orelse)}
-            body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n in branch_local] + body
+            # values made inside a branch or an inner loop are unbound when it did not run, but the
+            # tape takes them all: start them at None
+            always = {n.id for stmt in body if isinstance(stmt, ast.Assign) for n in ast.walk(stmt)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            always |= {c.var.name for c in loop.carried} | ({loop.target.name} if loop.target else set())
+            body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n not in always] + body
             out.append(pyast.assign(plan.tape, ast.List([], ast.Load())))
             items = [pyast.name(n) for n in plan.saved]
             item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
