@@ -1,4 +1,5 @@
 """Fresh, readable names that never collide with the user's."""
+import ast
 import keyword
 import re
 
@@ -22,3 +23,10 @@ class Namer:
             name = f"{base}_{n}"
         self.taken.add(name)
         return name
+
+
+def helper_name(name: str, value) -> ast.Name:
+    """A name that generated code binds to ``value`` at compile time (renamed if it clashes)."""
+    node = ast.Name(id=name, ctx=ast.Load())
+    node.ssagrad_helper = value
+    return node

@@ -23,7 +23,9 @@ import numpy
 
 from . import ops
 from .exits import lower_exits
-from .names import Namer
+from .names import Namer, helper_name
+from ..runtime import astype
+from .rules import output_count
 from .parse import ParsedFunction, is_missing
 
 # Attributes of an array that are functions of it: `x.T` is `np.transpose(x)`.
@@ -35,6 +37,8 @@ ARRAY_METHODS = {name: getattr(numpy, name) for name in (
     "squeeze", "clip", "cumsum", "cumprod", "conj", "round", "argmax", "argmin", "any", "all",
     "trace", "diagonal", "swapaxes", "repeat", "take")}
 ARRAY_METHODS["flatten"] = numpy.ravel  # a copy where ravel may give a view; equal values
+ARRAY_METHODS["copy"] = numpy.copy
+ARRAY_METHODS["astype"] = astype
 # Methods whose trailing positional arguments form one tuple argument: `x.reshape(2, 3)`.
 PACKED_METHODS = {"reshape", "transpose"}
 
@@ -52,13 +56,6 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.JoinedStr: "f-strings", ast.NamedExpr: "`:=` assignments", ast.Yield: "`yield`",
     ast.YieldFrom: "`yield from`", ast.Await: "`await`",
 }
-
-
-def helper_name(name: str, value) -> ast.Name:
-    """A name that generated code binds to ``value`` at compile time (renamed if it clashes)."""
-    node = ast.Name(id=name, ctx=ast.Load())
-    node.ssagrad_helper = value
-    return node
 
 
 def _dotted_callee(node):
@@ -313,6 +310,9 @@ class Normalizer:
         if isinstance(node, ast.Subscript):
             if not isinstance(node.ctx, ast.Load):
                 raise self.parsed.error("assignment into an array (`x[i] = ...`) is not supported yet", node)
+            picked = self.pick_result(node)
+            if picked is not None:
+                return picked
             return ast.copy_location(ast.Subscript(self.atom(node.value), self.index(node.slice), ast.Load()), node)
         if isinstance(node, ast.Compare):
             if type(node.ops[0]) not in ops.COMPARE:
@@ -329,6 +329,21 @@ class Normalizer:
         if isinstance(node, (ast.Constant, ast.Name, ast.Tuple, ast.List)):
             return self.atom(node)
         raise self.parsed.error(f"{type(node).__name__} expressions cannot be differentiated yet", node)
+
+    def pick_result(self, node: ast.Subscript):
+        """``np.linalg.slogdet(a)[1]``: unpack a function's several results and take one."""
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, int)):
+            return None
+        fn = self.parsed.resolve(call.func)
+        count = 1 if is_missing(fn) else output_count(fn)
+        if count == 1 or count == "any":
+            return None
+        names = [self.temporary(f"{_operation_hint(call)}_{i}") for i in range(count)]
+        targets = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
+        self.emit(ast.Assign([targets], self.call(call)), node)
+        return ast.copy_location(ast.Name(names[node.slice.value], ast.Load()), node)
 
     def index(self, node):
         """An index expression with atoms inside: ``i``, ``1:n``, ``(i, ::2)``, ``None``."""

@@ -3,7 +3,7 @@ import ast
 import builtins
 
 from . import ops
-from .normalize import helper_name
+from .names import helper_name
 from .ssa import COPY, Const, Free, Op, Pack, Slice, Var
 
 COMMENT_PREFIX = "__ssagrad_comment__"
@@ -50,8 +50,8 @@ def operand_ast(operand, in_index=False) -> ast.expr:
         if in_index:
             return ast.Slice(*parts)
         return ast.Call(helper_name("slice", builtins.slice), parts, [])
-    if isinstance(operand, Pack) and in_index:
-        return ast.Tuple([operand_ast(i, True) for i in operand.items], ast.Load())
+    if isinstance(operand, Pack) and in_index:  # x[i, 1:] keeps its slices; x[[0, 2]] stays a list
+        return operand.kind([operand_ast(i, operand.kind is ast.Tuple) for i in operand.items], ast.Load())
     if isinstance(operand, Var):
         return ast.Name(operand.name, ast.Load())
     if isinstance(operand, (Const, Free)):

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 from ..runtime import zeros_like
 from . import pyast
-from .normalize import helper_name
+from .names import helper_name
 from .optimize import upward_exposed
 from .pyast import operand_ast
-from .rules import adjoint_rule
-from .ssa import COPY, Function, If, Loop, Op, Var, operand_vars, primitive_name, walk
+from .rules import adjoint_rule, output_count
+from .ssa import COPY, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name, walk
 from .templates import Instantiation
 
 
@@ -94,8 +94,9 @@ class ReverseSweep:
         self.last_line = None
 
     # -- adjoint variables -----------------------------------------------------------
-    def read(self, operand) -> str:
-        return self.adjoint[operand]
+    def read(self, operand) -> str | None:
+        """The adjoint variable of ``operand``; None for a result of several that got no gradient."""
+        return self.adjoint.get(operand)
 
     def needs(self, var: Var) -> bool:
         return var in self.active
@@ -154,15 +155,25 @@ class ReverseSweep:
                 f"    def _(result, x):\n"
                 f"        d[x] = d[result] * ...\n\n"
                 f"or cut the gradient path with ssagrad.stop_gradient(...)", _call_node(op))
-        if len(op.targets) != 1:
-            raise self.parsed.error(f"{primitive_name(op.fn)} returns several values; rules for such "
-                                    f"functions are not supported yet", op.node)
+        outputs = output_count(op.fn)
+        if outputs == "any":  # np.split: as many results as the call site unpacks
+            if len(op.targets) == 1:
+                raise self.parsed.error(f"{primitive_name(op.fn)} returns a list: unpack it where it is called "
+                                        f"(a, b = ...) so each piece gets its gradient", op.node)
+            outputs = len(op.targets)
+        if len(op.targets) != outputs:
+            if outputs == 1:
+                raise self.parsed.error(f"{primitive_name(op.fn)} returns one value; it cannot be unpacked", op.node)
+            raise self.parsed.error(f"{primitive_name(op.fn)} returns {outputs} values: unpack them where it is "
+                                    f"called ({', '.join(f'r{i}' for i in range(outputs))} = ...) or index the "
+                                    f"call directly (...)[i]", op.node)
+        result = op.targets[0] if outputs == 1 else Pack(ast.Tuple, list(op.targets))
         try:
             bound = rule.bind(op.args, op.kwargs)
+            return Instantiation(rule, result, bound, self.namer, self.read, self.write, self.needs).run()
         except TypeError as exc:
             raise self.parsed.error(f"cannot differentiate this call of {primitive_name(op.fn)}: {exc}",
                                     _call_node(op)) from None
-        return Instantiation(rule, op.targets[0], bound, self.namer, self.read, self.write, self.needs).run()
 
     def region(self, body, prologue, header, defines=()) -> tuple[list[ast.stmt], list[ast.stmt]]:
         """Reverse a nested block: ``(zero-inits for before the region, the block's statements)``.

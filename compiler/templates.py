@@ -21,7 +21,7 @@ import builtins
 import inspect
 import textwrap
 
-from .normalize import helper_name
+from .names import helper_name
 from .pyast import clone, operand_ast
 from .ssa import Const, Pack, Var
 
@@ -38,24 +38,30 @@ class Template:
         names = [a.arg for a in tree.args.args]
         defaults = [ast.literal_eval(d) for d in tree.args.defaults]
         self.result = names[0]
-        self.params = names[1:]
+        self.params = names[1:]                       # positional (or keyword)
+        self.vararg = tree.args.vararg.arg if tree.args.vararg else None  # e.g. einsum's *operands
+        self.keyword_only = [a.arg for a in tree.args.kwonlyargs]
         self.defaults = dict(zip(names[len(names) - len(defaults):], defaults))
+        self.defaults.update({a.arg: ast.literal_eval(d) for a, d in zip(tree.args.kwonlyargs, tree.args.kw_defaults)
+                              if d is not None})
         self.body = tree.body
         self.globals = fn.__globals__
         self.locals = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
     def bind(self, args, kwargs):
         """Map the template's parameters to a call's operands; raise ``TypeError`` on a mismatch."""
-        if len(args) > len(self.params):
+        if len(args) > len(self.params) and self.vararg is None:
             raise TypeError(f"the rule takes at most {len(self.params)} positional arguments, got {len(args)}")
         bound = dict(zip(self.params, args))
+        if self.vararg is not None:
+            bound[self.vararg] = Pack(ast.Tuple, list(args[len(self.params):]))
         for key, value in kwargs.items():
-            if key not in self.params:
+            if key not in self.params and key not in self.keyword_only:
                 raise TypeError(f"the rule does not handle the keyword argument {key!r}")
             if key in bound:
                 raise TypeError(f"argument {key!r} given twice")
             bound[key] = value
-        for name in self.params:
+        for name in self.params + self.keyword_only:
             if name not in bound:
                 if name not in self.defaults:
                     raise TypeError(f"missing argument {name!r}")
@@ -92,27 +98,29 @@ class Instantiation(ast.NodeTransformer):
                 operand = self.operand_of(stmt.targets[0].slice)
                 if isinstance(operand, Var) and self.needs(operand):
                     out += self.write(operand, self.visit(clone(stmt.value)))
+                elif isinstance(operand, Pack) and any(isinstance(i, Var) and self.needs(i) for i in operand.items):
+                    # one gradient per item of a sequence argument (np.concatenate([a, b]), einsum's operands)
+                    parts = self.namer.fresh("parts")
+                    out.append(ast.Assign([ast.Name(parts, ast.Store())], self.visit(clone(stmt.value)), lineno=0))
+                    for index, item in enumerate(operand.items):
+                        if isinstance(item, Var) and self.needs(item):
+                            out += self.write(item, ast.Subscript(ast.Name(parts, ast.Load()), ast.Constant(index),
+                                                                  ast.Load()))
             elif isinstance(stmt, (ast.Assign, ast.Expr)):
                 out.append(self.visit(clone(stmt)))
+            elif isinstance(stmt, ast.Raise):  # a case the rule does not handle (decided statically)
+                raise TypeError(ast.literal_eval(stmt.exc.args[0]))
             else:
                 raise TypeError(f"rule template {self.t.where}: {type(stmt).__name__} is not allowed in a template")
         return out
 
     def static(self, test):
-        """Decide a template ``if`` on constant parameters now."""
+        """Decide a template ``if`` on constant parameters now (a sequence is a tuple, a run-time value opaque)."""
         env = {}
         for node in ast.walk(test):
-            if isinstance(node, ast.Name):
-                value = self.bound.get(node.id, _UNSUPPLIED if node.id in self.t.params else None)
-                if node.id in self.t.params:
-                    if value is _UNSUPPLIED:
-                        env[node.id] = self.t.defaults[node.id]
-                    elif isinstance(value, Const):
-                        env[node.id] = value.value
-                    elif isinstance(value, Pack) and all(isinstance(i, Const) for i in value.items):
-                        env[node.id] = tuple(i.value for i in value.items)
-                    else:
-                        env[node.id] = _Runtime()
+            if isinstance(node, ast.Name) and node.id in self.bound:
+                value = self.bound.get(node.id, _UNSUPPLIED)
+                env[node.id] = self.t.defaults[node.id] if value is _UNSUPPLIED else _static_value(value)
         return eval(compile(ast.Expression(test), self.t.where, "eval"), {"__builtins__": builtins}, env)
 
     def is_d(self, node):
@@ -123,12 +131,33 @@ class Instantiation(ast.NodeTransformer):
             return self.result
         if isinstance(node, ast.Name) and node.id in self.bound:
             return self.bound[node.id]
+        item = self.item_of(node)
+        if item is not None:
+            return item
         raise TypeError(f"rule template {self.t.where}: d[...] takes a parameter name")
+
+    def item_of(self, node):
+        """``results[1]`` or ``args[0]`` in a template: one item of a sequence of results or arguments."""
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int)):
+            return None
+        sequence = self.result if node.value.id == self.t.result else self.bound.get(node.value.id)
+        if isinstance(sequence, Pack):
+            return sequence.items[node.slice.value]
+        return None
 
     def visit_Subscript(self, node):
         if self.is_d(node):
             operand = self.operand_of(node.slice)
-            return ast.Name(self.read(operand), ast.Load())
+            if isinstance(operand, Pack):
+                names = [self.read(item) for item in operand.items]
+                return ast.Tuple([ast.Constant(None) if n is None else ast.Name(n, ast.Load()) for n in names],
+                                 ast.Load())
+            name = self.read(operand)
+            return ast.Constant(None) if name is None else ast.Name(name, ast.Load())  # None: no gradient
+        item = self.item_of(node)
+        if item is not None:
+            return operand_ast(item)
         return self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -144,7 +173,7 @@ class Instantiation(ast.NodeTransformer):
     def visit_Name(self, node):
         name = node.id
         if name == self.t.result:
-            return ast.Name(self.result.name, ast.Load())
+            return operand_ast(self.result)
         if name in self.bound:
             value = self.bound[name]
             if value is _UNSUPPLIED:
@@ -159,6 +188,14 @@ class Instantiation(ast.NodeTransformer):
         if hasattr(builtins, name):
             return helper_name(name, getattr(builtins, name))
         raise TypeError(f"rule template {self.t.where}: name {name!r} is not defined")
+
+
+def _static_value(operand):
+    if isinstance(operand, Const):
+        return operand.value
+    if isinstance(operand, Pack):
+        return tuple(_static_value(i) for i in operand.items)
+    return _Runtime()
 
 
 class _Runtime:

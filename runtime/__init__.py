@@ -1,17 +1,19 @@
 """What generated gradient code calls at run time.
 
 Everything here takes and returns arrays through NumPy's own functions, so it
-dispatches (``__array_function__``) instead of coercing: no ``np.asarray`` on
-values that may belong to another array library. This package imports only
-NumPy, so an exported gradient can carry these helpers with it.
+dispatches (``__array_function__``) instead of coercing where it can. This
+package imports only NumPy, so an exported gradient can carry these helpers
+with it.
 """
-from .broadcast import unbroadcast, unmean, unsum, zeros_like
-from .products import matmul_grad_left, matmul_grad_right, dot_grad_left, dot_grad_right
-from .elementwise import replace_zero, tie_share
-from .indexing import unindex
-
-__all__ = [
-    "unbroadcast", "unsum", "unmean", "zeros_like",
-    "matmul_grad_left", "matmul_grad_right", "dot_grad_left", "dot_grad_right",
-    "replace_zero", "tie_share", "unindex",
-]
+from .broadcast import shape_of, unbroadcast, unmean, unsum, zeros_like
+from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, sinc_derivative,
+                          tie_share)
+from .indexing import unindex, unsort, untake, untake_along_axis
+from .linalg import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
+                     solve_grad_a, solve_grad_b, svdvals_grad)
+from .products import (dot_grad_left, dot_grad_right, einsum_grads, inner_grad_left, inner_grad_right, kron_grad,
+                       matmul_grad_left, matmul_grad_right, outer_grad_left, outer_grad_right, tensordot_grad_left,
+                       tensordot_grad_right, vdot_grad)
+from .reductions import cumprod_grad, cumsum_grad, extremum_grad, norm_grad, prod_grad, std_grad, var_grad
+from .shapes import (unconcatenate, undiag, undiagonal, unhstack, unpad, unrepeat, unsplit, unstack, untile, untrace,
+                     unvstack)

@@ -22,3 +22,53 @@ def unindex(g, x, index):
     else:
         np.add.at(out, index, g)
     return out
+
+
+def untake(g, a, indices, axis=None):
+    """Gradient of ``np.take``: scatter-add back (indices may repeat)."""
+    out = np.zeros_like(a)
+    if axis is None:
+        flat = np.ravel(out)  # a view of the fresh array
+        np.add.at(flat, np.ravel(indices), np.ravel(g))
+        return out
+    index = [slice(None)] * np.ndim(a)
+    index[axis] = indices
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+def _along_axis_index(indices, axis, ndim):
+    """The fancy index that ``np.take_along_axis(a, indices, axis)`` reads."""
+    index = []
+    for dim in range(ndim):
+        if dim == axis:
+            index.append(indices)
+        else:
+            shape = [1] * ndim
+            shape[dim] = np.shape(indices)[dim]
+            index.append(np.arange(np.shape(indices)[dim]).reshape(shape))
+    return tuple(index)
+
+
+def untake_along_axis(g, arr, indices, axis):
+    """Gradient of ``np.take_along_axis``: scatter-add back."""
+    out = np.zeros_like(arr)
+    if axis is None:
+        flat = np.ravel(out)
+        np.add.at(flat, np.ravel(indices), np.ravel(g))
+        return out
+    np.add.at(out, _along_axis_index(indices, axis % np.ndim(arr), np.ndim(arr)), g)
+    return out
+
+
+def unsort(g, a, axis=-1):
+    """Gradient of ``np.sort``: each sorted entry's gradient goes back where it came from."""
+    if axis is None:
+        order = np.argsort(a, axis=None, kind="stable")
+        out = np.zeros(np.size(a), dtype=np.result_type(g, a))
+        out[order] = np.ravel(g)
+        return np.reshape(out, np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(g)), dtype=np.result_type(g, a))
+    np.put_along_axis(out, order, g, axis=axis)
+    return out

@@ -78,14 +78,14 @@ def test_assignment_into_an_array_is_refused_for_now():
         ssagrad.grad(with_store_subscript)(1.0)
 
 
-def calls_cumsum(x):
-    y = np.cumsum(x)
+def calls_convolve(x):
+    y = np.convolve(x, x)
     return np.sum(y)
 
 
 def test_a_call_with_no_rule_names_the_function_and_how_to_register_one():
-    err = raises_at(calls_cumsum, "np.cumsum", np.ones(3), match=r"no derivative rule for numpy\.cumsum")
-    assert "@ssagrad.adjoint(numpy.cumsum)" in err.message
+    err = raises_at(calls_convolve, "np.convolve", np.ones(3), match=r"no derivative rule for numpy\.convolve")
+    assert "@ssagrad.adjoint(numpy.convolve)" in err.message
     assert "stop_gradient" in err.message
 
 
@@ -102,7 +102,7 @@ def test_a_call_of_a_user_function_is_an_error_for_now():
 
 
 def inactive_unruled_call(x):
-    n = np.cumsum(np.ones(3))
+    n = np.convolve(np.ones(3), np.ones(2))
     return x * np.sum(n)
 
 

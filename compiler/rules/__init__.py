@@ -14,6 +14,7 @@ from ..templates import Template
 
 _ADJOINTS: dict = {}
 _NONDIFFERENTIABLE: set = set()
+_OUTPUTS: dict = {}  # functions that return a tuple: how many values
 
 
 def _key(fn):
@@ -24,15 +25,39 @@ def _key(fn):
     return fn
 
 
-def adjoint(*fns):
-    """Register the decorated template as the adjoint rule of each of ``fns``."""
+def adjoint(*fns, outputs=1):
+    """Register the decorated template as the adjoint rule of each of ``fns``.
+
+    For a function that returns a tuple of ``outputs`` values, the template's
+    first parameter stands for the tuple: ``results[i]`` is a result and
+    ``d[results[i]]`` its gradient (``None`` when nothing used that result).
+    """
     def register(template_fn):
         template = Template(template_fn)
         for fn in fns:
             _ADJOINTS[_key(fn)] = template
             _NONDIFFERENTIABLE.discard(fn)
+            if outputs != 1:  # a count, or "any": as many as the call site unpacks
+                _OUTPUTS[fn] = outputs
         return template_fn
     return register
+
+
+def output_count(fn) -> int:
+    """How many values ``fn`` returns (1 unless registered otherwise)."""
+    try:
+        return _OUTPUTS.get(fn, 1)
+    except TypeError:
+        return 1
+
+
+def registered_adjoints() -> dict:
+    """Every primitive with an adjoint rule -> its template (for docs and coverage tests)."""
+    return dict(_ADJOINTS)
+
+
+def registered_nondifferentiable() -> set:
+    return set(_NONDIFFERENTIABLE)
 
 
 def nondifferentiable(*fns):
@@ -56,4 +81,4 @@ def is_differentiable(fn) -> bool:
         return True
 
 
-from . import builtins, math, numpy, operators  # noqa: E402,F401  (registers the rules)
+from . import builtins, linalg, math, numpy, operators  # noqa: E402,F401  (registers the rules)

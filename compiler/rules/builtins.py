@@ -3,6 +3,7 @@ import builtins
 
 import numpy as np
 
+from ...runtime import replace_zero, tie_share, unbroadcast, unsum
 from . import adjoint, nondifferentiable
 
 
@@ -16,4 +17,29 @@ def _(result, x):
     d[x] = d[result]
 
 
-nondifferentiable(builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range, builtins.isinstance)
+@adjoint(builtins.pow)
+def _(result, base, exp):
+    d[base] = unbroadcast(d[result] * exp * base ** (exp - 1), base)
+    d[exp] = unbroadcast(d[result] * result * np.log(replace_zero(base, 1.0)), exp)
+
+
+@adjoint(builtins.sum)
+def _(result, iterable, start=0):
+    if isinstance(iterable, tuple):  # a list display: every item gets the whole gradient
+        d[iterable] = [d[result]] * len(iterable)
+    else:  # an array: the sum over its first axis
+        d[iterable] = unsum(d[result], iterable, axis=0)
+    d[start] = d[result]
+
+
+@adjoint(builtins.max, builtins.min)
+def _(result, *args):
+    if len(args) != 2:
+        raise NotImplementedError("max and min have gradient rules for two arguments; for more, or for an "
+                                  "array, use np.max / np.min")
+    d[args[0]] = unbroadcast(d[result] * tie_share(args[0], result, args[1]), args[0])
+    d[args[1]] = unbroadcast(d[result] * tie_share(args[1], result, args[0]), args[1])
+
+
+nondifferentiable(builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range, builtins.isinstance,
+                  builtins.enumerate, builtins.zip, builtins.reversed)

@@ -9,9 +9,38 @@ def _(result, x):
     d[x] = d[result] * result
 
 
-@adjoint(math.log)
+@adjoint(math.expm1)
 def _(result, x):
-    d[x] = d[result] / x
+    d[x] = d[result] * (result + 1.0)
+
+
+@adjoint(math.log)
+def _(result, x, base=None):
+    if base is None:
+        d[x] = d[result] / x
+    else:
+        d[x] = d[result] / (x * math.log(base))
+        d[base] = -d[result] * result / (base * math.log(base))
+
+
+@adjoint(math.log1p)
+def _(result, x):
+    d[x] = d[result] / (1.0 + x)
+
+
+@adjoint(math.log2)
+def _(result, x):
+    d[x] = d[result] / (x * math.log(2.0))
+
+
+@adjoint(math.log10)
+def _(result, x):
+    d[x] = d[result] / (x * math.log(10.0))
+
+
+@adjoint(math.sqrt)
+def _(result, x):
+    d[x] = d[result] / (2 * result)
 
 
 @adjoint(math.sin)
@@ -29,14 +58,72 @@ def _(result, x):
     d[x] = d[result] * (1 + result ** 2)
 
 
+@adjoint(math.asin)
+def _(result, x):
+    d[x] = d[result] / math.sqrt(1.0 - x ** 2)
+
+
+@adjoint(math.acos)
+def _(result, x):
+    d[x] = -d[result] / math.sqrt(1.0 - x ** 2)
+
+
+@adjoint(math.atan)
+def _(result, x):
+    d[x] = d[result] / (1.0 + x ** 2)
+
+
+@adjoint(math.sinh)
+def _(result, x):
+    d[x] = d[result] * math.cosh(x)
+
+
+@adjoint(math.cosh)
+def _(result, x):
+    d[x] = d[result] * math.sinh(x)
+
+
 @adjoint(math.tanh)
 def _(result, x):
     d[x] = d[result] * (1 - result ** 2)
 
 
-@adjoint(math.sqrt)
+@adjoint(math.asinh)
 def _(result, x):
-    d[x] = d[result] / (2 * result)
+    d[x] = d[result] / math.sqrt(x ** 2 + 1.0)
 
 
-nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)
+@adjoint(math.acosh)
+def _(result, x):
+    d[x] = d[result] / math.sqrt(x ** 2 - 1.0)
+
+
+@adjoint(math.atanh)
+def _(result, x):
+    d[x] = d[result] / (1.0 - x ** 2)
+
+
+@adjoint(math.fabs)
+def _(result, x):
+    d[x] = d[result] * math.copysign(1.0, x)
+
+
+@adjoint(math.atan2)
+def _(result, y, x):
+    d[y] = d[result] * x / (x ** 2 + y ** 2)
+    d[x] = -d[result] * y / (x ** 2 + y ** 2)
+
+
+@adjoint(math.hypot)
+def _(result, x, y):
+    d[x] = d[result] * x / result
+    d[y] = d[result] * y / result
+
+
+@adjoint(math.pow)
+def _(result, x, y):
+    d[x] = d[result] * y * x ** (y - 1)
+    d[y] = d[result] * result * math.log(x)
+
+
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.copysign)

@@ -1,10 +1,17 @@
-"""Rules for NumPy functions, grouped by kind."""
+"""Rules for NumPy functions, grouped by kind. Linear algebra is in ``linalg.py``."""
+import operator
+
 import numpy as np
 
-from ...runtime import dot_grad_left, dot_grad_right, tie_share, unbroadcast, unmean, unsum
+from ...runtime import (
+    astype, astype_grad, clip_share, cumprod_grad, cumsum_grad, dot_grad_left, dot_grad_right, einsum_grads,
+    extremum_grad, inner_grad_left, inner_grad_right, kron_grad, norm_grad, outer_grad_left, outer_grad_right,
+    prod_grad, safe_div, select_grads, sinc_derivative, std_grad, tensordot_grad_left, tensordot_grad_right,
+    tie_share, unbroadcast, unconcatenate, undiag, undiagonal, unhstack, unmean, unpad, unrepeat, unsort,
+    unsplit, unstack, unsum, untake, untake_along_axis, untile, untrace, unvstack, var_grad, vdot_grad)
 from . import adjoint, nondifferentiable
 
-# -- elementwise ----------------------------------------------------------------
+# -- elementwise: one argument ----------------------------------------------------------
 
 
 @adjoint(np.exp)
@@ -12,9 +19,54 @@ def _(result, x):
     d[x] = d[result] * result
 
 
+@adjoint(np.exp2)
+def _(result, x):
+    d[x] = d[result] * result * np.log(2.0)
+
+
+@adjoint(np.expm1)
+def _(result, x):
+    d[x] = d[result] * (result + 1.0)
+
+
 @adjoint(np.log)
 def _(result, x):
-    d[x] = d[result] / x
+    d[x] = safe_div(d[result], x)
+
+
+@adjoint(np.log2)
+def _(result, x):
+    d[x] = safe_div(d[result], x * np.log(2.0))
+
+
+@adjoint(np.log10)
+def _(result, x):
+    d[x] = safe_div(d[result], x * np.log(10.0))
+
+
+@adjoint(np.log1p)
+def _(result, x):
+    d[x] = safe_div(d[result], 1.0 + x)
+
+
+@adjoint(np.sqrt)
+def _(result, x):
+    d[x] = safe_div(d[result], 2.0 * result)
+
+
+@adjoint(np.cbrt)
+def _(result, x):
+    d[x] = safe_div(d[result], 3.0 * result ** 2)
+
+
+@adjoint(np.square)
+def _(result, x):
+    d[x] = d[result] * 2 * x
+
+
+@adjoint(np.reciprocal)
+def _(result, x):
+    d[x] = -d[result] * result ** 2
 
 
 @adjoint(np.sin)
@@ -32,33 +84,142 @@ def _(result, x):
     d[x] = d[result] * (1 + result ** 2)
 
 
+@adjoint(np.arcsin)
+def _(result, x):
+    d[x] = safe_div(d[result], np.sqrt(1.0 - x ** 2))
+
+
+@adjoint(np.arccos)
+def _(result, x):
+    d[x] = -safe_div(d[result], np.sqrt(1.0 - x ** 2))
+
+
+@adjoint(np.arctan)
+def _(result, x):
+    d[x] = d[result] / (1.0 + x ** 2)
+
+
+@adjoint(np.sinh)
+def _(result, x):
+    d[x] = d[result] * np.cosh(x)
+
+
+@adjoint(np.cosh)
+def _(result, x):
+    d[x] = d[result] * np.sinh(x)
+
+
 @adjoint(np.tanh)
 def _(result, x):
     d[x] = d[result] * (1 - result ** 2)
 
 
-@adjoint(np.sqrt)
+@adjoint(np.arcsinh)
 def _(result, x):
-    d[x] = d[result] / (2 * result)
+    d[x] = d[result] / np.sqrt(x ** 2 + 1.0)
 
 
-@adjoint(np.abs, np.absolute)
+@adjoint(np.arccosh)
+def _(result, x):
+    d[x] = safe_div(d[result], np.sqrt(x ** 2 - 1.0))
+
+
+@adjoint(np.arctanh)
+def _(result, x):
+    d[x] = safe_div(d[result], 1.0 - x ** 2)
+
+
+@adjoint(np.abs, np.absolute, np.fabs)
 def _(result, x):
     d[x] = d[result] * np.sign(x)
 
 
-@adjoint(np.square)
+@adjoint(np.sinc)
 def _(result, x):
-    d[x] = d[result] * 2 * x
+    d[x] = d[result] * sinc_derivative(x, result)
 
 
-@adjoint(np.maximum, np.minimum)
+@adjoint(np.deg2rad, np.radians)
+def _(result, x):
+    d[x] = d[result] * (np.pi / 180.0)
+
+
+@adjoint(np.rad2deg, np.degrees)
+def _(result, x):
+    d[x] = d[result] * (180.0 / np.pi)
+
+
+@adjoint(np.real, np.conj, np.conjugate, np.copy)  # real inputs: the identity
+def _(result, x):
+    d[x] = d[result]
+
+
+# -- elementwise: two arguments, with broadcasting ------------------------------------------
+
+
+@adjoint(np.maximum, np.minimum, np.fmax, np.fmin)
 def _(result, x, y):
     d[x] = unbroadcast(d[result] * tie_share(x, result, y), x)
     d[y] = unbroadcast(d[result] * tie_share(y, result, x), y)
 
 
-# -- reductions -----------------------------------------------------------------
+@adjoint(np.arctan2)
+def _(result, x1, x2):
+    d[x1] = unbroadcast(d[result] * x2 / (x1 ** 2 + x2 ** 2), x1)
+    d[x2] = unbroadcast(-d[result] * x1 / (x1 ** 2 + x2 ** 2), x2)
+
+
+@adjoint(np.hypot)
+def _(result, x1, x2):
+    d[x1] = unbroadcast(safe_div(d[result] * x1, result), x1)
+    d[x2] = unbroadcast(safe_div(d[result] * x2, result), x2)
+
+
+@adjoint(np.logaddexp)
+def _(result, x1, x2):
+    d[x1] = unbroadcast(d[result] * np.exp(x1 - result), x1)
+    d[x2] = unbroadcast(d[result] * np.exp(x2 - result), x2)
+
+
+@adjoint(np.logaddexp2)
+def _(result, x1, x2):
+    d[x1] = unbroadcast(d[result] * 2.0 ** (x1 - result), x1)
+    d[x2] = unbroadcast(d[result] * 2.0 ** (x2 - result), x2)
+
+
+@adjoint(np.mod, np.remainder, operator.mod)
+def _(result, x1, x2):
+    d[x1] = unbroadcast(d[result], x1)
+    d[x2] = unbroadcast(-d[result] * np.floor_divide(x1, x2), x2)
+
+
+@adjoint(np.fmod)
+def _(result, x1, x2):
+    d[x1] = unbroadcast(d[result], x1)
+    d[x2] = unbroadcast(-d[result] * np.trunc(x1 / x2), x2)
+
+
+@adjoint(np.clip)
+def _(result, a, a_min=None, a_max=None):
+    d[a] = unbroadcast(d[result] * clip_share(a, a_min, a_max), a)
+    d[a_min] = unbroadcast(d[result] * (a < a_min), a_min)
+    d[a_max] = unbroadcast(d[result] * (a > a_max), a_max)
+
+
+@adjoint(np.where)
+def _(result, condition, x, y):
+    # np.where, not a product: a NaN or inf in the branch not taken stays out of the gradient
+    d[x] = unbroadcast(np.where(condition, d[result], 0.0), x)
+    d[y] = unbroadcast(np.where(condition, 0.0, d[result]), y)
+
+
+@adjoint(np.select)
+def _(result, condlist, choicelist, default=0):
+    d[choicelist] = select_grads(d[result], condlist, choicelist)
+    d[default] = unbroadcast(np.where(np.any(condlist, axis=0), 0.0, d[result]), default)
+
+
+# -- reductions -----------------------------------------------------------------------------
 
 
 @adjoint(np.sum)
@@ -71,16 +232,42 @@ def _(result, a, axis=None, dtype=None, keepdims=False):
     d[a] = unmean(d[result], a, axis=axis, keepdims=keepdims)
 
 
-# -- products -------------------------------------------------------------------
+@adjoint(np.prod)
+def _(result, a, axis=None, dtype=None, keepdims=False):
+    d[a] = prod_grad(d[result], a, axis=axis, keepdims=keepdims)
 
 
-@adjoint(np.dot)
-def _(result, a, b):
-    d[a] = dot_grad_left(d[result], a, b)
-    d[b] = dot_grad_right(d[result], a, b)
+@adjoint(np.var)
+def _(result, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    d[a] = var_grad(d[result], a, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
-# -- shapes ---------------------------------------------------------------------
+@adjoint(np.std)
+def _(result, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    d[a] = std_grad(d[result], a, result, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+@adjoint(np.max, np.min, np.amax, np.amin)
+def _(result, a, axis=None, keepdims=False):
+    d[a] = extremum_grad(d[result], a, result, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.linalg.norm)
+def _(result, x, ord=None, axis=None, keepdims=False):
+    d[x] = norm_grad(d[result], x, result, ord=ord, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.cumsum)
+def _(result, a, axis=None, dtype=None):
+    d[a] = cumsum_grad(d[result], a, axis=axis)
+
+
+@adjoint(np.cumprod)
+def _(result, a, axis=None, dtype=None):
+    d[a] = cumprod_grad(d[result], a, axis=axis)
+
+
+# -- shapes -----------------------------------------------------------------------------------
 
 
 @adjoint(np.transpose)
@@ -96,13 +283,194 @@ def _(result, a, shape=None, order="C", newshape=None):
     d[a] = np.reshape(d[result], np.shape(a), order=order)
 
 
-# -- no gradient ----------------------------------------------------------------
+@adjoint(np.ravel)
+def _(result, a, order="C"):
+    d[a] = np.reshape(d[result], np.shape(a), order=order)
+
+
+@adjoint(np.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def _(result, a, axis=None):
+    d[a] = np.reshape(d[result], np.shape(a))
+
+
+@adjoint(np.swapaxes)
+def _(result, a, axis1, axis2):
+    d[a] = np.swapaxes(d[result], axis1, axis2)
+
+
+@adjoint(np.moveaxis)
+def _(result, a, source, destination):
+    d[a] = np.moveaxis(d[result], destination, source)
+
+
+@adjoint(np.broadcast_to)
+def _(result, array, shape):
+    d[array] = unbroadcast(d[result], array)
+
+
+@adjoint(np.concatenate)
+def _(result, arrays, axis=0):
+    d[arrays] = unconcatenate(d[result], arrays, axis)
+
+
+@adjoint(np.stack)
+def _(result, arrays, axis=0):
+    d[arrays] = unstack(d[result], arrays, axis)
+
+
+@adjoint(np.vstack)
+def _(result, tup):
+    d[tup] = unvstack(d[result], tup)
+
+
+@adjoint(np.hstack)
+def _(result, tup):
+    d[tup] = unhstack(d[result], tup)
+
+
+@adjoint(np.split, np.array_split, outputs="any")
+def _(results, ary, indices_or_sections, axis=0):
+    d[ary] = unsplit(d[results], results, ary, axis)
+
+
+@adjoint(np.tile)
+def _(result, A, reps):
+    d[A] = untile(d[result], A, reps)
+
+
+@adjoint(np.repeat)
+def _(result, a, repeats, axis=None):
+    d[a] = unrepeat(d[result], a, repeats, axis)
+
+
+@adjoint(np.flip)
+def _(result, m, axis=None):
+    d[m] = np.flip(d[result], axis)
+
+
+@adjoint(np.fliplr)
+def _(result, m):
+    d[m] = np.fliplr(d[result])
+
+
+@adjoint(np.flipud)
+def _(result, m):
+    d[m] = np.flipud(d[result])
+
+
+@adjoint(np.roll)
+def _(result, a, shift, axis=None):
+    d[a] = np.roll(d[result], np.negative(shift), axis)
+
+
+@adjoint(np.pad)
+def _(result, array, pad_width, mode="constant", constant_values=0):
+    if mode != "constant":
+        raise NotImplementedError("only mode='constant' of np.pad has a gradient rule")
+    d[array] = unpad(d[result], array, pad_width)
+    d[constant_values] = np.sum(d[result]) - np.sum(unpad(d[result], array, pad_width))
+
+
+@adjoint(np.diag)
+def _(result, v, k=0):
+    d[v] = undiag(d[result], v, k)
+
+
+@adjoint(np.diagonal)
+def _(result, a, offset=0, axis1=0, axis2=1):
+    d[a] = undiagonal(d[result], a, offset, axis1, axis2)
+
+
+@adjoint(np.trace)
+def _(result, a, offset=0, axis1=0, axis2=1, dtype=None):
+    d[a] = untrace(d[result], a, offset, axis1, axis2)
+
+
+@adjoint(np.triu)
+def _(result, m, k=0):
+    d[m] = np.triu(d[result], k)
+
+
+@adjoint(np.tril)
+def _(result, m, k=0):
+    d[m] = np.tril(d[result], k)
+
+
+# -- indexing and sorting ---------------------------------------------------------------------
+
+
+@adjoint(np.take)
+def _(result, a, indices, axis=None):
+    d[a] = untake(d[result], a, indices, axis)
+
+
+@adjoint(np.take_along_axis)
+def _(result, arr, indices, axis):
+    d[arr] = untake_along_axis(d[result], arr, indices, axis)
+
+
+@adjoint(np.sort)
+def _(result, a, axis=-1, kind=None):
+    d[a] = unsort(d[result], a, axis)
+
+
+@adjoint(astype, *[np.astype] if hasattr(np, "astype") else [])
+def _(result, x, dtype):
+    d[x] = astype_grad(d[result], x, dtype)
+
+
+# -- products ---------------------------------------------------------------------------------
+
+
+@adjoint(np.dot)
+def _(result, a, b):
+    d[a] = dot_grad_left(d[result], a, b)
+    d[b] = dot_grad_right(d[result], a, b)
+
+
+@adjoint(np.vdot)
+def _(result, a, b):
+    d[a] = vdot_grad(d[result], a, b)
+    d[b] = vdot_grad(d[result], b, a)
+
+
+@adjoint(np.inner)
+def _(result, a, b):
+    d[a] = inner_grad_left(d[result], a, b)
+    d[b] = inner_grad_right(d[result], a, b)
+
+
+@adjoint(np.outer)
+def _(result, a, b):
+    d[a] = outer_grad_left(d[result], a, b)
+    d[b] = outer_grad_right(d[result], a, b)
+
+
+@adjoint(np.tensordot)
+def _(result, a, b, axes=2):
+    d[a] = tensordot_grad_left(d[result], a, b, axes)
+    d[b] = tensordot_grad_right(d[result], a, b, axes)
+
+
+@adjoint(np.einsum)
+def _(result, subscripts, *operands, optimize=False):
+    d[operands] = einsum_grads(d[result], subscripts, operands)
+
+
+@adjoint(np.kron)
+def _(result, a, b):
+    d[a] = kron_grad(d[result], a, b, 0)
+    d[b] = kron_grad(d[result], a, b, 1)
+
+
+# -- no gradient ------------------------------------------------------------------------------
 
 nondifferentiable(
     np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
-    np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.nonzero,
-    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide, np.imag,
+    np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.nonzero, np.count_nonzero,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal, np.isclose, np.allclose,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
+    np.heaviside, np.searchsorted, np.digitize, np.unique, np.random.default_rng,
 )

@@ -1,0 +1,72 @@
+"""Rules for ``np.linalg``. Stacks of matrices (leading batch axes) work where NumPy's functions do."""
+import numpy as np
+
+from ...runtime import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad,
+                        slogdet_grad, solve_grad_a, solve_grad_b, svdvals_grad)
+from . import adjoint
+
+
+@adjoint(np.linalg.inv)
+def _(result, a):
+    d[a] = inv_grad(d[result], result)
+
+
+@adjoint(np.linalg.det)
+def _(result, a):
+    d[a] = det_grad(d[result], a, result)
+
+
+@adjoint(np.linalg.slogdet, outputs=2)
+def _(results, a):
+    d[a] = slogdet_grad(d[results[1]], a)  # the sign is piecewise constant
+
+
+@adjoint(np.linalg.solve)
+def _(result, a, b):
+    d[a] = solve_grad_a(d[result], a, b, result)
+    d[b] = solve_grad_b(d[result], a, b)
+
+
+@adjoint(np.linalg.cholesky)
+def _(result, a, upper=False):
+    if upper:
+        raise NotImplementedError("only the lower Cholesky factor (upper=False) has a gradient rule")
+    d[a] = cholesky_grad(d[result], result)
+
+
+@adjoint(np.linalg.eigh, outputs=2)
+def _(results, a, UPLO="L"):
+    if UPLO != "L":
+        raise NotImplementedError("only eigh(a, UPLO='L') has a gradient rule")
+    d[a] = eigh_grad(d[results[0]], d[results[1]], results[0], results[1])
+
+
+@adjoint(np.linalg.qr, outputs=2)
+def _(results, a, mode="reduced"):
+    if mode != "reduced":
+        raise NotImplementedError("only qr(a, mode='reduced') has a gradient rule")
+    d[a] = qr_grad(d[results[0]], d[results[1]], results[0], results[1])
+
+
+@adjoint(np.linalg.svdvals)
+def _(result, x):
+    d[x] = svdvals_grad(d[result], x)
+
+
+@adjoint(np.linalg.svd)
+def _(result, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if compute_uv is not False:
+        raise NotImplementedError("only the singular values have a gradient rule: call "
+                                  "np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
+    d[a] = svdvals_grad(d[result], a)
+
+
+@adjoint(np.linalg.lstsq, outputs=4)
+def _(results, a, b, rcond=None):
+    d[a] = lstsq_grads(d[results[0]], a, b, results[0], d[results[1]])[0]
+    d[b] = lstsq_grads(d[results[0]], a, b, results[0], d[results[1]])[1]
+
+
+@adjoint(np.linalg.pinv)
+def _(result, a, rcond=None, hermitian=False, rtol=None):
+    d[a] = pinv_grad(d[result], a, result)

@@ -1,0 +1,109 @@
+"""Adjoints of ``np.linalg`` functions. Matrices are the last two axes; leading axes are batches."""
+import numpy as np
+
+
+def _t(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _lower_form(sym):
+    """The gradient for a function that reads only the lower triangle of its (symmetric) input.
+
+    ``sym`` is the gradient with respect to a symmetric matrix; an entry below the
+    diagonal stands for both itself and its mirror, so it takes both shares.
+    """
+    n = sym.shape[-1]
+    return np.tril(sym + _t(sym), -1) + sym * np.eye(n)
+
+
+def inv_grad(g, result):
+    return -_t(result) @ g @ _t(result)
+
+
+def det_grad(g, a, result):
+    return (g * result)[..., None, None] * _t(np.linalg.inv(a))
+
+
+def slogdet_grad(g_logdet, a):
+    if g_logdet is None:
+        return np.zeros_like(a)
+    return np.asarray(g_logdet)[..., None, None] * _t(np.linalg.inv(a))
+
+
+def solve_grad_b(g, a, b):
+    """Gradient of ``x = np.linalg.solve(a, b)`` with respect to ``b``."""
+    return np.linalg.solve(_t(a), g)
+
+
+def solve_grad_a(g, a, b, x):
+    """Gradient of ``x = np.linalg.solve(a, b)`` with respect to ``a``."""
+    gb = np.linalg.solve(_t(a), g)
+    if np.ndim(b) == 1:
+        return -np.multiply.outer(gb, x) if np.ndim(a) == 2 else -gb[..., :, None] * x[..., None, :]
+    return -gb @ _t(x)
+
+
+def cholesky_grad(g, lower):
+    """Gradient of ``L = np.linalg.cholesky(a)`` (which reads the lower triangle of ``a``)."""
+    n = lower.shape[-1]
+    phi = np.tril(_t(lower) @ g) * (1.0 - 0.5 * np.eye(n))  # lower part, diagonal halved
+    inverse = np.linalg.inv(lower)
+    sym = _t(inverse) @ phi @ inverse
+    return _lower_form(0.5 * (sym + _t(sym)))
+
+
+def eigh_grad(g_w, g_v, w, v):
+    """Gradient of ``w, v = np.linalg.eigh(a)`` (lower triangle). Eigenvalues must be distinct for ``g_v``."""
+    inner = np.zeros(np.shape(v)[:-2] + (v.shape[-1], v.shape[-1]))
+    if g_w is not None:
+        inner = inner + g_w[..., None, :] * np.eye(v.shape[-1])
+    if g_v is not None:
+        gaps = w[..., None, :] - w[..., :, None]
+        off = 1.0 - np.eye(v.shape[-1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(off > 0, 1.0 / np.where(off > 0, gaps, 1.0), 0.0)
+        inner = inner + f * (_t(v) @ g_v)
+    sym = v @ inner @ _t(v)
+    return _lower_form(0.5 * (sym + _t(sym)))
+
+
+def qr_grad(g_q, g_r, q, r):
+    """Gradient of ``q, r = np.linalg.qr(a)`` (reduced, rows >= columns), after Seeger et al. (2017)."""
+    g_q = np.zeros_like(q) if g_q is None else g_q
+    g_r = np.zeros_like(r) if g_r is None else g_r
+    m = r @ _t(g_r) - _t(g_q) @ q
+    copied = np.tril(m) + _t(np.tril(m, -1))
+    rhs = g_q + q @ copied
+    return _t(np.linalg.solve(r, _t(rhs)))  # rhs @ r^-T
+
+
+def svdvals_grad(g, a):
+    """Gradient of the singular values ``np.linalg.svd(a, compute_uv=False)``."""
+    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    return (u * g[..., None, :]) @ vt
+
+
+def lstsq_grads(g, a, b, x, g_residuals=None):
+    """Gradients of ``x = np.linalg.lstsq(a, b)[0]`` for ``a`` of full column rank: ``(da, db)``."""
+    if g_residuals is not None:
+        raise NotImplementedError("the residuals returned by np.linalg.lstsq have no gradient rule; "
+                                  "compute them as np.sum((a @ x - b) ** 2)")
+    if g is None:
+        return np.zeros_like(a), np.zeros_like(b)
+    vector = np.ndim(b) == 1
+    g2 = g[:, None] if vector else g
+    x2 = x[:, None] if vector else x
+    b2 = b[:, None] if vector else b
+    y = np.linalg.solve(_t(a) @ a, g2)
+    residual = b2 - a @ x2
+    da = residual @ _t(y) - a @ y @ _t(x2)
+    db = a @ y
+    return da, (db[:, 0] if vector else db)
+
+
+def pinv_grad(g, a, p):
+    """Gradient of ``p = np.linalg.pinv(a)`` (constant rank), after Golub and Pereyra (1973)."""
+    eye_m = np.eye(a.shape[-2])
+    eye_n = np.eye(a.shape[-1])
+    return (-_t(p) @ g @ _t(p) + (eye_m - a @ p) @ _t(g) @ p @ _t(p)
+            + _t(p) @ p @ _t(g) @ (eye_n - p @ a))

@@ -1,0 +1,513 @@
+"""One or more cases for every primitive with a rule, drawn by hypothesis and checked against finite differences.
+
+A case is a scalar-valued function (defined here, so ssagrad can read its
+source) plus how to draw each argument: ``A(shape, low, high)`` for a
+float64 array (``shape`` None for a Python float), or a constant.
+``tests/test_rule_table.py`` runs them and checks that every rule in the
+registry has a case here.
+"""
+import builtins
+import importlib.util
+import math
+import operator
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+import ssagrad.runtime as runtime
+
+
+@dataclass(frozen=True)
+class A:
+    shape: tuple | None
+    low: float = -2.0
+    high: float = 2.0
+    away_from_zero: bool = False
+    symmetric_positive: bool = False  # a well-conditioned symmetric positive-definite matrix
+    distinct: bool = False   # no two entries equal (max, sort: ties are kinks)
+    generic: bool = False    # a fixed well-conditioned matrix plus a small drawn part (linear algebra)
+
+
+@dataclass
+class Case:
+    fn: object
+    args: tuple
+    wrt: tuple = (0,)
+    note: str = ""
+
+
+TABLE: dict = {}
+_DIRECTORY = tempfile.mkdtemp(prefix="ssagrad-rule-table-")
+
+
+def source(expression, params="x"):
+    """``def f(<params>): return <expression>`` from a real module file (ssagrad reads source)."""
+    name = f"case_{len(os.listdir(_DIRECTORY))}"
+    path = os.path.join(_DIRECTORY, name + ".py")
+    with open(path, "w") as handle:
+        handle.write(f"import math\nimport numpy as np\n\n\ndef {name}({params}):\n    return {expression}\n")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def case(primitive, fn, *args, wrt=(0,), note=""):
+    TABLE.setdefault(primitive, []).append(Case(fn, args, wrt, note))
+
+
+def unary(op):
+    def unary_case(x):
+        return np.sum(np.sin(op(x)))
+    return unary_case
+
+
+def binary(op):
+    def binary_case(x, y):
+        return np.sum(np.sin(op(x, y)))
+    return binary_case
+
+
+SHAPES = [None, (), (3,), (2, 3), (0,)]
+PAIRS = [(None, None), ((), (2, 3)), ((3,), (3,)), ((2, 3), (3,)), ((3, 1), (1, 4)), ((0, 3), (3,))]
+
+# -- elementwise: one argument ------------------------------------------------------------
+ELEMENTWISE = [
+    (np.exp, -2, 2), (np.exp2, -2, 2), (np.expm1, -2, 2), (np.log, 0.2, 3), (np.log2, 0.2, 3),
+    (np.log10, 0.2, 3), (np.log1p, -0.5, 3), (np.sqrt, 0.2, 3), (np.cbrt, 0.2, 3), (np.square, -2, 2),
+    (np.reciprocal, 0.5, 2), (np.sin, -3, 3), (np.cos, -3, 3), (np.tan, -1.2, 1.2), (np.arcsin, -0.9, 0.9),
+    (np.arccos, -0.9, 0.9), (np.arctan, -3, 3), (np.sinh, -2, 2), (np.cosh, -2, 2), (np.tanh, -3, 3),
+    (np.arcsinh, -3, 3), (np.arccosh, 1.2, 3), (np.arctanh, -0.9, 0.9), (np.sinc, -2, 2),
+    (np.deg2rad, -90, 90), (np.radians, -90, 90), (np.rad2deg, -2, 2), (np.degrees, -2, 2),
+    (np.real, -2, 2), (np.conj, -2, 2), (np.conjugate, -2, 2), (np.copy, -2, 2),
+    (np.negative, -2, 2), (np.positive, -2, 2),
+]
+for op, low, high in ELEMENTWISE:
+    for shape in SHAPES:
+        case(op, unary(op), A(shape, low, high))
+for op in (np.abs, np.absolute, np.fabs, builtins.abs):
+    for shape in SHAPES:
+        case(op, unary(op), A(shape, away_from_zero=True))
+case(np.sinc, unary(np.sinc), np.zeros(3), note="the removable singularity at 0")
+
+
+def negate(x):
+    return np.sum(np.sin(-x))
+
+
+def plus(x):
+    return np.sum(np.sin(+x))
+
+
+for shape in SHAPES:
+    case(operator.neg, negate, A(shape))
+    case(operator.pos, plus, A(shape))
+
+# -- elementwise: two arguments, with broadcasting -------------------------------------------
+
+
+def add(x, y):
+    return np.sum(np.sin(x + y))
+
+
+def sub(x, y):
+    return np.sum(np.sin(x - y))
+
+
+def mul(x, y):
+    return np.sum(np.sin(x * y))
+
+
+def div(x, y):
+    return np.sum(np.sin(x / y))
+
+
+def power(x, y):
+    return np.sum(np.sin(x ** y))
+
+
+def modulo(x, y):
+    return np.sum(np.sin(x % y))
+
+
+BINARY = [
+    (operator.add, add, (-2, 2), (-2, 2)), (np.add, binary(np.add), (-2, 2), (-2, 2)),
+    (operator.sub, sub, (-2, 2), (-2, 2)), (np.subtract, binary(np.subtract), (-2, 2), (-2, 2)),
+    (operator.mul, mul, (-2, 2), (-2, 2)), (np.multiply, binary(np.multiply), (-2, 2), (-2, 2)),
+    (operator.truediv, div, (-2, 2), (0.5, 2)), (np.divide, binary(np.divide), (-2, 2), (0.5, 2)),
+    (operator.pow, power, (0.5, 2), (-2, 2)), (np.power, binary(np.power), (0.5, 2), (-2, 2)),
+    (builtins.pow, binary(builtins.pow), (0.5, 2), (-2, 2)),
+    (np.arctan2, binary(np.arctan2), (0.5, 2), (0.5, 2)), (np.hypot, binary(np.hypot), (0.5, 2), (0.5, 2)),
+    (np.logaddexp, binary(np.logaddexp), (-2, 2), (-2, 2)),
+    (np.logaddexp2, binary(np.logaddexp2), (-2, 2), (-2, 2)),
+    (np.mod, binary(np.mod), (0.1, 0.9), (1.1, 2)), (np.remainder, binary(np.remainder), (0.1, 0.9), (1.1, 2)),
+    (operator.mod, modulo, (0.1, 0.9), (1.1, 2)), (np.fmod, binary(np.fmod), (0.1, 0.9), (1.1, 2)),
+]
+for op, fn, (xl, xh), (yl, yh) in BINARY:
+    for xs, ys in PAIRS:
+        case(op, fn, A(xs, xl, xh), A(ys, yl, yh), wrt=(0, 1))
+# maximum and friends: x and y apart (ties are tested against a closed form elsewhere)
+for op in (np.maximum, np.minimum, np.fmax, np.fmin):
+    for xs, ys in PAIRS:
+        case(op, binary(op), A(xs, 0.5, 2), A(ys, -2, -0.5), wrt=(0, 1))
+        case(op, binary(op), A(xs, -2, -0.5), A(ys, 0.5, 2), wrt=(0, 1))
+for op in (builtins.max, builtins.min):
+    case(op, binary(op), A(None, 0.5, 2), A(None, -2, -0.5), wrt=(0, 1))
+    case(op, binary(op), A(None, -2, -0.5), A(None, 0.5, 2), wrt=(0, 1))
+
+
+def clip_both(a, lo, hi):
+    return np.sum(np.sin(np.clip(a, lo, hi)))
+
+
+def clip_low(a):
+    return np.sum(np.sin(np.clip(a, -0.55, None)))
+
+
+case(np.clip, clip_both, np.array([-1.3, -0.2, 0.3, 1.7]), -0.55, 0.85, wrt=(0, 1, 2))
+case(np.clip, clip_both, A((2, 3)), A((3,), -2.5, -2.1), A((2, 1), 2.1, 2.5), wrt=(0, 1, 2))
+case(np.clip, clip_both, np.array([-1.3, 0.3, 1.7]), A((3,), -0.9, -0.6), A((3,), 1.2, 1.5), wrt=(0, 1, 2))
+case(np.clip, clip_low, np.array([-1.3, -0.2, 0.3, 1.7]))
+
+
+def where(x, y):
+    return np.sum(np.sin(np.where(x > 0.1137, x * y, y ** 2)))
+
+
+def select(x, y):
+    return np.sum(np.sin(np.select([x < -0.5137, x > 0.5137], [x * 2, y], x ** 2)))
+
+
+for xs, ys in [((3,), (3,)), ((2, 3), (3,)), (None, None)]:
+    case(np.where, where, A(xs), A(ys), wrt=(0, 1))
+    case(np.select, select, A(xs), A(ys), wrt=(0, 1))
+
+# -- reductions ---------------------------------------------------------------------------
+
+
+def call(text):
+    """A case ``np.sum(np.sin(<text>))`` of one array ``x``."""
+    return source(f"np.sum(np.sin({text}))")
+
+
+AXES = ["", ", axis=0", ", axis=-1, keepdims=True", ", axis=(0, 2)", ", keepdims=True"]
+for op, name in [(np.sum, "np.sum"), (np.mean, "np.mean"), (np.prod, "np.prod"), (np.var, "np.var"),
+                 (np.std, "np.std"), (np.max, "np.max"), (np.min, "np.min"), (np.amax, "np.amax"),
+                 (np.amin, "np.amin")]:
+    for options in AXES:
+        case(op, call(f"{name}(x{options})"), A((2, 3, 4), 0.6, 1.2, distinct=True))
+for op, name in [(np.var, "np.var"), (np.std, "np.std")]:
+    case(op, call(f"{name}(x, ddof=1)"), A((3, 4), 0.5, 2, distinct=True))
+    case(op, call(f"{name}(x, axis=1, ddof=1)"), A((3, 4), 0.5, 2, distinct=True))
+case(np.prod, call("np.prod(x, axis=1)"), np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0], [1.5, 2.0, -1.0]]),
+     note="zeros: the product of the others")
+for options in ["", ", ord=1", ", ord=np.inf", ", ord=-np.inf", ", ord=-1", ", ord=2", ", ord=-2", ", 'fro'",
+                ", ord='nuc'", ", axis=1", ", 1, 0", ", axis=1, keepdims=True", ", np.inf, (1, 0)"]:
+    case(np.linalg.norm, call(f"np.linalg.norm(x{options})"), A((3, 4), 0.5, 2, distinct=True, generic=True))
+for options in ["", ", 1", ", np.inf", ", 3", ", 0.5"]:
+    case(np.linalg.norm, call(f"np.linalg.norm(x{options})"), A((5,), 0.5, 2, distinct=True))
+for op, name in [(np.cumsum, "np.cumsum"), (np.cumprod, "np.cumprod")]:
+    for options in ["", ", axis=0", ", axis=-1"]:
+        case(op, call(f"{name}(x{options})"), A((3, 4), 0.5, 1.5))
+case(np.cumprod, call("np.cumprod(x, axis=1)"), np.array([[1.0, 0.0, 2.0, 3.0], [0.0, 2.0, 0.0, -1.0]]),
+     note="zeros")
+
+# -- shapes ---------------------------------------------------------------------------------
+
+
+def shaped(text):
+    """A case weighting every entry of ``<text>`` differently, so misplaced gradients show."""
+    return source(f"np.sum(np.sin({text}) * np.arange(np.size({text})).reshape(np.shape({text})))")
+
+
+SHAPE_CASES = [
+    (np.transpose, "np.transpose(x)"), (np.transpose, "np.transpose(x, (1, 2, 0))"),
+    (np.transpose, "x.transpose(2, 0, 1)"), (np.transpose, "x.T"),
+    (np.reshape, "np.reshape(x, (4, 6))"), (np.reshape, "x.reshape(-1)"), (np.reshape, "x.reshape(6, 4)"),
+    (np.ravel, "np.ravel(x)"), (np.ravel, "x.flatten()"), (np.squeeze, "np.squeeze(x)"),
+    (np.expand_dims, "np.expand_dims(x, 1)"), (np.atleast_1d, "np.atleast_1d(x)"),
+    (np.atleast_2d, "np.atleast_2d(x)"), (np.atleast_3d, "np.atleast_3d(x)"),
+    (np.swapaxes, "np.swapaxes(x, 0, 2)"), (np.moveaxis, "np.moveaxis(x, 0, -1)"),
+    (np.broadcast_to, "np.broadcast_to(x, (5, 2, 3, 4))"), (np.tile, "np.tile(x, (2, 1, 2))"),
+    (np.tile, "np.tile(x, 2)"), (np.repeat, "np.repeat(x, 2)"), (np.repeat, "np.repeat(x, 3, axis=1)"),
+    (np.flip, "np.flip(x)"), (np.flip, "np.flip(x, 1)"), (np.roll, "np.roll(x, 2)"),
+    (np.roll, "np.roll(x, 1, axis=2)"), (np.pad, "np.pad(x, ((1, 0), (0, 2), (1, 1)))"),
+    (np.diagonal, "np.diagonal(x)"), (np.diagonal, "np.diagonal(x, 1, 0, 2)"), (np.trace, "np.trace(x)"),
+    (np.trace, "np.trace(x, -1, 1, 2)"), (np.take, "np.take(x, [0, 3, 3, 1])"),
+    (np.take, "np.take(x, [2, 0, 2], axis=2)"), (np.sort, "np.sort(x)"), (np.sort, "np.sort(x, axis=0)"),
+]
+for op, text in SHAPE_CASES:
+    case(op, shaped(text), A((2, 3, 4), distinct=True))
+for op, text in [(np.diag, "np.diag(x)"), (np.diag, "np.diag(x, 1)"), (np.triu, "np.triu(x)"),
+                 (np.triu, "np.triu(x, 1)"), (np.tril, "np.tril(x)"), (np.tril, "np.tril(x, -1)"),
+                 (np.fliplr, "np.fliplr(x)"), (np.flipud, "np.flipud(x)"), (np.sort, "np.sort(x, axis=None)")]:
+    case(op, shaped(text), A((3, 4), distinct=True))
+case(np.diag, shaped("np.diag(x, -1)"), A((3,)), note="vector to matrix")
+case(np.squeeze, shaped("np.squeeze(x, 1)"), A((3, 1, 2)))
+
+
+def take_along(x):
+    return np.sum(np.sin(np.take_along_axis(x, np.array([[0, 2, 2], [1, 0, 1]]), 1)) * np.arange(6).reshape(2, 3))
+
+
+def joined(a, b):
+    return np.sum(np.sin(np.concatenate([a, b], axis=1)) * np.arange(10).reshape(2, 5))
+
+
+def joined_flat(a, b):
+    return np.sum(np.sin(np.concatenate((a, b), axis=None)) * np.arange(10))
+
+
+def stacked(a, b):
+    return np.sum(np.sin(np.stack([a, b], axis=1)) * np.arange(12).reshape(2, 2, 3))
+
+
+def vstacked(a, b):
+    return np.sum(np.sin(np.vstack([a, b])) * np.arange(6).reshape(2, 3))
+
+
+def hstacked(a, b):
+    return np.sum(np.sin(np.hstack([a, b])) * np.arange(7))
+
+
+def split_two(x):
+    p, q = np.split(x, 2, axis=1)
+    return np.sum(np.sin(p) * 2 + q ** 2)
+
+
+def split_uneven(x):
+    p, q, r = np.array_split(x, 3)
+    return np.sum(p * 3) + np.sum(np.sin(r))
+
+
+def astyped(x):
+    return np.sum(np.sin(x.astype(np.float64)) * (x.astype(np.int64) + 1))
+
+
+case(np.take_along_axis, take_along, A((2, 3)))
+case(np.concatenate, joined, A((2, 3)), A((2, 2)), wrt=(0, 1))
+case(np.concatenate, joined_flat, A((2, 3)), A((4,)), wrt=(0, 1))
+case(np.stack, stacked, A((2, 3)), A((2, 3)), wrt=(0, 1))
+case(np.vstack, vstacked, A((3,)), A((1, 3)), wrt=(0, 1))
+case(np.hstack, hstacked, A((3,)), A((4,)), wrt=(0, 1))
+case(np.split, split_two, A((2, 4)))
+case(np.array_split, split_uneven, A((7,)))
+case(runtime.astype, astyped, A((3,), 0.1, 0.9), note="a cast to integers carries no gradient")
+if hasattr(np, "astype"):
+    def np_astyped(x):
+        return np.sum(np.sin(np.astype(x, np.float64)))
+    case(np.astype, np_astyped, A((3,)))
+
+
+def index_basic(x):
+    return np.sum(np.sin(x[1]) * 2) + np.sum(x[-1, 1:] ** 2) + np.sum(np.sin(x[..., ::2])) + np.sum(x[:, None, 2])
+
+
+def index_fancy(x):
+    return np.sum(np.sin(x[[0, 2, 2, 1]]) * np.arange(16).reshape(4, 4))
+
+
+def index_mask(x):
+    return np.sum(np.sin(x[x > 0]))
+
+
+case(operator.getitem, index_basic, A((3, 4)))
+case(operator.getitem, index_fancy, A((3, 4)), note="repeated indices accumulate")
+case(operator.getitem, index_mask, A((3, 4), away_from_zero=True))
+
+# -- products ---------------------------------------------------------------------------------
+
+
+def matmul_op(a, b):
+    return np.sum(np.sin(a @ b))
+
+
+PRODUCT_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
+                  ((5, 2, 3), (1, 3, 4))]
+for xs, ys in PRODUCT_SHAPES:
+    case(operator.matmul, matmul_op, A(xs), A(ys), wrt=(0, 1))
+    case(np.matmul, binary(np.matmul), A(xs), A(ys), wrt=(0, 1))
+for xs, ys in PRODUCT_SHAPES[:4] + [((), (3,)), ((2, 3), ()), ((2, 2, 3), (4, 3, 5))]:
+    case(np.dot, binary(np.dot), A(xs), A(ys), wrt=(0, 1))
+for xs, ys in [((3,), (3,)), ((2, 3), (4, 3)), ((3,), (2, 2, 3)), ((), (3,))]:
+    case(np.inner, binary(np.inner), A(xs), A(ys), wrt=(0, 1))
+for op in (np.vdot, np.outer, np.kron):
+    case(op, binary(op), A((2, 3)), A((3, 2)), wrt=(0, 1))
+case(np.kron, binary(np.kron), A((3,)), A((2, 2)), wrt=(0, 1))
+
+
+def tensordot_pairs(a, b):
+    return np.sum(np.sin(np.tensordot(a, b, axes=([1, 2], [1, 0]))))
+
+
+def tensordot_default(a, b):
+    return np.sum(np.sin(np.tensordot(a, b)))
+
+
+case(np.tensordot, tensordot_pairs, A((2, 3, 4)), A((4, 3, 5)), wrt=(0, 1))
+case(np.tensordot, tensordot_default, A((2, 3, 4)), A((3, 4, 2)), wrt=(0, 1))
+
+
+def einsum_matmul(a, b):
+    return np.sum(np.sin(np.einsum("ij,jk->ik", a, b)))
+
+
+def einsum_implicit(a, b):
+    return np.sum(np.sin(np.einsum("ij,jk", a, b)))
+
+
+def einsum_trace(a):
+    return np.sin(np.einsum("ii", a))
+
+
+def einsum_diagonal(a, b):
+    return np.sum(np.sin(np.einsum("iij,j->i", a, b)))
+
+
+def einsum_batch(a, b):
+    return np.sum(np.sin(np.einsum("bij,bjk->bik", a, b)))
+
+
+case(np.einsum, einsum_matmul, A((2, 3)), A((3, 4)), wrt=(0, 1))
+case(np.einsum, einsum_implicit, A((2, 3)), A((3, 4)), wrt=(0, 1))
+case(np.einsum, einsum_trace, A((3, 3)))
+case(np.einsum, einsum_diagonal, A((3, 3, 2)), A((2,)), wrt=(0, 1))
+case(np.einsum, einsum_batch, A((2, 3, 4)), A((2, 4, 5)), wrt=(0, 1))
+
+# -- linear algebra -------------------------------------------------------------------------
+
+
+def well_conditioned(x):
+    return x + 4.0 * np.eye(x.shape[-1])
+
+
+def inv(x):
+    return np.sum(np.sin(np.linalg.inv(x + 4.0 * np.eye(3))))
+
+
+def det(x):
+    return np.linalg.det(x + 4.0 * np.eye(3))
+
+
+def slogdet(x):
+    sign, logdet = np.linalg.slogdet(x + 4.0 * np.eye(3))
+    return logdet * sign
+
+
+def solve_vector(a, b):
+    return np.sum(np.sin(np.linalg.solve(a + 4.0 * np.eye(3), b)))
+
+
+def solve_matrix(a, b):
+    return np.sum(np.sin(np.linalg.solve(a + 4.0 * np.eye(3), b)))
+
+
+def cholesky(x):
+    return np.sum(np.sin(np.linalg.cholesky(x @ x.T + 3.0 * np.eye(3))))
+
+
+def cholesky_raw(s):
+    return np.sum(np.sin(np.linalg.cholesky(s)))
+
+
+def eigh(x):
+    w, v = np.linalg.eigh(x @ x.T + np.diag([1.0, 2.0, 3.0]))
+    return np.sum(np.sin(w)) + np.sum(v[0] * v[1]) + np.sum(v[2] ** 2 * v[0] ** 2)
+
+
+def eigh_values(s):
+    return np.sum(np.linalg.eigh(s)[0] ** 2)
+
+
+def qr(x):
+    q, r = np.linalg.qr(x)
+    return np.sum(np.sin(q) * 2) + np.sum(np.cos(r))
+
+
+def svd_values(x):
+    return np.sum(np.sin(np.linalg.svd(x, compute_uv=False)))
+
+
+def svdvals(x):
+    return np.sum(np.linalg.svdvals(x) ** 2)
+
+
+def lstsq(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=None)[0]))
+
+
+def pinv(x):
+    return np.sum(np.sin(np.linalg.pinv(x)))
+
+
+SPD = A((3, 3), symmetric_positive=True)
+case(np.linalg.inv, inv, A((3, 3)))
+case(np.linalg.det, det, A((3, 3)))
+case(np.linalg.slogdet, slogdet, A((3, 3)))
+case(np.linalg.solve, solve_vector, A((3, 3)), A((3,)), wrt=(0, 1))
+case(np.linalg.solve, solve_matrix, A((3, 3)), A((3, 2)), wrt=(0, 1))
+case(np.linalg.cholesky, cholesky, A((3, 3)))
+case(np.linalg.cholesky, cholesky_raw, SPD, note="reads the lower triangle, as NumPy does")
+case(np.linalg.eigh, eigh, A((3, 3), generic=True))
+case(np.linalg.eigh, eigh_values, SPD)
+case(np.linalg.qr, qr, A((4, 3), generic=True))
+case(np.linalg.qr, qr, A((3, 3), generic=True))
+case(np.linalg.svd, svd_values, A((4, 3), generic=True))
+case(np.linalg.svdvals, svdvals, A((3, 4), generic=True))
+case(np.linalg.lstsq, lstsq, A((5, 3), generic=True), A((5,)), wrt=(0, 1))
+case(np.linalg.lstsq, lstsq, A((5, 3), generic=True), A((5, 2)), wrt=(0, 1))
+case(np.linalg.pinv, pinv, A((4, 3), generic=True))
+case(np.linalg.pinv, pinv, A((2, 4), generic=True))
+
+# -- math and builtins ------------------------------------------------------------------------
+MATH = [
+    (math.exp, -2, 2), (math.expm1, -2, 2), (math.log, 0.2, 3), (math.log1p, -0.5, 3), (math.log2, 0.2, 3),
+    (math.log10, 0.2, 3), (math.sqrt, 0.2, 3), (math.sin, -3, 3), (math.cos, -3, 3), (math.tan, -1.2, 1.2),
+    (math.asin, -0.9, 0.9), (math.acos, -0.9, 0.9), (math.atan, -3, 3), (math.sinh, -2, 2),
+    (math.cosh, -2, 2), (math.tanh, -3, 3), (math.asinh, -3, 3), (math.acosh, 1.2, 3), (math.atanh, -0.9, 0.9),
+]
+
+
+def scalar(op):
+    def scalar_case(x):
+        return 3.0 * op(x)
+    return scalar_case
+
+
+for op, low, high in MATH:
+    case(op, scalar(op), A(None, low, high))
+case(math.fabs, scalar(math.fabs), A(None, away_from_zero=True))
+
+
+def log_base(x, base):
+    return math.log(x, base)
+
+
+def scalar2(op):
+    def scalar2_case(x, y):
+        return op(x, y) * 2.0
+    return scalar2_case
+
+
+case(math.log, log_base, A(None, 0.5, 3), A(None, 1.5, 3), wrt=(0, 1))
+for op in (math.atan2, math.hypot, math.pow):
+    case(op, scalar2(op), A(None, 0.5, 2), A(None, 0.5, 2), wrt=(0, 1))
+
+
+def as_float(x):
+    return float(x) * 3.0
+
+
+def builtin_sum_list(x, y):
+    return sum([x, y * 2, x]) * 3.0
+
+
+def builtin_sum_array(x):
+    return np.sum(np.sin(sum(x)))
+
+
+case(builtins.float, as_float, A(None))
+case(builtins.sum, builtin_sum_list, A(None), A(None), wrt=(0, 1))
+case(builtins.sum, builtin_sum_array, A((3, 2)))
