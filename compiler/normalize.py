@@ -338,7 +338,7 @@ class Normalizer:
             return None
         fn = self.parsed.resolve(call.func)
         count = 1 if is_missing(fn) else output_count(fn)
-        if count == 1 or count == "any":
+        if not isinstance(count, int) or count == 1:  # one value, several possible counts, or a list
             return None
         names = [self.temporary(f"{_operation_hint(call)}_{i}") for i in range(count)]
         targets = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())

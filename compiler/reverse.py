@@ -155,19 +155,17 @@ class ReverseSweep:
                 f"    def _(result, x):\n"
                 f"        d[x] = d[result] * ...\n\n"
                 f"or cut the gradient path with ssagrad.stop_gradient(...)", _call_node(op))
-        outputs = output_count(op.fn)
-        if outputs == "any":  # np.split: as many results as the call site unpacks
-            if len(op.targets) == 1:
-                raise self.parsed.error(f"{primitive_name(op.fn)} returns a list: unpack it where it is called "
-                                        f"(a, b = ...) so each piece gets its gradient", op.node)
-            outputs = len(op.targets)
-        if len(op.targets) != outputs:
-            if outputs == 1:
+        outputs = output_count(op.fn)  # a count, a tuple of counts, or "many" (a list to unpack)
+        allowed = outputs if isinstance(outputs, tuple) else (outputs,)
+        if outputs == "many" and len(op.targets) < 2:
+            raise self.parsed.error(f"{primitive_name(op.fn)} returns a list: unpack it where it is called "
+                                    f"(a, b = ...) so each piece gets its gradient", op.node)
+        if outputs != "many" and len(op.targets) not in allowed:
+            if allowed == (1,):
                 raise self.parsed.error(f"{primitive_name(op.fn)} returns one value; it cannot be unpacked", op.node)
-            raise self.parsed.error(f"{primitive_name(op.fn)} returns {outputs} values: unpack them where it is "
-                                    f"called ({', '.join(f'r{i}' for i in range(outputs))} = ...) or index the "
-                                    f"call directly (...)[i]", op.node)
-        result = op.targets[0] if outputs == 1 else Pack(ast.Tuple, list(op.targets))
+            raise self.parsed.error(f"{primitive_name(op.fn)} returns {' or '.join(map(str, allowed))} values: "
+                                    f"unpack them where it is called or index the call directly (...)[i]", op.node)
+        result = op.targets[0] if len(op.targets) == 1 else Pack(ast.Tuple, list(op.targets))
         try:
             bound = rule.bind(op.args, op.kwargs)
             return Instantiation(rule, result, bound, self.namer, self.read, self.write, self.needs).run()

@@ -67,3 +67,11 @@ def test_every_rule_in_the_registry_has_a_case():
                 if template.fn.__module__.startswith("ssagrad.compiler.rules")]
     missing = [name_of(p) for p in built_in if p not in TABLE]
     assert not missing, f"rules without a test case in tests/rule_table.py: {missing}"
+
+
+def test_docs_list_of_functions_is_generated_from_the_registry():
+    import pathlib
+
+    from ssagrad.compiler.rules.catalog import markdown
+    path = pathlib.Path(__file__).parent.parent / "docs" / "functions.md"
+    assert path.read_text() == markdown(), "regenerate: python -m ssagrad.compiler.rules.catalog > docs/functions.md"

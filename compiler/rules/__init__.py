@@ -37,14 +37,14 @@ def adjoint(*fns, outputs=1):
         for fn in fns:
             _ADJOINTS[_key(fn)] = template
             _NONDIFFERENTIABLE.discard(fn)
-            if outputs != 1:  # a count, or "any": as many as the call site unpacks
+            if outputs != 1:  # a count, a tuple of counts, or "many": as many as the call site unpacks
                 _OUTPUTS[fn] = outputs
         return template_fn
     return register
 
 
-def output_count(fn) -> int:
-    """How many values ``fn`` returns (1 unless registered otherwise)."""
+def output_count(fn):
+    """How many values ``fn`` returns: 1 unless registered otherwise (a count, a tuple of counts, "many")."""
     try:
         return _OUTPUTS.get(fn, 1)
     except TypeError:

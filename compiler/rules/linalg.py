@@ -53,7 +53,7 @@ def _(result, x):
     d[x] = svdvals_grad(d[result], x)
 
 
-@adjoint(np.linalg.svd)
+@adjoint(np.linalg.svd, outputs=(1, 3))
 def _(result, a, full_matrices=True, compute_uv=True, hermitian=False):
     if compute_uv is not False:
         raise NotImplementedError("only the singular values have a gradient rule: call "

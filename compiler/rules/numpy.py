@@ -328,7 +328,7 @@ def _(result, tup):
     d[tup] = unhstack(d[result], tup)
 
 
-@adjoint(np.split, np.array_split, outputs="any")
+@adjoint(np.split, np.array_split, outputs="many")
 def _(results, ary, indices_or_sections, axis=0):
     d[ary] = unsplit(d[results], results, ary, axis)
 

@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, unbroadcast, unindex
+from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, safe_div, unbroadcast, unindex
 from . import adjoint, nondifferentiable
 
 
@@ -27,8 +27,11 @@ def _(result, x, y):
 
 @adjoint(operator.truediv, np.divide)
 def _(result, x, y):
-    d[x] = unbroadcast(d[result] / y, x)
-    d[y] = unbroadcast(-d[result] * result / y, y)
+    if isinstance(y, (int, float)) and y != 0:  # a nonzero constant divisor: plain division
+        d[x] = d[result] / y
+    else:  # 0 where the incoming gradient is 0, even where y is 0 (a branch np.where did not take)
+        d[x] = unbroadcast(safe_div(d[result], y), x)
+        d[y] = unbroadcast(-safe_div(d[result] * x, y ** 2), y)
 
 
 @adjoint(operator.pow, np.power)

@@ -1,0 +1,70 @@
+"""The list of supported functions, made from the rule registry (``docs/functions.md``).
+
+Regenerate with ``python -m ssagrad.compiler.rules.catalog > docs/functions.md``;
+a test fails when the file and the registry disagree.
+"""
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from . import registered_adjoints, registered_nondifferentiable
+from ... import runtime
+from .. import ops
+
+SYNTAX = {operator.add: "a + b", operator.sub: "a - b", operator.mul: "a * b", operator.truediv: "a / b",
+          operator.pow: "a ** b", operator.matmul: "a @ b", operator.mod: "a % b", operator.neg: "-a",
+          operator.pos: "+a", operator.getitem: "a[index]", runtime.astype: "a.astype(dtype)"}
+
+
+def spelling(fn) -> str:
+    """How code calls ``fn``: ``np.linalg.inv``, ``math.exp``, ``abs``, ``a + b``."""
+    if fn in SYNTAX:
+        return SYNTAX[fn]
+    if ops.is_operator(fn):
+        return f"operator.{fn.__name__}"
+    name = getattr(fn, "__name__", repr(fn))
+    for prefix, namespace in (("np.linalg.", np.linalg), ("np.random.", np.random), ("np.", np),
+                              ("math.", math)):
+        if getattr(namespace, name, None) is fn:
+            return prefix + name
+    if getattr(builtins, name, None) is fn:
+        return name
+    return f"{getattr(fn, '__module__', '')}.{name}"
+
+
+def _group(spelled: str) -> str:
+    if spelled.startswith("np.linalg."):
+        return "NumPy linear algebra"
+    if spelled.startswith("np."):
+        return "NumPy"
+    if spelled.startswith("math."):
+        return "math"
+    if hasattr(builtins, spelled):
+        return "Python builtins"
+    return "Python operators and syntax"
+
+
+def markdown() -> str:
+    groups: dict = {}
+    for fn, template in registered_adjoints().items():
+        if template.fn.__module__.startswith("ssagrad.compiler.rules"):
+            groups.setdefault(_group(spelling(fn)), set()).add(spelling(fn))
+    constants = sorted({spelling(fn) for fn in registered_nondifferentiable()
+                        if getattr(fn, "__module__", "") != "ssagrad.rules"})
+    lines = ["# Supported functions", "",
+             "Generated from the rule registry by `python -m ssagrad.compiler.rules.catalog`; do not edit.",
+             "Each function listed has a reverse-mode rule tested against finite differences "
+             "(`tests/rule_table.py`).", ""]
+    for title in ("Python operators and syntax", "Python builtins", "math", "NumPy", "NumPy linear algebra"):
+        names = sorted(groups.get(title, ()))
+        lines += [f"## {title} ({len(names)})", "", ", ".join(f"`{n}`" for n in names), ""]
+    lines += ["## No gradient (piecewise constant, or not numeric)", "",
+              "Their results are constants to differentiation: no error, and no gradient flows through them.", "",
+              ", ".join(f"`{n}`" for n in constants), ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
