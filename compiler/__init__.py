@@ -3,20 +3,21 @@
 parse -> normalize -> ssa -> activity -> reverse -> optimize -> codegen -> cache
 """
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import codegen
 from .activity import active_vars
 from .cache import cache
+from .calls import SPLIT, CompiledVJP, callee_sources, expand_calls
 from .codegen import Generated
 from .errors import DifferentiationError, Location
 from .names import Namer
 from .normalize import normalize
-from .optimize import optimize
+from .optimize import optimize, upward_exposed
 from .parse import ParsedFunction, parse_function
 from .reverse import reverse
 from .scalars import result_is_scalar
-from .ssa import Function, build_ssa, format_function
+from .ssa import Function, Pack, build_ssa, format_function
 
 __all__ = ["DifferentiationError", "Location", "CompiledGradient", "compile_gradient", "cache", "to_ssa"]
 
@@ -30,10 +31,12 @@ class CompiledGradient:
     ssa: str
     parsed: ParsedFunction
     returns_value: bool    # False: the result is scalar by construction and only gradients come back
+    callees: list = field(default_factory=list)  # CompiledVJPs of the user functions it calls
 
     @property
     def source(self) -> str:
-        return self.generated.source
+        """The generated gradient, then the forward and backward functions of each function it calls."""
+        return "\n\n".join([self.generated.source] + callee_sources(self.callees))
 
     def result_location(self) -> Location | None:
         returns = [n for n in ast.walk(self.parsed.tree) if isinstance(n, ast.Return)]
@@ -53,14 +56,16 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool):
     def build(fn) -> CompiledGradient:
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
-        adjoint = reverse(function, wrt_vars, active_vars(function, wrt_vars))
+        active = active_vars(function, wrt_vars)
+        callees = expand_calls(function, active, compile_vjp)
+        adjoint = reverse(function, wrt_vars, active)
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
         returns_value = with_value or not result_is_scalar(function)
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
         body, result = optimize(adjoint.body, result)
         generated = codegen.generate(function.parsed, function.namer, f"{function.name}_grad", body, result)
         return CompiledGradient(generated, generated.bind(fn), format_function(function), function.parsed,
-                                returns_value)
+                                returns_value, callees)
     return build
 
 
@@ -72,3 +77,62 @@ def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: b
     """
     key = ("reverse", wrt, tuple_result, with_value)
     return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value))
+
+
+def _build_vjp(active_params: tuple[str, ...]):
+    def build(fn) -> CompiledVJP:
+        function = to_ssa(fn)
+        if isinstance(function.result.value, Pack):
+            raise function.parsed.error(f"{function.name}() returns a tuple; differentiating calls of functions "
+                                        f"that return several values is not supported yet", function.result.node)
+        wrt_vars = [function.params[function.parsed.params.index(name)] for name in active_params]
+        active = active_vars(function, wrt_vars)
+        callees = expand_calls(function, active, compile_vjp)
+        seed = function.namer.fresh("d" + function.name)
+        adjoint = reverse(function, wrt_vars, active, seed)
+        return split_vjp(function, adjoint, seed, callees, fn, active_params)
+    return build
+
+
+def compile_vjp(fn, active_params: tuple[str, ...]) -> CompiledVJP:
+    """The cached forward and backward functions of a user function called from differentiated code."""
+    return cache.get(fn, ("vjp", active_params), _build_vjp(active_params))
+
+
+def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJP:
+    """Optimize both sweeps as one function, then cut it into a forward and a backward function."""
+    marker = ast.Expr(ast.Name(SPLIT, ast.Load()))
+    gradients = ast.Tuple(adjoint.gradients, ast.Load())
+    body, result = optimize(adjoint.forward + [marker] + adjoint.backward,
+                            ast.Tuple([adjoint.value, gradients], ast.Load()))
+    cut = body.index(marker)
+    forward, backward = body[:cut], body[cut + 1:]
+    value, gradients = result.elts
+    # what the backward sweep reads that the forward sweep made (or the parameters): its saved values
+    made = {n.id for stmt in forward for n in ast.walk(stmt) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Store)} | set(function.parsed.params)
+    exposed = upward_exposed(backward + [ast.Expr(gradients)])
+    saved = [n for n in _reads_in_order(backward + [ast.Expr(gradients)]) if n in exposed and n in made]
+    saved_tuple = ast.Tuple([ast.Name(n, ast.Load()) for n in saved], ast.Load())
+    differentiated = [n for n in function.parsed.params if n in active_params]
+    name = function.name
+    if differentiated != function.parsed.params:  # a variant for some parameters: say which
+        name = f"{name}_d{'_'.join(differentiated)}" if differentiated else f"{name}_nodiff"
+    forward_fn = codegen.generate(function.parsed, function.namer, f"{name}_forward", forward,
+                                  ast.Tuple([value, saved_tuple], ast.Load()))
+    unpack = [ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in saved], ast.Store())],
+                         ast.Name("saved", ast.Load()), lineno=0)] if saved else []
+    arguments = ast.arguments([], [ast.arg("saved"), ast.arg(seed)], None, [], [], None, [])
+    backward_fn = codegen.generate(function.parsed, function.namer, f"{name}_backward", unpack + backward,
+                                   gradients, arguments=arguments)
+    return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
+                       callees)
+
+
+def _reads_in_order(stmts) -> list[str]:
+    names = []
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names:
+                names.append(node.id)
+    return names

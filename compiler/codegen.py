@@ -45,10 +45,14 @@ class Generated:
     helpers: dict            # cell name -> value bound at compile time
 
     def bind(self, fn):
-        """The generated function, reading ``fn``'s globals and closure cells."""
+        """The generated function, reading ``fn``'s globals and closure cells (and taking its defaults
+        when it has its parameters)."""
         user_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         cells = tuple(self._cell(name, user_cells) for name in self.code.co_freevars)
-        return types.FunctionType(self.code, fn.__globals__, self.name, fn.__defaults__, cells)
+        same_parameters = self.code.co_varnames[:self.code.co_argcount] == fn.__code__.co_varnames[
+            :fn.__code__.co_argcount]
+        defaults = fn.__defaults__ if same_parameters else None
+        return types.FunctionType(self.code, fn.__globals__, self.name, defaults, cells)
 
     def _cell(self, name, user_cells):
         if name in self.helpers:
@@ -87,9 +91,9 @@ def _render_comments(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, list[str]]
     return tree, texts
 
 
-def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr) -> Generated:
-    """Compile ``def name(<user's parameters>): body; return result``."""
-    args = copy.deepcopy(parsed.tree.args)
+def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, arguments=None) -> Generated:
+    """Compile ``def name(<user's parameters, or arguments>): body; return result``."""
+    args = copy.deepcopy(parsed.tree.args) if arguments is None else arguments
     tree = ast.FunctionDef(name, args, body + [ast.Return(result)], [], None, lineno=1)
     helpers = _bind_helpers(tree, parsed, namer)
     tree, comments = _render_comments(tree)

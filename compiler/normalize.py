@@ -139,11 +139,20 @@ class Normalizer:
                 for target in stmt.targets:
                     self.assign(target, value, stmt)
         elif isinstance(stmt, ast.AugAssign):
-            if not isinstance(stmt.target, ast.Name):
-                raise self.parsed.error("augmented assignment to anything but a plain name "
-                                        "(`x[i] += ...`, `obj.a += ...`) is not supported yet", stmt.target)
-            value = ast.copy_location(ast.BinOp(ast.Name(stmt.target.id, ast.Load()), stmt.op, stmt.value), stmt)
-            self.assign(stmt.target, value, stmt)
+            target = stmt.target
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                # a[i] += v: read a[i] once at an index evaluated once, then write it
+                index = self.index(target.slice)
+                read = ast.copy_location(ast.Subscript(ast.Name(target.value.id, ast.Load()), index, ast.Load()), target)
+                value = ast.copy_location(ast.BinOp(read, stmt.op, stmt.value), stmt)
+                self.assign(ast.Subscript(target.value, index, ast.Store()), value, stmt)
+                return
+            if not isinstance(target, ast.Name):
+                raise self.parsed.error("augmented assignment to an attribute (`obj.a += ...`) is not "
+                                        "supported yet", target)
+            # x += y becomes x = x + y: the same values, without touching an array the caller may hold
+            value = ast.copy_location(ast.BinOp(ast.Name(target.id, ast.Load()), stmt.op, stmt.value), stmt)
+            self.assign(target, value, stmt)
         elif isinstance(stmt, ast.AnnAssign):
             if stmt.value is None:
                 return  # a bare annotation does nothing
@@ -254,9 +263,14 @@ class Normalizer:
                     raise self.parsed.error("unpacking a value that is not a tuple display or a call "
                                             "is not supported yet", value)
                 self.emit(ast.Assign([store], operation), stmt)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            # a[i] = v writes into the array in place, as the user's code does
+            index = self.index(target.slice)
+            write = ast.Subscript(ast.Name(target.value.id, ast.Load()), index, ast.Store())
+            self.emit(ast.Assign([write], self.atom(value)), stmt)
         else:
-            raise self.parsed.error("assignment to anything but plain names (`x[i] = ...`, `obj.a = ...`) "
-                                    "is not supported yet", target)
+            raise self.parsed.error("assignment to an attribute or into an expression (`obj.a = ...`, "
+                                    "`f(x)[i] = ...`) is not supported yet; assign into a local array", target)
 
     def emit(self, stmt, origin):
         if not hasattr(origin, "lineno"):  # made by an earlier lowering: use the statement being normalized
@@ -424,10 +438,11 @@ class Normalizer:
         return _call(_numpy_callee(fn), fn, [receiver] + args, keywords, node)
 
     def attribute(self, node: ast.Attribute):
+        """``x.T`` of an array is ``np.transpose(x)``; any other attribute (``self.weights``) is read as it is."""
+        receiver = self.atom(node.value)
         fn = ARRAY_ATTRIBUTES.get(node.attr)
         if fn is None:
-            raise self.parsed.error(f"attribute .{node.attr} of a local value is not supported yet", node)
-        receiver = self.atom(node.value)
+            return _call(None, ops.ATTRIBUTE, [receiver, ast.Constant(node.attr)], [], node)
         return _call(_numpy_callee(fn), fn, [receiver], [], node)
 
 

@@ -5,6 +5,7 @@ lookup; codegen turns the primitives back into syntax so generated code reads
 like the user's.
 """
 import ast
+import builtins
 import operator
 
 BINARY = {
@@ -26,21 +27,27 @@ for _table, _kind in ((BINARY, "binary"), (UNARY, "unary"), (COMPARE, "compare")
         _SYNTAX[_fn] = (_kind, _node)
 
 GETITEM = operator.getitem  # x[i]: its own syntax, see `expression`
+ATTRIBUTE = builtins.getattr  # obj.name of a local object (self.weights): written as an attribute
+SETITEM = operator.setitem    # a[i] = v, in place: a statement of its own, see reverse.forward_block
 
 # Names for temporaries that hold an operator's result (`add`, `mul`, ...).
 HINTS = {fn: fn.__name__.strip("_") for fn in _SYNTAX}
 HINTS[operator.truediv] = "div"
 HINTS[GETITEM] = "item"
+HINTS[ATTRIBUTE] = "attribute"
+HINTS[SETITEM] = "setitem"
 
 
 def is_operator(fn) -> bool:
-    return fn in _SYNTAX or fn is GETITEM
+    return fn in _SYNTAX or fn is GETITEM or fn is ATTRIBUTE
 
 
 def expression(fn, operands):
     """The Python expression applying operator primitive ``fn`` to operand ASTs."""
     if fn is GETITEM:
         return ast.Subscript(operands[0], operands[1], ast.Load())
+    if fn is ATTRIBUTE:
+        return ast.Attribute(operands[0], operands[1].value, ast.Load())
     kind, node = _SYNTAX[fn]
     if kind == "binary":
         return ast.BinOp(operands[0], node(), operands[1])

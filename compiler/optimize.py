@@ -2,7 +2,8 @@
 
 Copy coalescing (``dy = da_1`` renames ``da_1`` to ``dy``), copy
 propagation (``da = dc`` then uses of ``da`` read ``dc``), folding of
-constant arithmetic (``2 - 1``, ``x ** 1``) and dead-code elimination.
+constant arithmetic (``2 - 1``, ``x ** 1``, ``x * 1``) and dead-code
+elimination.
 Generated assignments are pure, so one whose targets are never read again
 can go; expression statements (a tape's ``append``) and ``break`` always
 stay. Copies are propagated only within a straight run of statements (a
@@ -57,6 +58,10 @@ class _Rewrite(ast.NodeTransformer):
             return ast.copy_location(ast.Constant(_FOLD[type(node.op)](node.left.value, node.right.value)), node)
         if isinstance(node.op, ast.Pow) and _is_number(node.right) and node.right.value == 1:
             return node.left
+        if isinstance(node.op, ast.Mult) and _is_number(node.right) and node.right.value == 1:
+            return node.left
+        if isinstance(node.op, ast.Mult) and _is_number(node.left) and node.left.value == 1:
+            return node.right
         return node
 
 
@@ -185,7 +190,7 @@ def _has_effect(stmts, live: set) -> bool:
         if is_comment(stmt):
             continue
         if isinstance(stmt, ast.Assign):
-            if _stored(stmt) & live:
+            if (_stored(stmt) | _writes_into(stmt)) & live:
                 return True
         elif isinstance(stmt, ast.If):
             if _has_effect(stmt.body, live) or _has_effect(stmt.orelse, live):
@@ -211,11 +216,18 @@ def _live_before(stmt, live: set) -> set:
         return (live | _loop_live(stmt, live)) - _stored(stmt.target) | _loaded(stmt.iter)
     if isinstance(stmt, ast.While):
         return live | _loop_live(stmt, live) | _loaded(stmt.test)
+    if isinstance(stmt, ast.Assign) and _writes_into(stmt):  # a[i] = v: a read and an update of a
+        return live | _loaded(stmt) if _writes_into(stmt) & live else live
     if isinstance(stmt, ast.Assign):
         if not _stored(stmt) & live:
             return live
         return (live - _stored(stmt)) | _loaded(stmt.value)
     return live | _loaded(stmt)
+
+
+def _writes_into(stmt) -> set[str]:
+    """The arrays an assignment writes into (``a`` in ``a[i] = v``)."""
+    return {t.value.id for t in stmt.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
 
 
 def eliminate_dead_code(stmts, live: set) -> list:
@@ -226,7 +238,9 @@ def eliminate_dead_code(stmts, live: set) -> list:
             if kept and not is_comment(kept[-1]):  # keep a comment only above statements
                 kept.append(stmt)
             continue
-        if isinstance(stmt, ast.Assign) and not _stored(stmt) & live:
+        if isinstance(stmt, ast.Assign) and not (_stored(stmt) | _writes_into(stmt)) & live:
+            continue
+        if _is_copy(stmt) and stmt.targets[0].id == stmt.value.id:  # x = x
             continue
         if isinstance(stmt, ast.If):
             stmt.body = eliminate_dead_code(stmt.body, live)

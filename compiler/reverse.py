@@ -18,23 +18,31 @@ value's adjoint passes from one reversed iteration to the one before.
 import ast
 from dataclasses import dataclass, field
 
-from ..runtime import zeros_like
-from . import pyast
+import numpy
+
+from ..runtime import unbroadcast, zero_at, zeros_like
+from . import ops, pyast
 from .names import helper_name
 from .optimize import upward_exposed
 from .pyast import operand_ast
 from .rules import adjoint_rule, output_count
 from .ssa import COPY, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name, walk
+from .calls import CalleeVJP
 from .templates import Instantiation
 
 
 @dataclass
 class Adjoint:
-    """The generated body of a gradient function, before optimization."""
+    """The generated sweeps of a gradient function, before optimization."""
 
-    body: list[ast.stmt]       # primal statements, then backward blocks
+    forward: list[ast.stmt]    # the primal statements (and tapes)
+    backward: list[ast.stmt]   # the backward blocks
     value: ast.expr            # the primal result
     gradients: list[ast.expr]  # d[wrt] for each wrt parameter, in order
+
+    @property
+    def body(self) -> list[ast.stmt]:
+        return self.forward + self.backward
 
 
 @dataclass
@@ -147,6 +155,17 @@ class ReverseSweep:
     def backward_op(self, op: Op) -> list[ast.stmt]:
         if op.fn is COPY:
             return self.contribute(op.args[0], self.adjoint[op.targets[0]])
+        if op.fn is ops.SETITEM:
+            return self.backward_write(op)
+        if isinstance(op.fn, CalleeVJP):  # a call of the user's own function: its backward function
+            grads = self.namer.fresh("d" + op.fn.name)
+            call = ast.Call(helper_name(op.fn.name + "_backward", op.fn.vjp.backward),
+                            [pyast.name(op.targets[-1].name), pyast.name(self.adjoint[op.targets[0]])], [])
+            out = [pyast.assign(grads, call)]
+            for index, operand in enumerate(op.fn.operands):
+                if isinstance(operand, Var) and self.needs(operand):
+                    out += self.write(operand, ast.Subscript(pyast.name(grads), ast.Constant(index), ast.Load()))
+            return out
         rule = adjoint_rule(op.fn)
         if rule is None:
             raise self.parsed.error(
@@ -172,6 +191,22 @@ class ReverseSweep:
         except TypeError as exc:
             raise self.parsed.error(f"cannot differentiate this call of {primitive_name(op.fn)}: {exc}",
                                     _call_node(op)) from None
+
+    def backward_write(self, op: Op) -> list[ast.stmt]:
+        """Undo ``a[i] = v``: the written entries' gradient goes to v, the rest to the a before the write,
+        and the overwritten values are put back so that earlier adjoints read the array they saw."""
+        array, index, value = op.args
+        written, old = op.targets
+        d_written = pyast.name(self.adjoint[written])
+        out = []
+        if isinstance(value, Var) and self.needs(value):
+            part = ast.Subscript(d_written, operand_ast(index, in_index=True), ast.Load())
+            out += self.write(value, ast.Call(helper_name("unbroadcast", unbroadcast), [part, operand_ast(value)], []))
+        if self.needs(array):
+            cleared = ast.Call(helper_name("zero_at", zero_at), [d_written, operand_ast(index)], [])
+            out += self.write(array, cleared)
+        restore = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
+        return out + [ast.Assign([restore], pyast.name(old.name), lineno=0)]
 
     def region(self, body, prologue, header, defines=()) -> tuple[list[ast.stmt], list[ast.stmt]]:
         """Reverse a nested block: ``(zero-inits for before the region, the block's statements)``.
@@ -252,7 +287,9 @@ class ReverseSweep:
     def forward_block(self, body) -> list[ast.stmt]:
         out = []
         for stmt in body:
-            if isinstance(stmt, Op):
+            if isinstance(stmt, Op) and stmt.fn is ops.SETITEM:
+                out += _write_in_place(stmt)
+            elif isinstance(stmt, Op):
                 out.append(pyast.op_statement(stmt))
             elif isinstance(stmt, If):
                 then = self.forward_block(stmt.body) + [pyast.assign(p.target.name, operand_ast(p.then))
@@ -300,13 +337,18 @@ class ReverseSweep:
         return out
 
     # -- the whole function ----------------------------------------------------------------------
-    def run(self) -> Adjoint:
+    def run(self, seed: str | None = None) -> Adjoint:
+        """Both sweeps. ``seed``: the name holding the result's incoming gradient (a parameter of a
+        callee's backward function); by default it is 1, the gradient of the result itself."""
         result = self.function.result.value
         backward = []
         if isinstance(result, Var) and result in self.active:
-            self.adjoint[result] = self.namer.fresh("d" + result.name)
-            backward.append(pyast.comment("the result's own gradient is 1"))
-            backward.append(pyast.assign(self.adjoint[result], ast.Constant(1.0)))
+            if seed is None:
+                self.adjoint[result] = self.namer.fresh("d" + result.name)
+                backward.append(pyast.comment("the result's own gradient is 1"))
+                backward.append(pyast.assign(self.adjoint[result], ast.Constant(1.0)))
+            else:
+                self.adjoint[result] = seed
         backward += self.backward_block(self.function.body[:-1])
         gradients = []
         for var in self.wrt:
@@ -315,7 +357,7 @@ class ReverseSweep:
                 backward.append(pyast.assign(self.adjoint[var], _zeros_like(var.name)))
             gradients.append(pyast.name(self.adjoint[var]))
         forward = self.forward_block(self.function.body[:-1])
-        return Adjoint(forward + backward, operand_ast(result), gradients)
+        return Adjoint(forward, backward, operand_ast(result), gradients)
 
 
 def _yields(loop: Loop) -> list[ast.stmt]:
@@ -334,11 +376,22 @@ def _yields(loop: Loop) -> list[ast.stmt]:
     return sequential
 
 
+def _write_in_place(op: Op) -> list[ast.stmt]:
+    """``a_old = np.copy(a[i])`` (what the write destroys, for the backward sweep), then ``a[i] = v``."""
+    array, index, value = op.args
+    _, old = op.targets
+    where = operand_ast(index, in_index=True)
+    copy = ast.Call(ast.Attribute(helper_name("np", numpy), "copy", ast.Load()),
+                    [ast.Subscript(pyast.name(array.name), where, ast.Load())], [])
+    target = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
+    return [pyast.assign(old.name, copy), ast.Assign([target], operand_ast(value), lineno=0)]
+
+
 def _call_node(op: Op):
     """The call expression of an operation (for error carets), else its statement."""
     value = getattr(op.node, "value", None)
     return value if isinstance(value, (ast.Call, ast.BinOp, ast.UnaryOp, ast.Subscript)) else op.node
 
 
-def reverse(function: Function, wrt: list[Var], active: set[Var]) -> Adjoint:
-    return ReverseSweep(function, wrt, active).run()
+def reverse(function: Function, wrt: list[Var], active: set[Var], seed: str | None = None) -> Adjoint:
+    return ReverseSweep(function, wrt, active).run(seed)

@@ -10,12 +10,21 @@ arguments, as in MLIR's ``scf`` dialect), which is what lets codegen emit
 Python, which has no goto.
 """
 import ast
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy
 
 from . import ops
 from .names import Namer
 from .parse import ParsedFunction
+
+
+# Operations whose result may share memory with their argument: writing into it is refused.
+VIEWS = {operator.getitem, numpy.reshape, numpy.transpose, numpy.ravel, numpy.swapaxes, numpy.moveaxis,
+         numpy.squeeze, numpy.expand_dims, numpy.broadcast_to, numpy.atleast_1d, numpy.atleast_2d,
+         numpy.atleast_3d, numpy.diagonal, numpy.real}
 
 
 class _Copy:
@@ -187,11 +196,16 @@ def op_vars(op: Op):
 
 # -- construction ---------------------------------------------------------------
 def _assigned(stmts) -> list[str]:
-    """Names a block assigns, in order of first assignment."""
+    """Names a block assigns (or writes into, ``a[i] = v``), in order of first assignment."""
     names = []
     for stmt in stmts:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in names:
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                    and isinstance(node.value, ast.Name):
+                node = node.value
+            elif not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)):
+                continue
+            if node.id not in names:
                 names.append(node.id)
     return names
 
@@ -203,6 +217,7 @@ def _loads(node) -> Counter:
 class Builder:
     def __init__(self, parsed: ParsedFunction, namer: Namer):
         self.loads = Counter()  # every name read in the function, with how often
+        self.made_by: dict = {}   # value -> the operation that made it
         self.parsed = parsed
         self.namer = namer
         self.current: dict[str, Var] = {}
@@ -273,12 +288,30 @@ class Builder:
 
     def assignment(self, stmt) -> list:
         target, value = stmt.targets[0], stmt.value
+        if isinstance(target, ast.Subscript):  # a[i] = v: a new version of a, the same array
+            array = self.operand(target.value)
+            if not isinstance(array, Var):
+                raise self.parsed.error("only local arrays can be assigned into", stmt)
+            made_by = self.made_by.get(array)
+            if made_by is not None and made_by.fn in VIEWS:
+                maker = "indexing" if made_by.fn is operator.getitem else primitive_name(made_by.fn)
+                raise self.parsed.error(
+                    f"{array.source!r} may be a view of another array ({maker} returns views), so writing into "
+                    f"it would change that array behind the gradient's back; write into a copy "
+                    f"({array.source} = {array.source}.copy()) or into the original array", stmt)
+            index, source = self.operand(target.slice), self.operand(value)
+            old = self.namer.fresh(f"{array.source}_old")  # what the write overwrites, for the backward sweep
+            written = Var(array.name, array.source)  # same Python variable: the write is in place
+            self.current[array.source] = written
+            return [Op([written, Var(old, old)], ops.SETITEM, [array, index, source], node=stmt)]
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
             sources = [self.operand(v) for v in value.elts]  # all read before any is written
             return [Op([self.define(n.id)], COPY, [source], node=stmt) for n, source in zip(target.elts, sources)]
         fn, args, kwargs, callee = self.operation(value)
         names = [e.id for e in target.elts] if isinstance(target, ast.Tuple) else [target.id]
-        return [Op([self.define(n) for n in names], fn, args, kwargs, callee, stmt)]
+        op = Op([self.define(n) for n in names], fn, args, kwargs, callee, stmt)
+        self.made_by.update({t: op for t in op.targets})
+        return [op]
 
     def branch(self, stmt: ast.If) -> If:
         test = self.operand(stmt.test)
@@ -341,6 +374,8 @@ def build_ssa(parsed: ParsedFunction, body: list[ast.stmt], namer: Namer) -> Fun
 def primitive_name(fn) -> str:
     if fn is COPY:
         return "copy"
+    if hasattr(fn, "label"):
+        return fn.label
     if ops.is_operator(fn):
         return ops.HINTS[fn]
     module = getattr(fn, "__module__", None) or ("numpy" if type(fn).__name__ == "ufunc" else "")

@@ -8,7 +8,7 @@ with it.
 from .broadcast import shape_of, unbroadcast, unmean, unsum, zeros_like
 from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, sinc_derivative,
                           tie_share)
-from .indexing import unindex, unsort, untake, untake_along_axis
+from .indexing import unindex, unsort, untake, untake_along_axis, zero_at
 from .linalg import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
                      solve_grad_a, solve_grad_b, svdvals_grad)
 from .products import (dot_grad_left, dot_grad_right, einsum_grads, inner_grad_left, inner_grad_right, kron_grad,

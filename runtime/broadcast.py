@@ -1,6 +1,8 @@
 """Undoing broadcasting and reductions: the transposes of implicit expansion."""
 import numpy as np
 
+from .containers import zeros_of_container
+
 
 def shape_of(x):
     """``np.shape(x)``, without its call overhead for the common NumPy array and Python float."""
@@ -13,8 +15,13 @@ def shape_of(x):
 
 
 def zeros_like(x):
-    """A zero gradient for ``x``: ``0.0`` for a Python float (fast scalar arithmetic), else ``np.zeros_like``."""
-    return 0.0 if type(x) is float else np.zeros_like(x)
+    """A zero gradient for ``x``: ``0.0`` for a Python float (fast scalar arithmetic), an empty partial
+    gradient for a container, else ``np.zeros_like``."""
+    if type(x) is float:
+        return 0.0
+    if isinstance(x, (dict, list, tuple)):
+        return zeros_of_container(x)
+    return np.zeros_like(x)
 
 
 def unbroadcast(g, x):

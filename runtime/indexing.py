@@ -1,6 +1,8 @@
 """The adjoint of reading ``x[index]``: put the gradient back where it was read from."""
 import numpy as np
 
+from .containers import container_item_grad
+
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 
 
@@ -15,7 +17,10 @@ def unindex(g, x, index):
     """The gradient of ``x[index]``: ``g`` placed into zeros shaped like ``x``.
 
     Integer-array indices may repeat an element; their gradients add up.
+    For a dict, list or tuple ``x`` the gradient is a partial container.
     """
+    if isinstance(x, (dict, list, tuple)):
+        return container_item_grad(g, x, index)
     out = np.zeros_like(x)
     if _is_basic(index):
         out[index] = g
@@ -71,4 +76,11 @@ def unsort(g, a, axis=-1):
     order = np.argsort(a, axis=axis, kind="stable")
     out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(g)), dtype=np.result_type(g, a))
     np.put_along_axis(out, order, g, axis=axis)
+    return out
+
+
+def zero_at(g, index):
+    """A copy of the gradient ``g`` with the entries at ``index`` set to zero (they were overwritten)."""
+    out = np.array(g, copy=True)
+    out[index] = 0
     return out

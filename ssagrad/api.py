@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .compiler import DifferentiationError, Location, compile_gradient
+from .runtime.containers import fill, leaves
 
 
 def _definition_location(fn) -> Location:
@@ -64,6 +65,10 @@ def _argument(args, kwargs, index, name, defaults_fn):
 def _check_differentiable_input(value, name, fn):
     if type(value) is float or (type(value) is np.ndarray and value.dtype.kind == "f"):
         return  # the common case, decided without the checks below
+    if isinstance(value, (dict, list, tuple)):
+        for path, leaf in leaves(value):
+            _check_differentiable_input(leaf, name + path, fn)
+        return
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if isinstance(value, (bool, np.bool_)) or kind == "b":
         problem = "a boolean"
@@ -82,6 +87,8 @@ def _check_differentiable_input(value, name, fn):
 
 def _fit(gradient, like):
     """The gradient in the type, dtype and shape of the input it belongs to, never read-only."""
+    if isinstance(like, (dict, list, tuple)):
+        return fill(gradient, like, _fit)
     if type(like) is float:
         return float(gradient)
     if type(like) is np.ndarray and type(gradient) is np.ndarray and gradient.dtype == like.dtype \
@@ -109,19 +116,25 @@ class GradFunction:
         if isinstance(fn, GradFunction):
             raise TypeError("higher-order derivatives (grad of grad) are not supported yet; "
                             "pass the original function (f.primal) to differentiate it once")
-        if not inspect.isfunction(fn):
+        self._bound_to = ()  # a bound method: its object, passed first
+        function = fn
+        if inspect.ismethod(fn):
+            self._bound_to, function = (fn.__self__,), fn.__func__
+        if not inspect.isfunction(function):
             raise TypeError(f"ssagrad.grad takes a Python function defined with def; got {fn!r}")
         functools.update_wrapper(self, fn)
         self.primal = fn
-        self.wrt, self._tuple_result = _resolve_wrt(fn, wrt)
+        self._function = function
+        visible, self._tuple_result = _resolve_wrt(fn, wrt)
+        self.wrt = tuple(i + len(self._bound_to) for i in visible)  # positions in the underlying function
         self.with_value = with_value
-        self._params = _parameters(fn)
+        self._params = _parameters(function)
         self._compiled = None
 
     @property
     def compiled(self):
         if self._compiled is None:
-            self._compiled = compile_gradient(self.primal, self.wrt, self._tuple_result, self.with_value)
+            self._compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value)
         return self._compiled
 
     @property
@@ -136,16 +149,17 @@ class GradFunction:
 
     def __call__(self, *args, **kwargs):
         compiled = self.compiled
-        inputs = [_argument(args, kwargs, i, self._params[i], self.primal) for i in self.wrt]
+        args = self._bound_to + args
+        inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):
-            _check_differentiable_input(value, self._params[i], self.primal)
+            _check_differentiable_input(value, self._params[i], self._function)
         if compiled.returns_value:
             value, gradients = compiled.function(*args, **kwargs)
         else:
             value, gradients = None, compiled.function(*args, **kwargs)
         if compiled.returns_value and type(value) is not float and np.ndim(value) != 0:
             raise DifferentiationError(
-                f"grad needs a function with a scalar result; {self.primal.__name__}() returned "
+                f"grad needs a function with a scalar result; {self._function.__name__}() returned "
                 f"{type(value).__name__} of shape {np.shape(value)}. Reduce it to a scalar first "
                 f"(np.sum, np.mean, a loss), or take the Jacobian of a non-scalar result instead.",
                 compiled.result_location())

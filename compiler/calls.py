@@ -1,0 +1,116 @@
+"""Calls of the user's own functions: each callee is differentiated on its own.
+
+A callee ``helper`` with no rule gets two generated functions, compiled once
+per set of differentiated parameters and cached: ``helper_forward`` runs it
+and returns ``(value, saved)``, where ``saved`` holds what its backward sweep
+reads; ``helper_backward(saved, dvalue)`` returns the gradients of those
+parameters. At the call site the forward sweep calls the first and the
+backward sweep the second, so code size stays linear in the program and a
+helper used in many places is compiled once.
+"""
+import ast
+import inspect
+import threading
+from dataclasses import dataclass, field
+
+from .names import helper_name
+from .rules import adjoint_rule, is_differentiable
+from .ssa import Function, If, Loop, Op, Pack, Var, op_vars, walk
+
+SPLIT = "__ssagrad_split__"  # marks where the forward sweep ends while both are optimized as one
+
+
+@dataclass
+class CompiledVJP:
+    name: str
+    forward: object           # forward(*args, **kwargs) -> (value, saved)
+    backward: object          # backward(saved, dvalue) -> tuple of gradients
+    sources: list
+    callees: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class CalleeVJP:
+    """The primitive a differentiated user call becomes: targets are ``(value, saved)``."""
+
+    function: object
+    vjp: CompiledVJP
+    operands: list            # the call's operand for each differentiated parameter, in order
+
+    @property
+    def name(self) -> str:
+        return self.vjp.name
+
+    @property
+    def label(self) -> str:
+        """How the SSA listing names it."""
+        return f"{self.function.__module__}.{self.function.__qualname__}"
+
+
+_compiling = threading.local()
+
+
+def is_user_function(fn) -> bool:
+    """A Python function with no rule, to differentiate from its source."""
+    return inspect.isfunction(fn) and adjoint_rule(fn) is None and is_differentiable(fn)
+
+
+def expand_calls(function: Function, active: set, compile_vjp) -> list:
+    """Rewrite each differentiated call of a user function into a call of its forward function.
+
+    Returns the compiled callees (for ``.source``).
+    """
+    callees = []
+    for op in list(walk(function.body)):
+        if not (isinstance(op, Op) and is_user_function(op.fn) and any(t in active for t in op.targets)):
+            continue
+        parsed = function.parsed
+        fn = op.fn
+        try:
+            bound = inspect.signature(fn).bind(*op.args, **op.kwargs)
+        except TypeError as exc:
+            raise parsed.error(f"this call of {fn.__qualname__}() does not fit its parameters: {exc}",
+                               op.node) from None
+        if len(op.targets) != 1:
+            raise parsed.error(f"{fn.__qualname__}() returns one value here; differentiating calls of "
+                               f"functions that return several values is not supported yet", op.node)
+        for name, operand in bound.arguments.items():
+            if isinstance(operand, Pack) and any(v in active for v in _pack_vars(operand)):
+                raise parsed.error(f"argument {name!r} of {fn.__qualname__}() is a list or tuple holding "
+                                   f"differentiated values; pass the arrays separately", op.node)
+        names = tuple(n for n, operand in bound.arguments.items() if isinstance(operand, Var) and operand in active)
+        stack = getattr(_compiling, "stack", [])
+        if fn in stack:
+            raise parsed.error(f"{fn.__qualname__}() calls itself (directly or through other functions); "
+                               f"recursion cannot be differentiated yet", op.node)
+        _compiling.stack = stack + [fn]
+        try:
+            vjp = compile_vjp(fn, names)
+        finally:
+            _compiling.stack = stack
+        op.fn = CalleeVJP(fn, vjp, [bound.arguments[n] for n in names])
+        op.callee = helper_name(f"{vjp.name}_forward", vjp.forward)
+        op.targets.append(Var(function.namer.fresh(f"{vjp.name}_saved"), f"{vjp.name}_saved"))
+        callees.append(vjp)
+    return callees
+
+
+def _pack_vars(pack):
+    return [v for item in pack.items for v in ([item] if isinstance(item, Var) else
+                                                _pack_vars(item) if isinstance(item, Pack) else [])]
+
+
+def callee_sources(callees) -> list[str]:
+    """The generated sources of the callees, each once, depth first."""
+    seen, out = set(), []
+
+    def visit(vjp):
+        if id(vjp) in seen:
+            return
+        seen.add(id(vjp))
+        out.extend(vjp.sources)
+        for inner in vjp.callees:
+            visit(inner)
+    for vjp in callees:
+        visit(vjp)
+    return out

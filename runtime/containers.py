@@ -1,0 +1,73 @@
+"""Gradients of containers: a dict, list or tuple of arrays passed as one argument (like JAX's pytrees).
+
+Reading ``params["W"]`` gives ``params`` the gradient ``Gradients({"W": g})``;
+adding such partial gradients merges them entry by entry, and an entry no one
+read is zero. The function returned to the user fills the structure in, so
+the gradient of a dict is a dict with the same keys.
+"""
+import numpy as np
+
+
+class GradientDict(dict):
+    """Part of the gradient of a dict: the entries that received some."""
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return self
+        merged = GradientDict(self)
+        for key, value in other.items():
+            merged[key] = merged[key] + value if key in merged else value
+        return merged
+
+    __radd__ = __add__
+
+
+class GradientList(list):
+    """Part of the gradient of a list or tuple: ``None`` where no gradient arrived."""
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return self
+        return GradientList(b if a is None else a if b is None else a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+
+def container_item_grad(g, x, index):
+    """The gradient of ``x[index]`` for a dict, list or tuple ``x``."""
+    if isinstance(x, dict):
+        return GradientDict({index: g})
+    out = GradientList([None] * len(x))
+    out[index] = g
+    return out
+
+
+def zeros_of_container(x):
+    return GradientDict() if isinstance(x, dict) else GradientList([None] * len(x))
+
+
+def fill(gradient, like, fit):
+    """``gradient`` in the structure of ``like`` (zeros where nothing arrived), each leaf through ``fit``."""
+    if isinstance(like, dict):
+        part = gradient if isinstance(gradient, dict) else {}
+        return {k: fill(part.get(k), v, fit) for k, v in like.items()}
+    if isinstance(like, (list, tuple)):
+        part = gradient if isinstance(gradient, list) else [None] * len(like)
+        return type(like)(fill(g, v, fit) for g, v in zip(part, like))
+    if gradient is None:
+        gradient = 0.0 if type(like) is float else np.zeros_like(like)
+    return fit(gradient, like)
+
+
+def leaves(x):
+    """The arrays and numbers inside a container, with their paths (for error messages)."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            for path, leaf in leaves(v):
+                yield f"[{k!r}]{path}", leaf
+    elif isinstance(x, (list, tuple)):
+        for i, v in enumerate(x):
+            for path, leaf in leaves(v):
+                yield f"[{i}]{path}", leaf
+    else:
+        yield "", x
