@@ -14,6 +14,7 @@ from .errors import DifferentiationError, Location
 from .names import Namer
 from .normalize import normalize
 from .optimize import optimize, upward_exposed
+from .pyast import reads_in_order
 from .parse import ParsedFunction, parse_function
 from .reverse import reverse
 from .scalars import result_is_scalar
@@ -112,7 +113,7 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     made = {n.id for stmt in forward for n in ast.walk(stmt) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Store)} | set(function.parsed.params)
     exposed = upward_exposed(backward + [ast.Expr(gradients)])
-    saved = [n for n in _reads_in_order(backward + [ast.Expr(gradients)]) if n in exposed and n in made]
+    saved = [n for n in reads_in_order(backward + [ast.Expr(gradients)]) if n in exposed and n in made]
     saved_tuple = ast.Tuple([ast.Name(n, ast.Load()) for n in saved], ast.Load())
     differentiated = [n for n in function.parsed.params if n in active_params]
     name = function.name
@@ -127,12 +128,3 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
                                    gradients, arguments=arguments)
     return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
                        callees)
-
-
-def _reads_in_order(stmts) -> list[str]:
-    names = []
-    for stmt in stmts:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names:
-                names.append(node.id)
-    return names

@@ -79,3 +79,14 @@ def op_statement(op: Op) -> ast.stmt:
         return assign(op.targets[0].name, op_expression(op))
     target = ast.Tuple([ast.Name(t.name, ast.Store()) for t in op.targets], ast.Store())
     return ast.Assign([target], op_expression(op), lineno=0)
+
+
+def reads_in_order(stmts) -> list[str]:
+    """The names statements read (not helpers bound at compile time), in order of first read."""
+    names = []
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names \
+                    and not hasattr(node, "ssagrad_helper"):
+                names.append(node.id)
+    return names

@@ -24,7 +24,7 @@ from ..runtime import unbroadcast, zero_at, zeros_like
 from . import ops, pyast
 from .names import helper_name
 from .optimize import upward_exposed
-from .pyast import operand_ast
+from .pyast import operand_ast, reads_in_order
 from .rules import adjoint_rule, output_count
 from .ssa import COPY, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name, walk
 from .calls import CalleeVJP
@@ -77,15 +77,6 @@ def _defined_in(body) -> set:
             if stmt.target is not None:
                 out.add(stmt.target)
     return out
-
-
-def _reads(stmts) -> list[str]:
-    names = []
-    for stmt in stmts:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names:
-                names.append(node.id)
-    return names
 
 
 class ReverseSweep:
@@ -263,7 +254,7 @@ class ReverseSweep:
         forward_names |= {p.tape or p.count for p in self._inner_plans(loop.body)}
         # to-be-recorded: what the reversed body reads before (re)binding it itself, that the loop defines
         exposed = upward_exposed(body)
-        saved = [n for n in _reads(body) if n in forward_names and n in exposed]
+        saved = [n for n in reads_in_order(body) if n in forward_names and n in exposed]
         plan = _LoopPlan(self.namer.fresh("tape"), saved)
         if not saved:
             plan.tape, plan.count = "", self.namer.fresh("count")

@@ -1,30 +1,19 @@
-"""The worked examples the project grew out of (DESIGN.md), exact."""
+"""The worked examples the project grew out of (DESIGN.md), exact; the functions are the example's own."""
+import importlib.util
 import math
+import pathlib
 
 import numpy as np
 import pytest
 
 import ssagrad
 
-
-def e(a, b):
-    c = a + b
-    d = b + 1
-    return c * d
-
-
-def f(x, y, z):
-    q = x + y
-    return q * z
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def perceptron_loss(w, x, y):
-    y_hat = 1 / (1 + np.exp(-np.dot(w, x)))
-    return 0.5 * (y_hat - y) ** 2
+_path = pathlib.Path(__file__).parent.parent / "examples" / "seed_graphs.py"
+_spec = importlib.util.spec_from_file_location("seed_graphs", _path)
+seed_graphs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(seed_graphs)
+e, f, sigmoid = seed_graphs.e, seed_graphs.f, seed_graphs.sigmoid
+perceptron_loss = seed_graphs.perceptron_squared_loss
 
 
 def test_e_is_6_with_gradients_2_and_5():
@@ -72,3 +61,8 @@ def test_perceptron_gradient_is_x_times_yhat_one_minus_yhat_times_error():
     expected = x * y_hat * (1 - y_hat) * (y_hat - y)
     np.testing.assert_allclose(ssagrad.grad(perceptron_loss)(w, x, y), expected, rtol=1e-13)
     ssagrad.check_grads(perceptron_loss, w, x, y)
+
+
+def test_the_example_script_runs_and_checks_itself(capsys):
+    seed_graphs.main()
+    assert "All worked examples match." in capsys.readouterr().out
