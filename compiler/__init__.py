@@ -83,9 +83,6 @@ def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: b
 def _build_vjp(active_params: tuple[str, ...]):
     def build(fn) -> CompiledVJP:
         function = to_ssa(fn)
-        if isinstance(function.result.value, Pack):
-            raise function.parsed.error(f"{function.name}() returns a tuple; differentiating calls of functions "
-                                        f"that return several values is not supported yet", function.result.node)
         wrt_vars = [function.params[function.parsed.params.index(name)] for name in active_params]
         active = active_vars(function, wrt_vars)
         callees = expand_calls(function, active, compile_vjp)
@@ -119,12 +116,13 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     name = function.name
     if differentiated != function.parsed.params:  # a variant for some parameters: say which
         name = f"{name}_d{'_'.join(differentiated)}" if differentiated else f"{name}_nodiff"
+    values = value.elts if isinstance(value, ast.Tuple) else [value]  # a tuple of results is returned flat
     forward_fn = codegen.generate(function.parsed, function.namer, f"{name}_forward", forward,
-                                  ast.Tuple([value, saved_tuple], ast.Load()))
+                                  ast.Tuple(values + [saved_tuple], ast.Load()))
     unpack = [ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in saved], ast.Store())],
                          ast.Name("saved", ast.Load()), lineno=0)] if saved else []
     arguments = ast.arguments([], [ast.arg("saved"), ast.arg(seed)], None, [], [], None, [])
     backward_fn = codegen.generate(function.parsed, function.namer, f"{name}_backward", unpack + backward,
                                    gradients, arguments=arguments)
     return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
-                       callees)
+                       callees, outputs=len(values) if isinstance(value, ast.Tuple) else 1)

@@ -27,6 +27,7 @@ class CompiledVJP:
     backward: object          # backward(saved, dvalue) -> tuple of gradients
     sources: list
     callees: list = field(default_factory=list)
+    outputs: int = 1          # how many values the function returns (a tuple display of them, or one)
 
 
 @dataclass(eq=False)
@@ -71,9 +72,6 @@ def expand_calls(function: Function, active: set, compile_vjp) -> list:
         except TypeError as exc:
             raise parsed.error(f"this call of {fn.__qualname__}() does not fit its parameters: {exc}",
                                op.node) from None
-        if len(op.targets) != 1:
-            raise parsed.error(f"{fn.__qualname__}() returns one value here; differentiating calls of "
-                               f"functions that return several values is not supported yet", op.node)
         for name, operand in bound.arguments.items():
             if isinstance(operand, Pack) and any(v in active for v in _pack_vars(operand)):
                 raise parsed.error(f"argument {name!r} of {fn.__qualname__}() is a list or tuple holding "
@@ -88,6 +86,10 @@ def expand_calls(function: Function, active: set, compile_vjp) -> list:
             vjp = compile_vjp(fn, names)
         finally:
             _compiling.stack = stack
+        if len(op.targets) != vjp.outputs:
+            what = "one value" if vjp.outputs == 1 else f"a tuple of {vjp.outputs} values"
+            raise parsed.error(f"{fn.__qualname__}() returns {what}; unpack exactly that where it is called "
+                               f"({', '.join(f'r{i}' for i in range(vjp.outputs))} = ...)", op.node)
         op.fn = CalleeVJP(fn, vjp, [bound.arguments[n] for n in names])
         op.callee = helper_name(f"{vjp.name}_forward", vjp.forward)
         op.targets.append(Var(function.namer.fresh(f"{vjp.name}_saved"), f"{vjp.name}_saved"))

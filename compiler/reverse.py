@@ -150,8 +150,14 @@ class ReverseSweep:
             return self.backward_write(op)
         if isinstance(op.fn, CalleeVJP):  # a call of the user's own function: its backward function
             grads = self.namer.fresh("d" + op.fn.name)
+            values = op.targets[:-1]
+            if len(values) == 1:
+                seed = pyast.name(self.adjoint[values[0]])
+            else:  # several results: zeros for those nothing used
+                seed = ast.Tuple([pyast.name(self.adjoint[v]) if v in self.adjoint else _zeros_like(v.name)
+                                  for v in values], ast.Load())
             call = ast.Call(helper_name(op.fn.name + "_backward", op.fn.vjp.backward),
-                            [pyast.name(op.targets[-1].name), pyast.name(self.adjoint[op.targets[0]])], [])
+                            [pyast.name(op.targets[-1].name), seed], [])
             out = [pyast.assign(grads, call)]
             for index, operand in enumerate(op.fn.operands):
                 if isinstance(operand, Var) and self.needs(operand):
@@ -340,6 +346,10 @@ class ReverseSweep:
                 backward.append(pyast.assign(self.adjoint[result], ast.Constant(1.0)))
             else:
                 self.adjoint[result] = seed
+        elif isinstance(result, Pack) and seed is not None:  # a helper returning a tuple: one seed each
+            for index, item in enumerate(result.items):
+                if isinstance(item, Var) and self.needs(item):
+                    backward += self.write(item, ast.Subscript(pyast.name(seed), ast.Constant(index), ast.Load()))
         backward += self.backward_block(self.function.body[:-1])
         gradients = []
         for var in self.wrt:

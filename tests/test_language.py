@@ -214,3 +214,18 @@ def test_methods_of_a_small_class(rng):
     np.testing.assert_allclose(ssagrad.grad(model.loss)(w), 2 * model.features.T @ (model.features @ w - 1.0))
     np.testing.assert_allclose(model.decorated(w), model.features.T @ np.cos(model.features @ w))
     np.testing.assert_allclose(ssagrad.grad(Regression.loss, wrt="w")(model, w), ssagrad.grad(model.loss)(w))
+
+
+def polar(x, y):
+    r = np.sqrt(x ** 2 + y ** 2)
+    return r, np.arctan2(y, x)
+
+
+def uses_polar(x, y):
+    r, theta = polar(x, y)
+    radius_only, _ = polar(y, x)
+    return r * np.sin(theta) + radius_only ** 2
+
+
+def test_a_helper_returning_a_tuple(rng):
+    check(uses_polar, 0.7, -1.3)
