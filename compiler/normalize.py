@@ -18,13 +18,14 @@ any code is generated.
 """
 import ast
 import builtins
+import copy
 
 import numpy
 
 from . import ops
 from .exits import lower_exits
 from .names import Namer, helper_name
-from ..runtime import astype
+from ..runtime import appended, astype
 from .rules import output_count
 from .parse import ParsedFunction, is_missing
 
@@ -50,7 +51,7 @@ UNSUPPORTED_STATEMENTS = {
     ast.Assert: "`assert` statements", ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async loops", ast.AsyncWith: "async `with`",
 }
 UNSUPPORTED_EXPRESSIONS = {
-    ast.Lambda: "lambdas", ast.ListComp: "list comprehensions", ast.GeneratorExp: "generator expressions",
+    ast.Lambda: "lambdas (other than one assigned to a name and called)",
     ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions", ast.Dict: "dict displays",
     ast.Set: "set displays", ast.Starred: "`*` unpacking",
     ast.JoinedStr: "f-strings", ast.NamedExpr: "`:=` assignments", ast.Yield: "`yield`",
@@ -79,6 +80,7 @@ class Normalizer:
         self.namer = namer
         self.out: list[ast.stmt] = []
         self.statement_node = parsed.tree  # the user's statement being normalized, for locations
+        self.lambdas: dict[str, ast.Lambda] = {}  # local names bound to lambdas, inlined at their calls
 
     # -- statements -----------------------------------------------------------
     def run(self) -> list[ast.stmt]:
@@ -174,6 +176,12 @@ class Normalizer:
             loop.ssagrad_cond = cond
             loop.ssagrad_break = getattr(stmt, "ssagrad_break", None)
             self.emit(loop, stmt)
+        elif isinstance(stmt, ast.Expr) and _is_append(stmt.value):
+            # items.append(x) builds a new list: items = appended(items, x)
+            items = stmt.value.func.value
+            value = _call(helper_name("appended", appended), appended,
+                          [self.atom(items), self.atom(stmt.value.args[0])], [], stmt)
+            self.emit(ast.Assign([ast.Name(items.id, ast.Store())], value), stmt)
         elif isinstance(stmt, ast.Expr):
             raise self.parsed.error("an expression statement has no effect on the result "
                                     "(a bare call such as `print(x)` is not supported yet); remove it", stmt)
@@ -240,6 +248,11 @@ class Normalizer:
         return isinstance(node, ast.Call) and self.parsed.resolve(node.func) is fn
 
     def assign(self, target, value, stmt):
+        if isinstance(target, ast.Name) and isinstance(value, ast.Lambda):
+            self.lambdas[target.id] = value  # inlined where it is called
+            return
+        if isinstance(target, ast.Name):
+            self.lambdas.pop(target.id, None)
         if isinstance(target, ast.Name) and _is_choice(value):
             self.choice(value, target.id)
             return
@@ -286,6 +299,8 @@ class Normalizer:
         """
         if isinstance(node, ast.Constant):
             return node
+        if isinstance(node, ast.Name) and node.id in self.lambdas:
+            raise self.parsed.error(f"the lambda {node.id!r} can only be called here, not passed around", node)
         if isinstance(node, ast.Name):
             if node.id not in self.parsed.local_names and node.id not in self.parsed.temporaries \
                     and is_missing(self.parsed.lookup(node.id)):
@@ -300,6 +315,8 @@ class Normalizer:
             return ast.copy_location(type(node)(items, ast.Load()), node)
         if isinstance(node, ast.Attribute) and not is_missing(self.parsed.resolve(node)):
             return node  # a free dotted name such as np.pi or config.scale
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            return self.comprehension(node, None, node)
         if _is_choice(node):
             name = hint if exact else self.temporary(hint or _operation_hint(node))
             self.parsed.local_names.add(name)
@@ -312,7 +329,7 @@ class Normalizer:
 
     def operation(self, node):
         """``node`` as one operation on atoms (or an atom)."""
-        if _is_choice(node):
+        if _is_choice(node) or isinstance(node, (ast.ListComp, ast.GeneratorExp)):
             return self.atom(node)
         if isinstance(node, ast.BinOp):
             left, right = self.atom(node.left), self.atom(node.right)
@@ -411,9 +428,14 @@ class Normalizer:
 
     def call(self, node: ast.Call):
         func = node.func
+        if isinstance(func, ast.Name) and func.id in self.lambdas:
+            return self.operation(self.inline(self.lambdas[func.id], node))
         if isinstance(func, ast.Attribute) and is_missing(self.parsed.resolve(func)):
             return self.method_call(node)
         fn = self.parsed.resolve(func)
+        if fn is builtins.sum and node.args and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):
+            start = node.args[1] if len(node.args) > 1 else ast.Constant(0)
+            return self.atom(self.comprehension(node.args[0], start, node))
         if is_missing(fn):
             if isinstance(func, ast.Name):
                 raise self.parsed.error(f"name {func.id!r} is not defined", func)
@@ -423,6 +445,53 @@ class Normalizer:
         callee = _with_helper_root(callee, root.id, root_value)
         args, keywords = self.arguments(node)
         return _call(callee, fn, args, keywords, node)
+
+    def inline(self, lam: ast.Lambda, call: ast.Call):
+        """The body of a lambda with its parameters replaced by the call's arguments (evaluated once)."""
+        arguments = lam.args
+        if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.defaults:
+            raise self.parsed.error("only lambdas with plain parameters can be called here", lam)
+        params = [a.arg for a in arguments.args]
+        if len(call.args) + len(call.keywords) != len(params) or any(k.arg not in params for k in call.keywords):
+            raise self.parsed.error(f"this call does not match the lambda's parameters ({', '.join(params)})", call)
+        values = dict(zip(params, (self.atom(a) for a in call.args)))
+        values.update({k.arg: self.atom(k.value) for k in call.keywords})
+        return _Substitute(values).visit(copy.deepcopy(lam.body))
+
+    def comprehension(self, node, start, origin):
+        """Lower a comprehension to loops: a running total (for ``sum``) or a list built by appending.
+
+        Its loop variables get fresh names, as Python keeps them local to the comprehension.
+        """
+        total = start is not None
+        accumulator = self.namer.fresh("total" if total else "items")
+        self.parsed.local_names.add(accumulator)
+        renames = {}
+        for generator in node.generators:
+            if generator.is_async:
+                raise self.parsed.error("async comprehensions cannot be differentiated", node)
+            for name in [n for n in ast.walk(generator.target) if isinstance(n, ast.Name)]:
+                renames[name.id] = self.namer.fresh(name.id)
+        self.parsed.local_names.update(renames.values())
+        rename = _Rename(renames)
+        element = rename.visit(copy.deepcopy(node.elt))
+        if total:
+            body = [ast.Assign([ast.Name(accumulator, ast.Store())],
+                               ast.BinOp(ast.Name(accumulator, ast.Load()), ast.Add(), element))]
+        else:
+            append = ast.Attribute(ast.Name(accumulator, ast.Load()), "append", ast.Load())
+            body = [ast.Expr(ast.Call(append, [element], []))]
+        for generator in reversed(node.generators):
+            for condition in reversed(generator.ifs):
+                body = [ast.If(rename.visit(copy.deepcopy(condition)), body, [])]
+            target = rename.visit(copy.deepcopy(generator.target))
+            body = [ast.For(target, rename.visit(copy.deepcopy(generator.iter)) if generator is not node.generators[0]
+                            else generator.iter, body, [])]
+        initial = start if total else ast.List([], ast.Load())
+        statements = [ast.Assign([ast.Name(accumulator, ast.Store())], initial)] + body
+        for stmt in statements:
+            self.statement(ast.fix_missing_locations(ast.copy_location(stmt, origin)))
+        return ast.copy_location(ast.Name(accumulator, ast.Load()), origin)
 
     def method_call(self, node: ast.Call):
         func = node.func
@@ -444,6 +513,37 @@ class Normalizer:
         if fn is None:
             return _call(None, ops.ATTRIBUTE, [receiver, ast.Constant(node.attr)], [], node)
         return _call(_numpy_callee(fn), fn, [receiver], [], node)
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replace names by expressions (a lambda's parameters by its arguments)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.values:
+            return ast.copy_location(copy.deepcopy(self.values[node.id]), node)
+        return node
+
+    def visit_Lambda(self, node):
+        return node  # an inner lambda has its own parameters
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Name(self, node):
+        if node.id in self.names:
+            return ast.copy_location(ast.Name(self.names[node.id], node.ctx), node)
+        return node
+
+
+def _is_append(node) -> bool:
+    """``items.append(x)`` on a local list."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
+        and isinstance(node.func.value, ast.Name) and len(node.args) == 1 and not node.keywords
 
 
 def _is_choice(node) -> bool:

@@ -90,6 +90,43 @@ def _assigned_names(tree: ast.FunctionDef) -> set[str]:
     return names
 
 
+LAMBDA_NAME = "lambda_fn"  # what a lambda is called in generated code (lambda_fn_grad)
+
+
+def _parse_prefix(text):
+    """The module of the longest parsable prefix of ``text``'s lines (closing brackets left open)."""
+    lines = text.splitlines()
+    for end in range(len(lines), 0, -1):
+        chunk = "\n".join(lines[:end])
+        for closing in ("", ")", "))", ")))", "]", "})"):
+            try:
+                return ast.parse(chunk + closing)
+            except SyntaxError:
+                continue
+    return None
+
+
+def _lambda_definition(module, fn, first_line, filename, lines) -> ast.FunctionDef:
+    """The lambda that is ``fn``, as a ``def`` (found by its line and parameters)."""
+    code = fn.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    line = code.co_firstlineno - first_line + 1
+    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and n.lineno == line
+             and [a.arg for a in n.args.args] == params]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    location = Location(filename, code.co_firstlineno, len(text) - len(text.lstrip()), None, text, "<lambda>")
+    if len(found) != 1:
+        raise DifferentiationError(
+            "cannot tell which lambda on this line to differentiate: several have the same parameters; "
+            "define the function with def" if found else "cannot find this lambda in its source", location)
+    node = found[0]
+    if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
+        raise DifferentiationError("lambdas with *args, **kwargs or keyword-only parameters are not supported", location)
+    definition = ast.FunctionDef(LAMBDA_NAME, node.args, [ast.copy_location(ast.Return(node.body), node.body)],
+                                 [], None)
+    return ast.copy_location(definition, node)
+
+
 def parse_function(fn) -> ParsedFunction:
     """Parse ``fn``'s source; raise a located ``DifferentiationError`` when there is none."""
     if not inspect.isfunction(fn):
@@ -110,9 +147,18 @@ def parse_function(fn) -> ParsedFunction:
     try:
         module = ast.parse(dedented)
     except SyntaxError as exc:
-        raise DifferentiationError(f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
-                                   Location(filename, first_line + (exc.lineno or 1) - 1, (exc.offset or 1) - 1,
-                                            None, exc.text or "", fn.__name__)) from None
+        # a lambda inside a statement that goes on past its line: parse what there is
+        module = _parse_prefix(dedented) if fn.__code__.co_name == "<lambda>" else None
+        if module is None:
+            raise DifferentiationError(f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
+                                       Location(filename, first_line + (exc.lineno or 1) - 1, (exc.offset or 1) - 1,
+                                                None, exc.text or "", fn.__name__)) from None
+    if fn.__code__.co_name == "<lambda>":
+        tree = _lambda_definition(module, fn, first_line, filename, lines)
+        parsed = ParsedFunction(fn, tree, filename, first_line, indent, lines)
+        parsed.params = [a.arg for a in tree.args.args]
+        parsed.local_names = _assigned_names(tree) | set(parsed.params)
+        return parsed
     defs = [node for node in module.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if not defs or defs[0].name != fn.__code__.co_name:
         raise DifferentiationError(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from ..runtime import unbroadcast, zero_at, zeros_like
+from ..runtime import item_grad, unbroadcast, zero_at, zeros_like
 from . import ops, pyast
 from .names import helper_name
 from .optimize import upward_exposed
@@ -144,6 +144,14 @@ class ReverseSweep:
         return out
 
     def backward_op(self, op: Op) -> list[ast.stmt]:
+        if op.fn is COPY and isinstance(op.args[0], Pack):  # items = [a, b]: each item its entry's gradient
+            out = []
+            for index, item in enumerate(op.args[0].items):
+                if isinstance(item, Var) and self.needs(item):
+                    entry = ast.Call(helper_name("item_grad", item_grad), [pyast.name(self.adjoint[op.targets[0]]),
+                                                                          ast.Constant(index), pyast.name(item.name)], [])
+                    out += self.write(item, entry)
+            return out
         if op.fn is COPY:
             return self.contribute(op.args[0], self.adjoint[op.targets[0]])
         if op.fn is ops.SETITEM:

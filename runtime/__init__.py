@@ -17,3 +17,4 @@ from .products import (dot_grad_left, dot_grad_right, einsum_grads, inner_grad_l
 from .reductions import cumprod_grad, cumsum_grad, extremum_grad, norm_grad, prod_grad, std_grad, var_grad
 from .shapes import (unconcatenate, undiag, undiagonal, unhstack, unpad, unrepeat, unsplit, unstack, untile, untrace,
                      unvstack)
+from .containers import appended, array_grad, head_grad, item_grad, last_grad

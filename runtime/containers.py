@@ -71,3 +71,32 @@ def leaves(x):
                 yield f"[{i}]{path}", leaf
     else:
         yield "", x
+
+
+def appended(items, item):
+    """``items + [item]``: what ``items.append(item)`` in your code becomes (a new list)."""
+    return [*items, item]
+
+
+def head_grad(g):
+    """The gradient of ``items`` in ``appended(items, item)``: all but the last entry."""
+    return GradientList(g[:-1]) if g is not None else None
+
+
+def item_grad(g, index, item):
+    """Entry ``index`` of a list's gradient ``g`` (zero when nothing reached it)."""
+    entry = g[index] if g is not None and index < len(g) else None
+    return np.zeros_like(item) if entry is None else entry
+
+
+def last_grad(g, item):
+    """The gradient of ``item`` in ``appended(items, item)`` (zero when nothing reached it)."""
+    last = g[-1] if g is not None else None
+    return np.zeros_like(item) if last is None else last
+
+
+def array_grad(g, obj):
+    """The gradient of ``np.array(obj)``: one entry per item for a list or tuple, else ``g`` itself."""
+    if isinstance(obj, (list, tuple)):
+        return GradientList(np.reshape(g[i], np.shape(item)) for i, item in enumerate(obj))
+    return g

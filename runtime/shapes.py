@@ -2,6 +2,7 @@
 import numpy as np
 
 from .broadcast import shape_of
+from .containers import GradientList
 
 
 def unconcatenate(g, arrays, axis=0):
@@ -9,25 +10,25 @@ def unconcatenate(g, arrays, axis=0):
     if axis is None:
         flat = np.ravel(g)
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return [np.reshape(part, shape_of(a)) for part, a in zip(np.split(flat, sizes), arrays)]
+        return GradientList(np.reshape(part, shape_of(a)) for part, a in zip(np.split(flat, sizes), arrays))
     sizes = np.cumsum([shape_of(a)[axis] for a in arrays])[:-1]
-    return np.split(g, sizes, axis=axis)
+    return GradientList(np.split(g, sizes, axis=axis))
 
 
 def unstack(g, arrays, axis=0):
     """Gradients of ``np.stack(arrays, axis)``."""
-    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
+    return GradientList(np.take(g, i, axis=axis) for i in range(len(arrays)))
 
 
 def unvstack(g, arrays):
     pieces = unconcatenate(g, [np.atleast_2d(a) for a in arrays], axis=0)
-    return [np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays)]
+    return GradientList(np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays))
 
 
 def unhstack(g, arrays):
     axis = 0 if np.ndim(np.atleast_1d(arrays[0])) == 1 else 1
     pieces = unconcatenate(g, [np.atleast_1d(a) for a in arrays], axis=axis)
-    return [np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays)]
+    return GradientList(np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays))
 
 
 def unsplit(grads, parts, ary, axis=0):

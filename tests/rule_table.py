@@ -511,3 +511,22 @@ def builtin_sum_array(x):
 case(builtins.float, as_float, A(None))
 case(builtins.sum, builtin_sum_list, A(None), A(None), wrt=(0, 1))
 case(builtins.sum, builtin_sum_array, A((3, 2)))
+
+
+# -- building lists -------------------------------------------------------------------------
+
+
+def appending(x, y):
+    items = [x]
+    items.append(y * 2.0)
+    items.append(np.sin(x))
+    return np.sum(np.stack(items) ** 2)
+
+
+def as_array(x, y):
+    return np.sum(np.sin(np.array([x, y * 2.0])) * np.array([[1.0], [2.0]])) + np.sum(np.asarray(x) ** 2)
+
+
+case(runtime.appended, appending, A((3,)), A((3,)), wrt=(0, 1))
+case(np.array, as_array, A((3,)), A((3,)), wrt=(0, 1))
+case(np.asarray, as_array, A(None), A(None), wrt=(0, 1))

@@ -33,12 +33,12 @@ def with_with(x):
 
 
 def with_generator(x):
-    return sum(t * 2 for t in x)
+    return sum({t * 2 for t in x})
 
 
 def with_lambda(x):
     g = lambda t: t * 2  # noqa: E731
-    return g(x)
+    return np.sum(np.apply_along_axis(g, 0, x))
 
 
 def with_try(x):
@@ -51,20 +51,19 @@ def with_try(x):
 
 @pytest.mark.parametrize("fn, text, what", [
     (with_with, "with open", "`with` statements"),
-    (with_generator, "t * 2 for t in x", "generator expressions"),
-    (with_lambda, "lambda t", "lambdas"),
+    (with_generator, "t * 2 for t in x", "set comprehensions"),
+    (with_lambda, "np.apply_along_axis(g, 0, x)", "can only be called here, not passed around"),
     (with_try, "try:", "`try` statements"),
 ])
 def test_unsupported_syntax_is_named_and_located(fn, text, what):
-    err = raises_at(fn, text, 1.0, match=what)
-    assert "cannot be differentiated yet" in err.message
+    raises_at(fn, text, 1.0, match=what)
 
 
 def test_the_caret_points_at_the_construct():
-    err = raises_at(with_lambda, "lambda t", 1.0, match="lambdas")
+    err = raises_at(with_generator, "t * 2 for t in x", 1.0, match="set comprehensions")
     line = err.location.line
-    assert line[err.col:err.location.end_col] == "lambda t: t * 2"
-    assert str(err).splitlines()[-1].strip() == "^" * len("lambda t: t * 2")
+    assert line[err.col:err.location.end_col] == "{t * 2 for t in x}"
+    assert str(err).splitlines()[-1].strip() == "^" * len("{t * 2 for t in x}")
 
 
 def writes_into_a_view(x):
@@ -181,9 +180,10 @@ def test_functions_without_source():
         ssagrad.grad(namespace["made_by_exec"])(1.0)
 
 
-def test_lambdas_and_non_functions():
-    with pytest.raises(DifferentiationError, match="lambdas"):
-        ssagrad.grad(lambda x: x * 2)(1.0)
+def test_ambiguous_lambdas_and_non_functions():
+    pair = (ssagrad.grad(lambda a: a * 2), ssagrad.grad(lambda a: a * 3))
+    with pytest.raises(DifferentiationError, match="several have the same parameters"):
+        pair[0](1.0)
     with pytest.raises(TypeError, match="Python function"):
         ssagrad.grad(np.sin)
     with pytest.raises(TypeError, match="grad of grad"):
@@ -218,7 +218,7 @@ def test_other_mistakes(fn, text, match):
 
 
 def test_error_renders_like_a_syntax_error():
-    err = raises_at(with_try, "try:", 1.0, match="try")
+    err = raises_at(with_try, "try:", 1.0, match="try")  # noqa
     text = str(err).splitlines()
     assert text[1] == f'  File "{HERE}", line {err.lineno}, column 5, in with_try'
     assert text[2] == "    try:"

@@ -81,4 +81,4 @@ def is_differentiable(fn) -> bool:
         return True
 
 
-from . import builtins, linalg, math, numpy, operators  # noqa: E402,F401  (registers the rules)
+from . import builtins, containers, linalg, math, numpy, operators  # noqa: E402,F401  (registers the rules)

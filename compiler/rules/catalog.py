@@ -15,7 +15,8 @@ from .. import ops
 
 SYNTAX = {operator.add: "a + b", operator.sub: "a - b", operator.mul: "a * b", operator.truediv: "a / b",
           operator.pow: "a ** b", operator.matmul: "a @ b", operator.mod: "a % b", operator.neg: "-a",
-          operator.pos: "+a", operator.getitem: "a[index]", runtime.astype: "a.astype(dtype)"}
+          operator.pos: "+a", operator.getitem: "a[index]", runtime.astype: "a.astype(dtype)",
+          runtime.appended: "items.append(x)"}
 
 
 def spelling(fn) -> str:
