@@ -229,3 +229,66 @@ def uses_polar(x, y):
 
 def test_a_helper_returning_a_tuple(rng):
     check(uses_polar, 0.7, -1.3)
+
+
+def test_lambdas_differentiated_directly():
+    g = ssagrad.grad(lambda x: np.sum(np.sin(x) ** 2))
+    x = np.array([0.1, 0.7])
+    np.testing.assert_allclose(g(x), 2 * np.sin(x) * np.cos(x))
+    assert ssagrad.grad(lambda a, b: a * b + np.tanh(b), wrt=(0, 1))(2.0, 3.0) == pytest.approx(
+        (3.0, 2.0 + 1 - np.tanh(3.0) ** 2))
+
+
+def local_lambda(x, y):
+    scaled = lambda t, k=None: t * t + y  # noqa: E731  (a lambda assigned to a name, called twice)
+    return np.sum(scaled(x) * scaled(2.0 * x))
+
+
+def test_a_lambda_assigned_to_a_name_is_inlined_where_it_is_called(rng):
+    with pytest.raises(ssagrad.DifferentiationError, match="only lambdas with plain parameters"):
+        ssagrad.grad(local_lambda)(rng.normal(size=3), 0.5)
+
+
+def local_lambda_plain(x, y):
+    scaled = lambda t: t * t + y  # noqa: E731
+    return np.sum(scaled(x) * scaled(2.0 * x))
+
+
+def test_lambdas_called_twice(rng):
+    check(local_lambda_plain, rng.normal(size=3), 0.5)
+
+
+def generator_sum(xs, w):
+    return sum(np.sum(np.tanh(x * w)) for x in xs if np.sum(x) > -10.0)
+
+
+def comprehension_stack(x, W):
+    rows = [np.sin(W[i] * x) for i in range(len(W))]
+    return np.sum(np.stack(rows) ** 2) + np.sum(np.array([x[0], x[1] * 2]))
+
+
+def nested_comprehension(x):
+    return sum(x[i] * x[j] for i in range(len(x)) for j in range(i))
+
+
+def test_comprehensions(rng):
+    xs = [rng.normal(size=2) for _ in range(3)]
+    check(generator_sum, xs, rng.normal(size=2), wrt=(1,))
+    gx = ssagrad.grad(generator_sum)(xs, np.ones(2))
+    assert type(gx) is list and len(gx) == 3
+    check(comprehension_stack, rng.normal(size=3), rng.normal(size=(4, 3)))
+    check(nested_comprehension, rng.normal(size=4))
+
+
+def built_then_consumed(x, scales):
+    layers = []
+    for s in scales:
+        layers.append(np.tanh(x * s))
+    out = x
+    for layer in layers:
+        out = out * layer
+    return np.sum(out)
+
+
+def test_a_list_of_layers_built_and_consumed_in_loops(rng):
+    check(built_then_consumed, rng.normal(size=3), [0.5, -1.0, 2.0], wrt=(0,))
