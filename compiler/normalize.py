@@ -416,9 +416,14 @@ class Normalizer:
     def arguments(self, node: ast.Call):
         args = []
         for a in node.args:
-            if isinstance(a, ast.Starred):
-                raise self.parsed.error("`*args` in a call is not supported yet; pass arguments one by one", a)
-            args.append(self.atom(a))
+            if isinstance(a, ast.Starred) and isinstance(a.value, (ast.Tuple, ast.List)):
+                args += [self.atom(e) for e in a.value.elts]  # f(*(a, b)): the arity is known now
+            elif isinstance(a, ast.Starred):
+                raise self.parsed.error("`*args` in a call is supported only for a tuple or list written out "
+                                        "(`f(*(a, b))`), whose length is known when compiling; pass the "
+                                        "arguments one by one", a)
+            else:
+                args.append(self.atom(a))
         keywords = []
         for k in node.keywords:
             if k.arg is None:
