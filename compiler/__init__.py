@@ -3,10 +3,11 @@
 parse -> normalize -> ssa -> activity -> reverse -> optimize -> codegen -> cache
 """
 import ast
+import copy
 from dataclasses import dataclass, field
 
 from . import codegen
-from .activity import active_vars
+from .activity import active_vars, varied_vars
 from .cache import cache
 from .calls import SPLIT, CompiledVJP, callee_sources, expand_calls
 from .codegen import Generated
@@ -16,6 +17,7 @@ from .normalize import normalize
 from .optimize import optimize, upward_exposed
 from .pyast import reads_in_order
 from .parse import ParsedFunction, parse_function
+from .forward import forward
 from .reverse import reverse
 from .scalars import result_is_scalar
 from .ssa import Function, Pack, build_ssa, format_function
@@ -53,7 +55,7 @@ def to_ssa(fn) -> Function:
     return build_ssa(parsed, body, namer)
 
 
-def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool):
+def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False):
     def build(fn) -> CompiledGradient:
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
@@ -61,7 +63,7 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool):
         callees = expand_calls(function, active, compile_vjp)
         adjoint = reverse(function, wrt_vars, active)
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
-        returns_value = with_value or not result_is_scalar(function)
+        returns_value = with_value or (not bare and not result_is_scalar(function))
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
         body, result = optimize(adjoint.body, result)
         generated = codegen.generate(function.parsed, function.namer, f"{function.name}_grad", body, result)
@@ -70,14 +72,16 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool):
     return build
 
 
-def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: bool) -> CompiledGradient:
+def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: bool,
+                     bare: bool = False) -> CompiledGradient:
     """The cached reverse-mode gradient of ``fn`` with respect to the parameters at ``wrt``.
 
     Its function returns ``(value, gradients)``, or only ``gradients`` when
-    ``with_value`` is false and the result is a scalar by construction.
+    ``with_value`` is false and the result is a scalar by construction, or
+    when ``bare`` (for differentiating the gradient again: no value to check).
     """
-    key = ("reverse", wrt, tuple_result, with_value)
-    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value))
+    key = ("reverse", wrt, tuple_result, with_value, bare)
+    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare))
 
 
 def _build_vjp(active_params: tuple[str, ...]):
@@ -126,3 +130,42 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
                                    gradients, arguments=arguments)
     return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
                        callees, outputs=len(values) if isinstance(value, ast.Tuple) else 1)
+
+
+@dataclass
+class CompiledJVP:
+    """``function(*args, **kwargs, **{tangent: ...})`` -> ``(value, tangent)`` (or only the tangent)."""
+
+    name: str
+    function: object
+    parameters: list   # the keyword-only tangent parameter of each differentiated input, in order
+    sources: list
+    callees: list = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return "\n\n".join(self.sources + [s for c in self.callees for s in c.sources])
+
+
+def _build_jvp(active_params: tuple[str, ...], tangent_only: bool):
+    def build(fn) -> CompiledJVP:
+        function = to_ssa(fn)
+        wrt_vars = [function.params[function.parsed.params.index(name)] for name in active_params]
+        tangent, callees = forward(function, wrt_vars, varied_vars(function, wrt_vars), compile_jvp)
+        result = tangent.tangent if tangent_only else ast.Tuple([tangent.value, tangent.tangent], ast.Load())
+        body, result = optimize(tangent.body, result)
+        arguments = copy.deepcopy(function.parsed.tree.args)
+        arguments.kwonlyargs += [ast.arg(p) for p in tangent.parameters]
+        arguments.kw_defaults += [None] * len(tangent.parameters)
+        differentiated = [n for n in function.parsed.params if n in active_params]
+        name = function.name if differentiated == function.parsed.params else \
+            f"{function.name}_d{'_'.join(differentiated)}"
+        name += "_tangent" if tangent_only else "_jvp"
+        generated = codegen.generate(function.parsed, function.namer, name, body, result, arguments=arguments)
+        return CompiledJVP(name, generated.bind(fn), tangent.parameters, [generated.source], callees)
+    return build
+
+
+def compile_jvp(fn, active_params: tuple[str, ...], tangent_only: bool = False) -> CompiledJVP:
+    """The cached forward-mode (tangent) function of ``fn`` for the parameters ``active_params``."""
+    return cache.get(fn, ("jvp", active_params, tangent_only), _build_jvp(active_params, tangent_only))

@@ -63,3 +63,10 @@ def active_vars(function: Function, wrt: list[Var]) -> set[Var]:
     useful = set(operand_vars(function.result.value))
     _backward(function.body, useful)
     return varied & useful
+
+
+def varied_vars(function: Function, wrt: list[Var]) -> set[Var]:
+    """Values that depend on ``wrt`` (all forward mode needs: it carries tangents forwards only)."""
+    varied = set(wrt)
+    _forward(function.body, varied)
+    return varied

@@ -52,8 +52,9 @@ _compiling = threading.local()
 
 
 def is_user_function(fn) -> bool:
-    """A Python function with no rule, to differentiate from its source."""
-    return inspect.isfunction(fn) and adjoint_rule(fn) is None and is_differentiable(fn)
+    """A Python function with no rule, to differentiate from its source (not one of ssagrad's own)."""
+    return inspect.isfunction(fn) and adjoint_rule(fn) is None and is_differentiable(fn) \
+        and not (fn.__module__ or "").startswith("ssagrad.")
 
 
 def expand_calls(function: Function, active: set, compile_vjp) -> list:

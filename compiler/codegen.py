@@ -52,7 +52,10 @@ class Generated:
         same_parameters = self.code.co_varnames[:self.code.co_argcount] == fn.__code__.co_varnames[
             :fn.__code__.co_argcount]
         defaults = fn.__defaults__ if same_parameters else None
-        return types.FunctionType(self.code, fn.__globals__, self.name, defaults, cells)
+        function = types.FunctionType(self.code, fn.__globals__, self.name, defaults, cells)
+        if same_parameters and fn.__kwdefaults__:
+            function.__kwdefaults__ = dict(fn.__kwdefaults__)
+        return function
 
     def _cell(self, name, user_cells):
         if name in self.helpers:

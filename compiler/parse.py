@@ -170,9 +170,9 @@ def parse_function(fn) -> ParsedFunction:
     if isinstance(tree, ast.AsyncFunctionDef):
         raise parsed.error("async functions cannot be differentiated", tree)
     args = tree.args
-    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-        raise parsed.error("*args, **kwargs, keyword-only and positional-only parameters are not supported yet; "
-                           "use plain positional parameters", tree)
-    parsed.params = [a.arg for a in args.args]
+    if args.vararg or args.kwarg or args.posonlyargs:
+        raise parsed.error("*args, **kwargs and positional-only parameters are not supported yet; "
+                           "use plain parameters", tree)
+    parsed.params = [a.arg for a in args.args + args.kwonlyargs]  # keyword-only ones come last
     parsed.local_names = _assigned_names(tree) | set(parsed.params)
     return parsed

@@ -29,10 +29,12 @@ _UNSUPPLIED = object()
 
 
 class Template:
-    def __init__(self, fn):
-        source = textwrap.dedent(inspect.getsource(fn))
-        tree = ast.parse(source).body[0]
-        tree.decorator_list = []
+    def __init__(self, fn, tree=None):
+        """The template defined by ``fn``, or by ``tree`` (a derived template) in ``fn``'s module."""
+        if tree is None:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+            tree.decorator_list = []
+        self.tree = tree
         self.fn = fn
         self.where = f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"
         names = [a.arg for a in tree.args.args]
@@ -76,7 +78,7 @@ def is_scalar_constant(operand) -> bool:
 class Instantiation(ast.NodeTransformer):
     """One use of a template: ``read(var)`` names ``d[var]``, ``write(var, expr)`` gives the statements for ``d[var] = expr``."""
 
-    def __init__(self, template: Template, result, bound: dict, namer, read, write, needs):
+    def __init__(self, template: Template, result, bound: dict, namer, read, write, needs, drop_missing=False):
         self.t = template
         self.result = result
         self.bound = bound
@@ -84,6 +86,7 @@ class Instantiation(ast.NodeTransformer):
         self.read = read
         self.write = write
         self.needs = needs          # needs(var): does var take a d[...] here?
+        self.drop_missing = drop_missing  # tangents: a term reading a d[...] nobody has is zero: drop it
         self.renamed = {}
 
     def run(self) -> list[ast.stmt]:
@@ -94,6 +97,9 @@ class Instantiation(ast.NodeTransformer):
         for stmt in body:
             if isinstance(stmt, ast.If):
                 out += self.statements(stmt.body if self.static(stmt.test) else stmt.orelse)
+            elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]) and self.drop_missing \
+                    and any(self.read(self.operand_of(n.slice)) is None for n in ast.walk(stmt.value) if self.is_d(n)):
+                continue
             elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]):
                 operand = self.operand_of(stmt.targets[0].slice)
                 if isinstance(operand, Var) and self.needs(operand):

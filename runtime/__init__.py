@@ -8,13 +8,14 @@ with it.
 from .broadcast import shape_of, unbroadcast, unmean, unsum, zeros_like
 from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, sinc_derivative,
                           tie_share)
-from .indexing import unindex, unsort, untake, untake_along_axis, zero_at
-from .linalg import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
+from .indexing import set_at, unindex, unsort, untake, untake_along_axis, zero_at
+from .linalg import (solve_tangent, cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
                      solve_grad_a, solve_grad_b, svdvals_grad)
 from .products import (dot_grad_left, dot_grad_right, einsum_grads, inner_grad_left, inner_grad_right, kron_grad,
                        matmul_grad_left, matmul_grad_right, outer_grad_left, outer_grad_right, tensordot_grad_left,
                        tensordot_grad_right, vdot_grad)
-from .reductions import cumprod_grad, cumsum_grad, extremum_grad, norm_grad, prod_grad, std_grad, var_grad
+from .reductions import (cumprod_grad, cumprod_tangent, cumsum_grad, extremum_grad, norm_grad, prod_grad,
+                         sort_tangent, std_grad, var_grad)
 from .shapes import (unconcatenate, undiag, undiagonal, unhstack, unpad, unrepeat, unsplit, unstack, untile, untrace,
                      unvstack)
 from .containers import appended, array_grad, head_grad, item_grad, last_grad

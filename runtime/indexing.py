@@ -84,3 +84,10 @@ def zero_at(g, index):
     out = np.array(g, copy=True)
     out[index] = 0
     return out
+
+
+def set_at(a, index, v):
+    """A copy of ``a`` with ``v`` written at ``index``: the tangent of ``a[index] = v``."""
+    out = np.array(np.broadcast_to(a, np.shape(a)), dtype=np.result_type(a, v), copy=True)
+    out[index] = v
+    return out

@@ -107,3 +107,8 @@ def pinv_grad(g, a, p):
     eye_n = np.eye(a.shape[-1])
     return (-_t(p) @ g @ _t(p) + (eye_m - a @ p) @ _t(g) @ p @ _t(p)
             + _t(p) @ p @ _t(g) @ (eye_n - p @ a))
+
+
+def solve_tangent(a, da, x, b):
+    """The part of the tangent of ``x = np.linalg.solve(a, b)`` that comes from ``a``: ``-a^-1 da x``."""
+    return -np.linalg.solve(a, da @ x)

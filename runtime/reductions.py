@@ -138,3 +138,26 @@ def _matrix_norm_grad(g_k, x, ord, axes):
     else:
         raise ValueError(f"no gradient rule for the matrix norm ord={ord!r}")
     return np.moveaxis(g_m * grad, (-2, -1), (rows, cols))
+
+
+def cumprod_tangent(dx, a, axis=None):
+    """Tangent of ``np.cumprod``, exact with zeros: T_i = T_{i-1} a_i + P_{i-1} dx_i along the axis."""
+    if axis is None:
+        return cumprod_tangent(np.ravel(dx), np.ravel(a), 0)
+    a_last = np.moveaxis(a, axis, -1)
+    d_last = np.moveaxis(np.broadcast_to(dx, np.shape(a)), axis, -1)
+    out = np.zeros(np.shape(a_last))
+    running = np.zeros(a_last.shape[:-1])
+    product = np.ones(a_last.shape[:-1])
+    for i in range(a_last.shape[-1]):
+        running = running * a_last[..., i] + product * d_last[..., i]
+        product = product * a_last[..., i]
+        out[..., i] = running
+    return np.moveaxis(out, -1, axis)
+
+
+def sort_tangent(dx, a, axis=-1):
+    """Tangent of ``np.sort``: the tangents, in the order the sort put their entries."""
+    if axis is None:
+        return np.ravel(dx)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(np.broadcast_to(dx, np.shape(a)), np.argsort(a, axis=axis, kind="stable"), axis)

@@ -112,10 +112,7 @@ class GradFunction:
     listing and ``.primal`` the original function.
     """
 
-    def __init__(self, fn, wrt=None, with_value=False):
-        if isinstance(fn, GradFunction):
-            raise TypeError("higher-order derivatives (grad of grad) are not supported yet; "
-                            "pass the original function (f.primal) to differentiate it once")
+    def __init__(self, fn, wrt=None, with_value=False, mode="reverse"):
         self._bound_to = ()  # a bound method: its object, passed first
         function = fn
         if inspect.ismethod(fn):
@@ -130,6 +127,9 @@ class GradFunction:
         self.with_value = with_value
         self._params = _parameters(function)
         self._compiled = None
+        if mode not in ("reverse", "forward"):
+            raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        self.mode = mode
 
     @property
     def compiled(self):
@@ -148,6 +148,8 @@ class GradFunction:
         return self.compiled.ssa
 
     def __call__(self, *args, **kwargs):
+        if self.mode == "forward":
+            return self._forward(args, kwargs)
         compiled = self.compiled
         args = self._bound_to + args
         inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
@@ -169,6 +171,30 @@ class GradFunction:
             gradients = _fit(gradients, inputs[0])
         return (value, gradients) if self.with_value else gradients
 
+    def _forward(self, args, kwargs):
+        """Forward mode: one tangent pass per entry of each differentiated argument."""
+        from .transforms import _basis, jvp
+        if kwargs:
+            raise TypeError("grad(mode='forward') takes positional arguments")
+        args = self._bound_to + args
+        grads, value = [], None
+        for i in self.wrt:
+            entries = []
+            for e in _basis(args[i]):
+                tangents = [e if j == i else None for j in range(len(args))]
+                value, t = jvp(self._function, args, tangents)
+                entries.append(t)
+            g = np.reshape(np.array(entries, dtype=np.result_type(args[i], 1.0)), np.shape(args[i])) \
+                if entries else np.zeros_like(args[i])
+            grads.append(_fit(g, args[i]))
+        if value is None:
+            value = self._function(*args)
+        if np.ndim(value) != 0:
+            raise DifferentiationError(f"grad needs a function with a scalar result; {self._function.__name__}() "
+                                       f"returned shape {np.shape(value)}; use ssagrad.jacobian")
+        gradients = tuple(grads) if self._tuple_result else grads[0]
+        return (value, gradients) if self.with_value else gradients
+
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
@@ -180,16 +206,22 @@ class GradFunction:
         return f"<ssagrad.{kind} of {self.primal.__qualname__} with respect to {names}>"
 
 
-def grad(fn=None, *, wrt=None):
+def grad(fn=None, *, wrt=None, mode="reverse"):
     """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
 
     ``wrt`` is a parameter index or name (default: the first parameter), or a
     tuple of them for a tuple of gradients. Works as ``@grad`` and
-    ``@grad(wrt=...)``.
+    ``@grad(wrt=...)``. ``mode="forward"`` takes one tangent pass per input
+    entry instead of one backward pass (for functions of few inputs). The
+    gradient of a gradient (of a function of one scalar) is its second
+    derivative, and so on.
     """
     if fn is None:
-        return lambda f: GradFunction(f, wrt)
-    return GradFunction(fn, wrt)
+        return lambda f: grad(f, wrt=wrt, mode=mode)
+    from .transforms import Derivative, derivative_of
+    if isinstance(fn, (GradFunction, Derivative)):
+        return derivative_of(fn)
+    return GradFunction(fn, wrt, mode=mode)
 
 
 def value_and_grad(fn=None, *, wrt=None):

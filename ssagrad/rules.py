@@ -1,7 +1,8 @@
 """Registering derivative rules for your own functions, and cutting gradients."""
 from .compiler.rules import adjoint, nondifferentiable
+from .compiler.rules.tangents import linear, tangent
 
-__all__ = ["adjoint", "nondifferentiable", "stop_gradient"]
+__all__ = ["adjoint", "tangent", "linear", "nondifferentiable", "stop_gradient"]
 
 
 def stop_gradient(x):

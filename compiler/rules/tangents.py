@@ -1,0 +1,209 @@
+"""Tangent (forward-mode) rules: most come from a declaration, a few are templates.
+
+* An elementwise function's Jacobian is diagonal, so its tangent is its
+  adjoint read the other way: ``d[x] = d[result] * np.cos(x)`` becomes
+  ``d[result] = d[x] * np.cos(x)`` (and ``unbroadcast`` goes: broadcasting
+  happens by itself going forwards). Those are derived, not written.
+* A function linear in some arguments (``sum``, ``reshape``, ``x[i]``,
+  ``concatenate``) has as tangent the function itself applied to their
+  tangents (JAX's insight: declare linearity once). A multilinear one
+  (``@``, ``einsum``) sums one such term per argument.
+* The rest are ``@tangent`` templates, in the same form as adjoint rules,
+  reading ``d[x]`` and writing ``d[result]``; a term that reads the tangent
+  of an argument that has none is dropped.
+"""
+import ast
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from ... import runtime
+from ...runtime import (cumprod_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+                        std_grad, var_grad)
+from ..pyast import clone
+from ..templates import Template
+from . import _ADJOINTS, _key, nondifferentiable
+
+_TANGENTS: dict = {}
+_LINEAR: dict = {}   # fn -> ("joint" | "multi", argument positions, or "rest" for *args after the first)
+
+
+def tangent(*fns):
+    """Register the decorated template as the tangent rule of each of ``fns``."""
+    def register(template_fn):
+        template = Template(template_fn)
+        for fn in fns:
+            _TANGENTS[_key(fn)] = template
+        return template_fn
+    return register
+
+
+def linear(*fns, positions=(0,), kind="joint"):
+    """Declare ``fns`` linear (jointly) or multilinear (``kind="multi"``) in the arguments at ``positions``."""
+    for fn in fns:
+        _LINEAR[_key(fn)] = (kind, positions)
+
+
+def linearity(fn):
+    try:
+        return _LINEAR.get(fn)
+    except TypeError:
+        return None
+
+
+def tangent_rule(fn):
+    try:
+        return _TANGENTS.get(fn)
+    except TypeError:
+        return None
+
+
+# -- derived from adjoint rules of elementwise functions ---------------------------------------
+
+class _Reverse(ast.NodeTransformer):
+    """``d[x] = E(d[result])`` -> ``d[result] = E(d[x])``, without the ``unbroadcast`` back to x."""
+
+    def __init__(self, result):
+        self.result = result
+        self.arg = None
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        if _is_d(target):
+            self.arg = target.slice.id
+            node.value = self.visit(node.value)
+            node.targets = [ast.Subscript(ast.Name("d", ast.Load()), ast.Name(self.result, ast.Load()), ast.Store())]
+            return node
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "unbroadcast" and len(node.args) == 2:
+            return node.args[0]
+        return node
+
+    def visit_Subscript(self, node):
+        if _is_d(node) and node.slice.id == self.result:
+            return ast.Subscript(ast.Name("d", ast.Load()), ast.Name(self.arg, ast.Load()), ast.Load())
+        return self.generic_visit(node)
+
+
+def _is_d(node):
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "d" \
+        and isinstance(node.slice, ast.Name)
+
+
+def elementwise(*fns):
+    """Derive the tangent rules of elementwise functions from their adjoint rules."""
+    for fn in fns:
+        adjoint_template = _ADJOINTS[fn]
+        tree = clone(adjoint_template.tree)
+        tree = _Reverse(tree.args.args[0].arg).visit(tree)
+        _TANGENTS[_key(fn)] = Template(adjoint_template.fn, ast.fix_missing_locations(tree))
+
+
+elementwise(
+    operator.add, np.add, operator.sub, np.subtract, operator.mul, np.multiply, operator.truediv, np.divide,
+    operator.pow, np.power, builtins.pow, operator.mod, np.mod, np.remainder, np.fmod,
+    np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt, np.square, np.reciprocal,
+    np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
+    np.arccosh, np.arctanh, np.abs, np.absolute, np.fabs, builtins.abs, np.sinc, np.deg2rad, np.radians,
+    np.rad2deg, np.degrees, np.maximum, np.minimum, np.fmax, np.fmin, builtins.max, builtins.min,
+    np.arctan2, np.hypot, np.logaddexp, np.logaddexp2, np.clip, np.where, builtins.float,
+    math.exp, math.expm1, math.log, math.log1p, math.log2, math.log10, math.sqrt, math.sin, math.cos,
+    math.tan, math.asin, math.acos, math.atan, math.sinh, math.cosh, math.tanh, math.asinh, math.acosh,
+    math.atanh, math.fabs, math.atan2, math.hypot, math.pow,
+)
+
+# -- linear and multilinear functions -------------------------------------------------------------
+
+linear(np.sum, np.mean, np.cumsum, np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
+       np.atleast_1d, np.atleast_2d, np.atleast_3d, np.swapaxes, np.moveaxis, np.broadcast_to, np.tile,
+       np.repeat, np.flip, np.fliplr, np.flipud, np.roll, np.diag, np.diagonal, np.trace, np.triu, np.tril,
+       np.take, np.take_along_axis, np.real, np.conj, np.conjugate, np.copy, np.negative, np.positive,
+       operator.neg, operator.pos, operator.getitem, runtime.astype, np.array, np.asarray, np.pad,
+       np.concatenate, np.stack, np.vstack, np.hstack, np.split, np.array_split, builtins.sum)
+if hasattr(np, "astype"):
+    linear(np.astype)
+linear(runtime.appended, positions=(0, 1))
+linear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.kron,
+       positions=(0, 1), kind="multi")
+linear(np.einsum, positions="rest", kind="multi")
+
+# the runtime helpers of generated adjoint code, for derivatives of derivatives (hessians, grad of grad)
+linear(runtime.unbroadcast, runtime.unsum, runtime.unmean, runtime.zero_at, runtime.unindex, runtime.untake,
+       runtime.untake_along_axis, runtime.unsort, runtime.cumsum_grad, runtime.unconcatenate, runtime.unstack,
+       runtime.unvstack, runtime.unhstack, runtime.untile, runtime.unrepeat, runtime.unpad, runtime.undiag,
+       runtime.undiagonal, runtime.untrace, runtime.extremum_grad, runtime.head_grad, runtime.last_grad,
+       runtime.item_grad, runtime.array_grad, runtime.astype_grad)
+linear(runtime.matmul_grad_left, runtime.dot_grad_left, runtime.inner_grad_left, runtime.outer_grad_left,
+       runtime.tensordot_grad_left, positions=(0, 2), kind="multi")
+linear(runtime.matmul_grad_right, runtime.dot_grad_right, runtime.inner_grad_right, runtime.outer_grad_right,
+       runtime.tensordot_grad_right, runtime.vdot_grad, runtime.var_grad, positions=(0, 1), kind="multi")
+linear(runtime.kron_grad, positions=(0, 1, 2), kind="multi")
+nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.replace_zero, runtime.zeros_like)
+
+
+# -- templates: nonlinear functions that are not elementwise --------------------------------------
+
+@tangent(safe_div)
+def _(result, g, d):
+    d[result] = safe_div(d[g], d)
+    d[result] = -safe_div(g * d[d], d ** 2)
+
+
+@tangent(np.prod)
+def _(result, a, axis=None, dtype=None, keepdims=False):
+    d[result] = np.sum(prod_grad(1.0, a, axis=axis, keepdims=True) * d[a], axis=axis, keepdims=keepdims)
+
+
+@tangent(np.var)
+def _(result, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    d[result] = np.sum(var_grad(1.0, a, axis=axis, ddof=ddof, keepdims=True) * d[a], axis=axis,
+                       keepdims=keepdims)
+
+
+@tangent(np.std)
+def _(result, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    d[result] = np.sum(std_grad(1.0, a, np.std(a, axis=axis, ddof=ddof, keepdims=True), axis=axis,
+                                        ddof=ddof, keepdims=True) * d[a], axis=axis, keepdims=keepdims)
+
+
+@tangent(np.max, np.min, np.amax, np.amin)
+def _(result, a, axis=None, keepdims=False):
+    d[result] = np.sum(extremum_grad(1.0, a, result, axis=axis, keepdims=keepdims) * d[a], axis=axis,
+                       keepdims=keepdims)
+
+
+@tangent(np.linalg.norm)
+def _(result, x, ord=None, axis=None, keepdims=False):
+    d[result] = np.sum(norm_grad(1.0, x, result, ord=ord, axis=axis, keepdims=keepdims) * d[x],
+                       axis=axis, keepdims=keepdims)
+
+
+@tangent(np.cumprod)
+def _(result, a, axis=None, dtype=None):
+    d[result] = cumprod_tangent(d[a], a, axis)
+
+
+@tangent(np.sort)
+def _(result, a, axis=-1, kind=None):
+    d[result] = sort_tangent(d[a], a, axis)
+
+
+@tangent(np.linalg.inv)
+def _(result, a):
+    d[result] = -(result @ d[a] @ result)
+
+
+@tangent(np.linalg.det)
+def _(result, a):
+    d[result] = result * np.trace(np.linalg.solve(a, d[a]), axis1=-2, axis2=-1)
+
+
+@tangent(np.linalg.solve)
+def _(result, a, b):
+    d[result] = solve_tangent(a, d[a], result, b)
+    d[result] = np.linalg.solve(a, d[b])

@@ -1,0 +1,179 @@
+"""Forward mode and what is built on both modes: jvp, vjp, jacobian, hessian, hvp, derivatives of derivatives."""
+import inspect
+
+import numpy as np
+
+from .api import _check_differentiable_input, _fit, _parameters, _resolve_wrt
+from .compiler import compile_gradient, compile_jvp, compile_vjp
+
+
+def _function_and_self(fn):
+    """``(function, bound object or ())`` for a function or a bound method."""
+    if inspect.ismethod(fn):
+        return fn.__func__, (fn.__self__,)
+    if not inspect.isfunction(fn):
+        raise TypeError(f"ssagrad takes a Python function defined with def (or a lambda); got {fn!r}")
+    return fn, ()
+
+
+def _is_float(value) -> bool:
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return type(value) is float or kind == "f" or isinstance(value, np.floating)
+
+
+def _like_value(tangent, value):
+    """A tangent in the type of its value: a Python float for a float."""
+    if type(value) is float and np.ndim(tangent) == 0:
+        return float(tangent)
+    return tangent
+
+
+def jvp(fn, primals, tangents):
+    """Forward mode: ``(fn(*primals), J @ tangents)``, from one pass of generated tangent code.
+
+    ``tangents`` has one entry per primal: an array (or float) shaped like it,
+    or ``None`` for an argument not to differentiate.
+    """
+    function, bound = _function_and_self(fn)
+    primals, tangents = bound + tuple(primals), (None,) * len(bound) + tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
+    params = _parameters(function)
+    active = tuple(params[i] for i, t in enumerate(tangents) if t is not None)
+    for i, t in enumerate(tangents):
+        if t is not None:
+            _check_differentiable_input(primals[i], params[i], function)
+            if np.shape(t) != np.shape(primals[i]):
+                raise ValueError(f"the tangent of {params[i]!r} has shape {np.shape(t)}, its primal "
+                                 f"{np.shape(primals[i])}")
+    compiled = compile_jvp(function, active)
+    given = [t for t in tangents if t is not None]
+    value, tangent = compiled.function(*primals, **dict(zip(compiled.parameters, given)))
+    return value, _like_value(tangent, value)
+
+
+def vjp(fn, *primals):
+    """Reverse mode for any output: ``(fn(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns
+    ``cotangent @ J`` for each primal (``None`` for one that is not a float or float array)."""
+    function, bound = _function_and_self(fn)
+    primals = bound + primals
+    params = _parameters(function)
+    active = tuple(p for p, x in zip(params, primals) if _is_float(x) or isinstance(x, (list, tuple, dict)))
+    compiled = compile_vjp(function, active)
+    out = compiled.forward(*primals)
+    value, saved = (out[0], out[1]) if compiled.outputs == 1 else (out[:-1], out[-1])
+
+    def vjp_fn(cotangent):
+        grads = iter(compiled.backward(saved, cotangent))
+        result = tuple(_fit(next(grads), x) if p in active else None for p, x in zip(params, primals))
+        return result[len(bound):]
+    return value, vjp_fn
+
+
+def _basis(x):
+    """The unit tangents of ``x``, one per entry, shaped like it."""
+    flat = np.zeros(np.size(x))
+    for k in range(np.size(x)):
+        flat[k] = 1.0
+        yield float(flat[0]) if type(x) is float else flat.reshape(np.shape(x)).astype(np.result_type(x, 1.0))
+        flat[k] = 0.0
+
+
+def jacobian(fn, wrt=0, mode="auto"):
+    """The Jacobian of ``fn`` with respect to argument ``wrt``: shape ``output shape + input shape``.
+
+    ``mode="forward"`` runs one tangent pass per input entry, ``"reverse"`` one
+    backward pass per output entry; ``"auto"`` picks the fewer passes.
+    """
+    if mode not in ("auto", "forward", "reverse"):
+        raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    (index,), _ = _resolve_wrt(fn, wrt if isinstance(wrt, (int, str)) else None)
+
+    def jacobian_at(*args):
+        x = args[index]
+        value = fn(*args)
+        n, m = np.size(x), np.size(value)
+        use = mode if mode != "auto" else ("forward" if n <= m else "reverse")
+        if use == "forward":
+            columns = [np.ravel(jvp(fn, args, [e if i == index else None for i in range(len(args))])[1])
+                       for e in _basis(x)]
+            flat = np.stack(columns, axis=-1) if columns else np.zeros((m, 0))
+        else:
+            _, pullback = vjp(fn, *args)
+            rows = [np.ravel(pullback(e)[index]) for e in _basis(value)]
+            flat = np.stack(rows) if rows else np.zeros((0, n))
+        return flat.reshape(np.shape(value) + np.shape(x))
+    return jacobian_at
+
+
+def _gradient_function(fn, wrt):
+    """The generated gradient of ``fn`` (returning the gradient only), and its differentiated parameter."""
+    function, bound = _function_and_self(fn)
+    (index,), _ = _resolve_wrt(fn, wrt)
+    index += len(bound)
+    compiled = compile_gradient(function, (index,), False, False, bare=True)
+    return compiled.function, _parameters(function)[index], bound, index
+
+
+def hvp(fn, wrt=None):
+    """Hessian-vector products without forming the Hessian: ``hvp(f)(*args, v)`` = H @ v.
+
+    Forward mode over the generated gradient code: one pass per product.
+    """
+    gradient, name, bound, index = _gradient_function(fn, wrt)
+    compiled = compile_jvp(gradient, (name,), tangent_only=True)
+
+    def product(*args_and_vector):
+        *args, v = args_and_vector
+        args = bound + tuple(args)
+        return compiled.function(*args, **{compiled.parameters[0]: v})
+    return product
+
+
+def hessian(fn, wrt=None):
+    """The Hessian of a scalar function: forward mode over the generated gradient, one pass per input entry."""
+    gradient, name, bound, index = _gradient_function(fn, wrt)
+    compiled = compile_jvp(gradient, (name,), tangent_only=True)
+
+    def hessian_at(*args):
+        args = bound + args
+        x = args[index]
+        columns = [np.ravel(compiled.function(*args, **{compiled.parameters[0]: e})) for e in _basis(x)]
+        flat = np.stack(columns, axis=-1) if columns else np.zeros((0, 0))
+        return flat.reshape(np.shape(x) + np.shape(x))
+    return hessian_at
+
+
+class Derivative:
+    """The derivative of a scalar function of a scalar, taken again: ``grad(grad(f))``, ``grad(grad(grad(f)))``.
+
+    Forward mode over generated derivative code (which is just more Python):
+    each order compiles the tangent function of the previous one.
+    """
+
+    def __init__(self, function, name, seeds, order):
+        self.compiled = compile_jvp(function, (name,), tangent_only=True)
+        self.name = name
+        self.seeds = {**seeds, self.compiled.parameters[0]: 1.0}
+        self.order = order
+
+    @property
+    def source(self) -> str:
+        return self.compiled.source
+
+    def __call__(self, *args):
+        return self.compiled.function(*args, **self.seeds)
+
+    def __repr__(self):
+        return f"<ssagrad derivative of order {self.order} with respect to {self.name}>"
+
+
+def derivative_of(inner):
+    """``grad`` of a ``GradFunction`` or a ``Derivative``: one order more."""
+    if isinstance(inner, Derivative):
+        return Derivative(inner.compiled.function, inner.name, inner.seeds, inner.order + 1)
+    if len(inner.wrt) != 1 or inner._tuple_result or inner._bound_to:
+        raise TypeError("grad of grad takes the gradient of a function of one differentiated argument; "
+                        "for several, or for arrays, use ssagrad.hessian or ssagrad.hvp")
+    compiled = compile_gradient(inner._function, inner.wrt, False, False, bare=True)
+    return Derivative(compiled.function, inner._params[inner.wrt[0]], {}, 2)
