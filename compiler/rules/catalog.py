@@ -53,7 +53,7 @@ def markdown() -> str:
         if template.fn.__module__.startswith("ssagrad.compiler.rules"):
             groups.setdefault(_group(spelling(fn)), set()).add(spelling(fn))
     constants = sorted({spelling(fn) for fn in registered_nondifferentiable()
-                        if getattr(fn, "__module__", "") != "ssagrad.rules"})
+                        if not (getattr(fn, "__module__", "") or "").startswith("ssagrad.")})
     lines = ["# Supported functions", "",
              "Generated from the rule registry by `python -m ssagrad.compiler.rules.catalog`; do not edit.",
              "Each function listed has a reverse-mode rule tested against finite differences "
