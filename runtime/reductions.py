@@ -14,7 +14,7 @@ def _axes(axis, ndim):
 def _keep(g, x, axis, keepdims):
     """``g`` with the reduced axes of ``x`` restored as size-1 axes (ready to broadcast against x)."""
     ndim = np.ndim(x)
-    if keepdims or ndim == 0:
+    if keepdims or ndim == 0 or np.ndim(g) == 0:  # a scalar broadcasts as it is
         return g
     return np.reshape(g, tuple(1 if i in _axes(axis, ndim) else n for i, n in enumerate(shape_of(x))))
 
@@ -120,7 +120,7 @@ def _matrix_norm_grad(g_k, x, ord, axes):
     """Matrix norms over ``axes`` (two of them); ``g_k`` has them as size-1 axes."""
     rows, cols = (a % np.ndim(x) for a in axes)
     moved = np.moveaxis(x, (rows, cols), (-2, -1))
-    g_m = np.moveaxis(g_k, (rows, cols), (-2, -1))
+    g_m = g_k if np.ndim(g_k) == 0 else np.moveaxis(g_k, (rows, cols), (-2, -1))
     if ord in ("nuc", 2, -2):
         u, s, vt = np.linalg.svd(moved, full_matrices=False)
         if ord == "nuc":

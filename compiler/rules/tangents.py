@@ -72,10 +72,9 @@ class _Reverse(ast.NodeTransformer):
     def visit_Assign(self, node):
         target = node.targets[0]
         if _is_d(target):
-            self.arg = target.slice.id
+            self.arg = target.slice  # a parameter, or an item of one (args[0])
             node.value = self.visit(node.value)
             node.targets = [ast.Subscript(ast.Name("d", ast.Load()), ast.Name(self.result, ast.Load()), ast.Store())]
-            return node
         return node
 
     def visit_Call(self, node):
@@ -85,14 +84,13 @@ class _Reverse(ast.NodeTransformer):
         return node
 
     def visit_Subscript(self, node):
-        if _is_d(node) and node.slice.id == self.result:
-            return ast.Subscript(ast.Name("d", ast.Load()), ast.Name(self.arg, ast.Load()), ast.Load())
+        if _is_d(node) and isinstance(node.slice, ast.Name) and node.slice.id == self.result:
+            return ast.Subscript(ast.Name("d", ast.Load()), clone(self.arg), ast.Load())
         return self.generic_visit(node)
 
 
 def _is_d(node):
-    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "d" \
-        and isinstance(node.slice, ast.Name)
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "d"
 
 
 def elementwise(*fns):
