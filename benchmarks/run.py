@@ -142,6 +142,18 @@ def main():
     rows.append(("sum(sin(x)), 10^6 elements: gradient", "hand-written np.cos(x)",
                  best_time(lambda: g(x), repeat, number) / best_time(lambda: sum_sin_by_hand(x), repeat, number)))
 
+    for n, m in ((1, 200), (20, 20), (200, 1)):
+        W = rng.normal(size=(m, n)) / np.sqrt(n)
+        x = rng.normal(size=n)
+
+        def layer(x, W=W):
+            return np.tanh(W @ x)
+        forward, backward = ssagrad.jacobian(layer, mode="forward"), ssagrad.jacobian(layer, mode="reverse")
+        np.testing.assert_allclose(forward(x), backward(x), rtol=1e-10, atol=1e-12)
+        number = max(1, int(5 * scale))
+        rows.append((f"Jacobian of tanh(W @ x), {n} inputs -> {m} outputs", "the reverse-mode Jacobian",
+                     best_time(lambda: forward(x), repeat, number) / best_time(lambda: backward(x), repeat, number)))
+
     for name, (autograd, anp) in peers().items():
         ag_logistic = autograd.grad(logistic, argnum=0)
         number = max(1, int(5 * scale))
@@ -163,7 +175,8 @@ def main():
                          best_time(lambda: g(*params), repeat, number) / best_time(lambda: ag(*params), repeat, number)))
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'benchmark':<{width}}  {'ssagrad time / contender time':>30}  contender")
+    print(f"{'benchmark':<{width}}  {'ssagrad time / contender time':>30}  contender "
+          f"(the forward-mode Jacobian rows: forward time / reverse time)")
     for what, against, ratio in rows:
         print(f"{what:<{width}}  {ratio:>30.2f}  {against}")
 
