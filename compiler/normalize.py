@@ -219,9 +219,17 @@ class Normalizer:
         else:
             reverse = self.is_call(iterable, builtins.reversed) and len(iterable.args) == 1
             sequences = iterable.args if reverse else [iterable]
+            if isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
+                # for a, b in pairs: read pairs[k] whole, then unpack it
+                whole = self.temporary("item")
+                self.parsed.local_names.add(whole)
+                unpack = ast.copy_location(ast.Assign([target], ast.Name(whole, ast.Load())), stmt)
+                unpacking = ast.copy_location(ast.For(ast.Name(whole, ast.Store()), iterable, [unpack] + stmt.body, []),
+                                              stmt)
+                unpacking.ssagrad_break = getattr(stmt, "ssagrad_break", None)
+                stmt, target = unpacking, unpacking.target
             if not isinstance(target, ast.Name):
-                raise self.parsed.error("unpacking in a loop target is supported only with enumerate and zip",
-                                        target)
+                raise self.parsed.error("a loop target must be a name or a tuple of names", target)
             index_name, element_names = None, [target.id]
         atoms = [self.atom(seq) for seq in sequences]
         lengths = [self.atom(_call(helper_name("len", builtins.len), builtins.len, [a], [], stmt), "n")
@@ -270,12 +278,13 @@ class Normalizer:
                     raise self.parsed.error(f"cannot unpack {len(value.elts)} values into {len(names)} names", stmt)
                 items = [self.atom(v, n) for v, n in zip(value.elts, names)]
                 self.emit(ast.Assign([store], ast.Tuple(items, ast.Load())), stmt)
-            else:
-                operation = self.operation(value)
-                if not isinstance(operation, ast.Call):
-                    raise self.parsed.error("unpacking a value that is not a tuple display or a call "
-                                            "is not supported yet", value)
-                self.emit(ast.Assign([store], operation), stmt)
+            elif isinstance(value, ast.Call):  # a function returning several values
+                self.emit(ast.Assign([store], self.operation(value)), stmt)
+            else:  # a, b = pair: read the items of a tuple (or list, or array) one by one
+                whole = self.atom(value)
+                for position, name in enumerate(names):
+                    item = ast.Subscript(whole, ast.Constant(position), ast.Load())
+                    self.emit(ast.Assign([ast.Name(name, ast.Store())], item), stmt)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             # a[i] = v writes into the array in place, as the user's code does
             index = self.index(target.slice)

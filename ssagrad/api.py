@@ -139,7 +139,10 @@ class GradFunction:
 
     @property
     def source(self) -> str:
-        """The generated gradient function, as Python source."""
+        """The generated gradient function (the tangent function in forward mode), as Python source."""
+        if self.mode == "forward":
+            from .compiler import compile_jvp
+            return compile_jvp(self._function, tuple(self._params[i] for i in self.wrt)).source
         return self.compiled.source
 
     @property

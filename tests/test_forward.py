@@ -178,3 +178,21 @@ def test_generated_tangent_code_interleaves_primal_and_tangent():
     compiled = transforms.compile_jvp(tanh, ("x",))
     lines = [line.strip() for line in compiled.source.splitlines()]
     assert lines[1:3] == ["tanh = np.tanh(x)", "dtanh = dx * (1 - tanh ** 2)"]
+
+
+def three_sines(x):
+    for _ in range(3):
+        x = np.sin(x) * 1.5
+    return np.sum(x ** 2)
+
+
+def test_hessian_through_a_loop_matches_finite_differences_of_the_gradient():
+    x = np.array([0.3, -0.2, 0.9])
+    g = ssagrad.grad(three_sines)
+    numeric = np.stack([numerical_grad(lambda t, i=i: g(t)[i], (x,), 0) for i in range(3)])
+    np.testing.assert_allclose(ssagrad.hessian(three_sines)(x), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_forward_mode_gradient_shows_its_tangent_code():
+    source = ssagrad.grad(three_sines, mode="forward").source
+    assert source.startswith("def three_sines_jvp(x, *, dx):") and "dsin = dx_1 * np.cos(x_1)" in source
