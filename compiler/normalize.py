@@ -19,6 +19,7 @@ any code is generated.
 import ast
 import builtins
 import copy
+import inspect
 
 import numpy
 
@@ -377,6 +378,8 @@ class Normalizer:
                 and isinstance(node.slice.value, int)):
             return None
         fn = self.parsed.resolve(call.func)
+        if getattr(fn, "ssagrad_transform", None) == "jvp":
+            return self.jvp_call(call).elts[node.slice.value]
         count = 1 if is_missing(fn) else output_count(fn)
         if not isinstance(count, int) or count == 1:  # one value, several possible counts, or a list
             return None
@@ -384,6 +387,29 @@ class Normalizer:
         targets = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
         self.emit(ast.Assign([targets], self.call(call)), node)
         return ast.copy_location(ast.Name(names[node.slice.value], ast.Load()), node)
+
+    def jvp_call(self, node: ast.Call) -> ast.Tuple:
+        """``ssagrad.jvp(f, primals, tangents)`` inside differentiated code: a call of f's generated
+        tangent function (plain Python, so it is differentiated like any other call)."""
+        from . import compile_jvp  # the pipeline's entry point: a transform inside the code it compiles
+        if len(node.args) != 3 or node.keywords or not all(isinstance(a, (ast.Tuple, ast.List)) for a in node.args[1:]):
+            raise self.parsed.error("inside a differentiated function, call jvp as jvp(f, (x, ...), (v, ...)) "
+                                    "with the tuples written out", node)
+        fn = self.parsed.resolve(node.args[0])
+        primals, tangents = node.args[1].elts, node.args[2].elts
+        if is_missing(fn) or not inspect.isfunction(fn) or len(primals) != len(tangents):
+            raise self.parsed.error("jvp needs a function defined with def and one tangent per primal", node)
+        params = list(inspect.signature(fn).parameters)
+        given = [(params[i], t) for i, t in enumerate(tangents) if not (isinstance(t, ast.Constant) and t.value is None)]
+        compiled = compile_jvp(fn, tuple(p for p, _ in given))
+        keywords = [ast.keyword(name, self.atom(t)) for name, (_, t) in zip(compiled.parameters, given)]
+        call = _call(helper_name(compiled.name, compiled.function), compiled.function,
+                     [self.atom(p) for p in primals], keywords, node)
+        value, tangent = self.temporary("value"), self.temporary("tangent")
+        store = ast.Tuple([ast.Name(value, ast.Store()), ast.Name(tangent, ast.Store())], ast.Store())
+        self.emit(ast.Assign([store], call), node)
+        return ast.copy_location(ast.Tuple([ast.Name(value, ast.Load()), ast.Name(tangent, ast.Load())], ast.Load()),
+                                 node)
 
     def index(self, node):
         """An index expression with atoms inside: ``i``, ``1:n``, ``(i, ::2)``, ``None``."""
@@ -447,6 +473,8 @@ class Normalizer:
         if isinstance(func, ast.Attribute) and is_missing(self.parsed.resolve(func)):
             return self.method_call(node)
         fn = self.parsed.resolve(func)
+        if getattr(fn, "ssagrad_transform", None) == "jvp":
+            return self.jvp_call(node)
         if fn is builtins.sum and node.args and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):
             start = node.args[1] if len(node.args) > 1 else ast.Constant(0)
             return self.atom(self.comprehension(node.args[0], start, node))

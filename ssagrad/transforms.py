@@ -52,6 +52,9 @@ def jvp(fn, primals, tangents):
     return value, _like_value(tangent, value)
 
 
+jvp.ssagrad_transform = "jvp"  # differentiated code that calls jvp calls the generated tangent function
+
+
 def vjp(fn, *primals):
     """Reverse mode for any output: ``(fn(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns
     ``cotangent @ J`` for each primal (``None`` for one that is not a float or float array)."""

@@ -196,3 +196,18 @@ def test_hessian_through_a_loop_matches_finite_differences_of_the_gradient():
 def test_forward_mode_gradient_shows_its_tangent_code():
     source = ssagrad.grad(three_sines, mode="forward").source
     assert source.startswith("def three_sines_jvp(x, *, dx):") and "dsin = dx_1 * np.cos(x_1)" in source
+
+
+def cubic(x):
+    return np.sin(x) * x ** 2
+
+
+def directional(x, v):
+    return ssagrad.jvp(cubic, (x,), (v,))[1]
+
+
+def test_grad_of_jvp_is_reverse_over_forward():
+    x = 0.7
+    second = 2 * np.cos(x) * x * 2 - np.sin(x) * x ** 2 + 2 * np.sin(x)  # d2/dx2 of sin(x) x^2
+    assert ssagrad.grad(directional)(x, 1.0) == pytest.approx(second, rel=1e-12)
+    assert ssagrad.grad(directional, wrt="v")(x, 1.0) == pytest.approx(np.cos(x) * x ** 2 + 2 * x * np.sin(x))

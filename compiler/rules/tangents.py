@@ -20,11 +20,11 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (cumprod_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (unbroadcast, cumprod_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
-from . import _ADJOINTS, _key, nondifferentiable
+from . import _ADJOINTS, _key, adjoint, nondifferentiable
 
 _TANGENTS: dict = {}
 _LINEAR: dict = {}   # fn -> ("joint" | "multi", argument positions, or "rest" for *args after the first)
@@ -205,3 +205,9 @@ def _(result, a):
 def _(result, a, b):
     d[result] = solve_tangent(a, d[a], result, b)
     d[result] = np.linalg.solve(a, d[b])
+
+
+@adjoint(safe_div)  # the reverse rule of a helper tangent code calls (grad of jvp)
+def _(result, g, d):
+    d[g] = unbroadcast(safe_div(d[result], d), g)
+    d[d] = unbroadcast(-safe_div(d[result] * g, d ** 2), d)
