@@ -530,3 +530,13 @@ def as_array(x, y):
 case(runtime.appended, appending, A((3,)), A((3,)), wrt=(0, 1))
 case(np.array, as_array, A((3,)), A((3,)), wrt=(0, 1))
 case(np.asarray, as_array, A(None), A(None), wrt=(0, 1))
+
+
+# -- runtime helpers with rules (generated code calls them; derivatives of derivatives differentiate it) ----
+
+
+def masked_division(x, y):
+    return np.sum(np.sin(runtime.safe_div(x, y)))
+
+
+case(runtime.safe_div, masked_division, A((3,)), A((3,), 0.5, 2), wrt=(0, 1))

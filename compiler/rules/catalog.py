@@ -50,7 +50,8 @@ def _group(spelled: str) -> str:
 def markdown() -> str:
     groups: dict = {}
     for fn, template in registered_adjoints().items():
-        if template.fn.__module__.startswith("ssagrad.compiler.rules"):
+        internal = (getattr(fn, "__module__", "") or "").startswith("ssagrad.runtime") and fn not in SYNTAX
+        if template.fn.__module__.startswith("ssagrad.compiler.rules") and not internal:
             groups.setdefault(_group(spelling(fn)), set()).add(spelling(fn))
     constants = sorted({spelling(fn) for fn in registered_nondifferentiable()
                         if not (getattr(fn, "__module__", "") or "").startswith("ssagrad.")})
