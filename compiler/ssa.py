@@ -218,6 +218,7 @@ class Builder:
     def __init__(self, parsed: ParsedFunction, namer: Namer):
         self.loads = Counter()  # every name read in the function, with how often
         self.made_by: dict = {}   # value -> the operation that made it
+        self.objects: dict = {}   # value -> the arrays it may be (copies share them), to refuse writes through aliases
         self.parsed = parsed
         self.namer = namer
         self.current: dict[str, Var] = {}
@@ -230,6 +231,7 @@ class Builder:
             self.namer.reserve(name)
         self.defined.add(name)
         var = Var(ssa_name, name)
+        self.objects[var] = {var}  # a new array, unless the caller says what it shares
         self.current[name] = var
         self.maybe_undefined.pop(name, None)
         return var
@@ -300,18 +302,40 @@ class Builder:
                     f"it would change that array behind the gradient's back; write into a copy "
                     f"({array.source} = {array.source}.copy()) or into the original array", stmt)
             index, source = self.operand(target.slice), self.operand(value)
+            self.refuse_write_through_alias(array, stmt)
             old = self.namer.fresh(f"{array.source}_old")  # what the write overwrites, for the backward sweep
             written = Var(array.name, array.source)  # same Python variable: the write is in place
             self.current[array.source] = written
+            self.objects[written] = self.objects_of(array)
             return [Op([written, Var(old, old)], ops.SETITEM, [array, index, source], node=stmt)]
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
             sources = [self.operand(v) for v in value.elts]  # all read before any is written
-            return [Op([self.define(n.id)], COPY, [source], node=stmt) for n, source in zip(target.elts, sources)]
+            copies = [Op([self.define(n.id)], COPY, [source], node=stmt) for n, source in zip(target.elts, sources)]
+            for op in copies:
+                self.objects[op.targets[0]] = self.objects_of(op.args[0])
+            return copies
         fn, args, kwargs, callee = self.operation(value)
         names = [e.id for e in target.elts] if isinstance(target, ast.Tuple) else [target.id]
         op = Op([self.define(n) for n in names], fn, args, kwargs, callee, stmt)
         self.made_by.update({t: op for t in op.targets})
+        if fn is COPY:
+            self.objects[op.targets[0]] = self.objects_of(args[0])
         return [op]
+
+    def objects_of(self, operand) -> set:
+        return set(self.objects.get(operand, ())) if isinstance(operand, Var) else set()
+
+    def refuse_write_through_alias(self, array: Var, stmt) -> None:
+        """``y = x`` then ``x[0] = v`` changes y too, which SSA form cannot follow: refuse it."""
+        held = self.objects_of(array)
+        others = {name for name, var in self.current.items()
+                  if name != array.source and held & self.objects_of(var)} - self.parsed.temporaries
+        if others:
+            raise self.parsed.error(
+                f"writing into {array.source!r}, which may be the same array as "
+                f"{', '.join(repr(n) for n in sorted(others))} (an assignment like `b = a` shares the array): "
+                f"the write would change both behind the gradient's back; write into a copy "
+                f"({array.source} = {array.source}.copy())", stmt)
 
     def branch(self, stmt: ast.If) -> If:
         test = self.operand(stmt.test)
@@ -330,6 +354,7 @@ class Builder:
                 self.current.pop(name, None)
                 continue
             phis.append(Phi(self.define(name), then, other))
+            self.objects[phis[-1].target] = self.objects_of(then) | self.objects_of(other)
         return If(test, body, orelse, phis, stmt)
 
     def loop(self, stmt) -> Loop:
@@ -348,6 +373,7 @@ class Builder:
         for name in names:
             init = self.current.get(name) or Const(ast.Constant(None))
             loop.carried.append(Carried(self.define(name), init))
+            self.objects[loop.carried[-1].var] = self.objects_of(init)
         carried = loop.carried
         if not is_for:
             loop.cond = self.block(stmt.ssagrad_cond)
@@ -356,6 +382,7 @@ class Builder:
         for c in carried:
             c.next = self.current[c.var.source]
             self.current[c.var.source] = c.var
+            self.objects[c.var] |= self.objects_of(c.next)
         flag = getattr(stmt, "ssagrad_break", None)
         loop.break_flag = self.current[flag] if flag else None
         return loop
