@@ -89,6 +89,10 @@ class Normalizer:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
+        for node in (n for s in body for n in ast.walk(s)):
+            if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+                raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
+                                        "return the value instead", node)
         if not any(isinstance(n, ast.Return) for s in body for n in ast.walk(s)):
             raise self.parsed.error(f"function {self.parsed.name!r} has no `return` statement: "
                                     "a function to differentiate must return its value", self.parsed.tree)
@@ -183,6 +187,9 @@ class Normalizer:
             value = _call(helper_name("appended", appended), appended,
                           [self.atom(items), self.atom(stmt.value.args[0])], [], stmt)
             self.emit(ast.Assign([ast.Name(items.id, ast.Store())], value), stmt)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
+                                    "return the value instead", stmt)
         elif isinstance(stmt, ast.Expr):
             raise self.parsed.error("an expression statement has no effect on the result "
                                     "(a bare call such as `print(x)` is not supported yet); remove it", stmt)
@@ -473,6 +480,9 @@ class Normalizer:
         if isinstance(func, ast.Attribute) and is_missing(self.parsed.resolve(func)):
             return self.method_call(node)
         fn = self.parsed.resolve(func)
+        if fn in (builtins.eval, builtins.exec, builtins.compile):
+            raise self.parsed.error(f"{fn.__name__}() runs code ssagrad cannot see, so it cannot be "
+                                    f"differentiated; write the computation out", node)
         if getattr(fn, "ssagrad_transform", None) == "jvp":
             return self.jvp_call(node)
         if fn is builtins.sum and node.args and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):

@@ -90,6 +90,11 @@ def _assigned_names(tree: ast.FunctionDef) -> set[str]:
     return names
 
 
+def _line(filename, lineno) -> str:
+    import linecache
+    return linecache.getline(filename, lineno)
+
+
 LAMBDA_NAME = "lambda_fn"  # what a lambda is called in generated code (lambda_fn_grad)
 
 
@@ -132,6 +137,14 @@ def parse_function(fn) -> ParsedFunction:
     if not inspect.isfunction(fn):
         raise TypeError(f"ssagrad differentiates Python functions; got {type(fn).__name__} {fn!r}")
     filename = fn.__code__.co_filename
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is not None:  # getsource would read the wrapped function, but fn is what runs
+        raise DifferentiationError(
+            f"{fn.__qualname__!r} is a decorator's wrapper around {getattr(wrapped, '__qualname__', wrapped)!r}; "
+            f"ssagrad differentiates the source it reads, which is not what the wrapper runs. Differentiate the "
+            f"undecorated function ({fn.__name__}.__wrapped__), or apply ssagrad.grad before the decorator.",
+            Location(filename, fn.__code__.co_firstlineno, 0, None,
+                     _line(filename, fn.__code__.co_firstlineno), fn.__name__))
     try:
         lines, first_line = inspect.getsourcelines(fn)
     except (OSError, TypeError):
@@ -171,8 +184,9 @@ def parse_function(fn) -> ParsedFunction:
         raise parsed.error("async functions cannot be differentiated", tree)
     args = tree.args
     if args.vararg or args.kwarg or args.posonlyargs:
-        raise parsed.error("*args, **kwargs and positional-only parameters are not supported yet; "
-                           "use plain parameters", tree)
+        raise parsed.error("*args, **kwargs and positional-only parameters are not supported yet; use plain "
+                           "parameters (if this is a decorator's wrapper, differentiate the undecorated function)",
+                           tree)
     parsed.params = [a.arg for a in args.args + args.kwonlyargs]  # keyword-only ones come last
     parsed.local_names = _assigned_names(tree) | set(parsed.params)
     return parsed

@@ -36,18 +36,57 @@ def numerical_grad(fn, args, index, step=STEP):
     return float(out) if scalar else out
 
 
-def check_grads(fn, *args, wrt=None, rtol=TOLERANCE, atol=TOLERANCE):
-    """Assert that ssagrad's gradient of ``fn`` at ``args`` matches central differences.
+def _compare(what, ours, expected, rtol, atol):
+    ours, expected = np.asarray(ours, dtype=float), np.asarray(expected, dtype=float)
+    if ours.shape != expected.shape:
+        raise AssertionError(f"{what}: shape {ours.shape}, expected {expected.shape}")
+    error = np.abs(ours - expected) - (atol + rtol * np.abs(expected))
+    if ours.size and np.nanmax(error) > 0 or np.any(np.isnan(ours) != np.isnan(expected)):
+        worst = np.unravel_index(np.nanargmax(error), ours.shape) if ours.size else ()
+        raise AssertionError(
+            f"{what} differs from central differences; worst entry {tuple(int(i) for i in worst)}: "
+            f"ssagrad {ours[worst]!r}, numerical {expected[worst]!r} "
+            f"(|difference| {abs(ours[worst] - expected[worst]):.3g}, allowed {atol + rtol * abs(expected[worst]):.3g})")
 
-    ``wrt`` defaults to every positional argument. Returns the gradients.
+
+def check_grads(fn, *args, wrt=None, modes=("rev", "fwd"), order=1, rtol=TOLERANCE, atol=TOLERANCE):
+    """Assert that ssagrad's derivatives of ``fn`` at ``args`` match central finite differences.
+
+    ``modes``: ``"rev"`` checks the gradient (reverse mode), ``"fwd"`` a
+    directional derivative along a random direction (forward mode). ``order=2``
+    also checks the Hessian of a scalar ``fn`` against differences of its
+    gradient. ``wrt`` defaults to every argument. On failure the message names
+    the worst entry. Returns the gradients.
     """
     wrt = tuple(range(len(args))) if wrt is None else (wrt if isinstance(wrt, tuple) else (wrt,))
+    scale = max(1.0, float(np.max(np.abs(fn(*args)), initial=0.0)))
     grads = grad(fn, wrt=wrt)(*args)
-    scale = max(1.0, float(np.max(np.abs(fn(*args)))))
-    for index, g in zip(wrt, grads):
-        expected = numerical_grad(fn, args, index)
-        if not np.allclose(g, expected, rtol=rtol, atol=atol * scale):
-            raise AssertionError(
-                f"gradient of {fn.__name__} with respect to argument {index} differs from central "
-                f"differences:\nssagrad:   {g!r}\nnumerical: {expected!r}")
+    expected = [numerical_grad(fn, args, i) for i in wrt]
+    if "rev" in modes:
+        for index, g, e in zip(wrt, grads, expected):
+            _compare(f"d {fn.__name__} / d(argument {index}) (reverse mode)", g, e, rtol, atol * scale)
+    if "fwd" in modes:
+        from .transforms import jvp
+        rng = np.random.default_rng(0)
+        directions = {i: rng.normal(size=np.shape(args[i])) for i in wrt}
+        tangents = [(float(directions[i]) if type(args[i]) is float else directions[i]) if i in wrt else None
+                    for i in range(len(args))]
+        _, derivative = jvp(fn, args, tangents)
+        along = sum(np.tensordot(e, directions[i], axes=np.ndim(directions[i])) for i, e in zip(wrt, expected)) \
+            if np.ndim(fn(*args)) == 0 else None
+        if along is not None:
+            _compare(f"d {fn.__name__} along a random direction (forward mode)", derivative, along, rtol, atol * scale)
+    if order == 2:
+        from .transforms import hessian
+        for index in wrt:
+            ours = hessian(fn, wrt=index)(*args)
+            gradient = grad(fn, wrt=index)
+            x = args[index]
+            columns = []
+            for k in np.ndindex(np.shape(x)):
+                def entry(*point, k=k):
+                    return np.asarray(gradient(*point))[k]
+                columns.append(np.ravel(numerical_grad(entry, args, index)))
+            numeric = np.reshape(np.stack(columns), np.shape(x) + np.shape(x)) if columns else ours
+            _compare(f"the Hessian of {fn.__name__} in argument {index}", ours, numeric, rtol * 10, atol * 10 * scale)
     return grads

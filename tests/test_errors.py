@@ -222,3 +222,77 @@ def test_error_renders_like_a_syntax_error():
     text = str(err).splitlines()
     assert text[1] == f'  File "{HERE}", line {err.lineno}, column 5, in with_try'
     assert text[2] == "    try:"
+
+
+def generator(x):
+    yield x * 2
+
+
+def evaluates(x):
+    return eval("x * 2")
+
+
+def uses_global(x):
+    global OFFSET_FOR_ERRORS
+    OFFSET_FOR_ERRORS = x
+    return x
+
+
+def outer_with_nonlocal(x):
+    total = 0.0
+
+    def inner(v):
+        nonlocal total
+        total = v
+        return v
+    return inner
+
+
+def test_generators_eval_global_and_nested_definitions():
+    raises_at(generator, "yield x * 2", 1.0, match=r"generators and coroutines \(`yield`")
+    raises_at(evaluates, 'eval("x * 2")', 1.0, match="eval.. runs code ssagrad cannot see")
+    raises_at(uses_global, "global OFFSET_FOR_ERRORS", 1.0, match="`global` declarations")
+    raises_at(outer_with_nonlocal, "def inner(v):", 1.0, match="nested function definitions")
+
+
+async def really_async(x):
+    return x
+
+
+def test_async_functions():
+    with pytest.raises(DifferentiationError, match="async functions cannot be differentiated") as info:
+        ssagrad.grad(really_async)(1.0)
+    assert info.value.lineno == line_of(really_async, "async def really_async")
+
+
+def logged(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args) * 2.0
+    return wrapper
+
+
+def untraced(fn):
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@logged
+def doubled(x):
+    return x * 3.0
+
+
+@untraced
+def hidden(x):
+    return x * 3.0
+
+
+def test_decorated_functions_say_to_differentiate_the_undecorated_one():
+    with pytest.raises(DifferentiationError, match=r"decorator's wrapper around 'doubled'.*__wrapped__"):
+        ssagrad.grad(doubled)(1.0)
+    with pytest.raises(DifferentiationError, match="if this is a decorator's wrapper"):
+        ssagrad.grad(hidden)(1.0)
+    assert ssagrad.grad(doubled.__wrapped__)(1.0) == 3.0

@@ -68,5 +68,15 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+def refused_markdown() -> str:
+    """The constructs refused with a located error, from normalize's catalogue (for docs/supported.md)."""
+    from ..normalize import UNSUPPORTED_EXPRESSIONS, UNSUPPORTED_STATEMENTS
+    statements = sorted(set(UNSUPPORTED_STATEMENTS.values()))
+    expressions = sorted(set(UNSUPPORTED_EXPRESSIONS.values()))
+    return ("Refused with a located `DifferentiationError` that names the construct:\n\n"
+            f"- statements: {'; '.join(statements)}\n"
+            f"- expressions: {'; '.join(expressions)}\n")
+
+
 if __name__ == "__main__":
     print(markdown(), end="")
