@@ -29,8 +29,9 @@ _UNSUPPLIED = object()
 
 
 class Template:
-    def __init__(self, fn, tree=None):
-        """The template defined by ``fn``, or by ``tree`` (a derived template) in ``fn``'s module."""
+    def __init__(self, fn, tree=None, added_names=None):
+        """The template defined by ``fn``, or by ``tree`` (a derived template) in ``fn``'s module
+        (plus ``added_names``, free names a derived template adds)."""
         if tree is None:
             tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
             tree.decorator_list = []
@@ -47,7 +48,7 @@ class Template:
         self.defaults.update({a.arg: ast.literal_eval(d) for a, d in zip(tree.args.kwonlyargs, tree.args.kw_defaults)
                               if d is not None})
         self.body = tree.body
-        self.globals = fn.__globals__
+        self.globals = {**fn.__globals__, **(added_names or {})}
         self.locals = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
     def bind(self, args, kwargs):
@@ -169,6 +170,10 @@ class Instantiation(ast.NodeTransformer):
     def visit_Call(self, node):
         node.keywords = [k for k in node.keywords
                          if not (isinstance(k.value, ast.Name) and self.bound.get(k.value.id) is _UNSUPPLIED)]
+        if isinstance(node.func, ast.Name) and node.func.id == "broadcast_like" and len(node.args) == 2:
+            arrays = [v for v in self.bound.values() if v is not _UNSUPPLIED and not is_scalar_constant(v)]
+            if len(arrays) <= 1:  # one operand that is not a number: the result has its shape already
+                return self.visit(node.args[0])
         if isinstance(node.func, ast.Name) and node.func.id == "unbroadcast" and len(node.args) == 2 \
                 and isinstance(node.args[1], ast.Name) and node.args[1].id in self.bound:
             others = [v for k, v in self.bound.items() if k != node.args[1].id and v is not _UNSUPPLIED]

@@ -43,6 +43,14 @@ def main():
     print("\nThe code ssagrad generated for e, with respect to a and b:\n")
     print(ssagrad.grad(e, wrt=("a", "b")).source)
 
+    print("Forward mode gives one input's derivative per pass (reverse mode gave both at once):\n")
+    for name, tangents in (("a", (1.0, None)), ("b", (None, 1.0))):
+        value, derivative = ssagrad.jvp(e, (2.0, 1.0), tangents)
+        print(f"  jvp along {name}: e = {value:g}, de/d{name} = {derivative:g}")
+        assert derivative == {"a": 2.0, "b": 5.0}[name]
+    print("\nThe graph, with values and gradients (DOT text; `ssagrad graph` renders it):\n")
+    print(ssagrad.graph(e, 2.0, 1.0).source)
+
     print("2. The sigmoid: its derivative is sigma(x) * (1 - sigma(x))\n")
     dsigmoid = ssagrad.grad(sigmoid)
     for x in (-2.0, 0.0, 1.5):

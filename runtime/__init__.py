@@ -5,7 +5,7 @@ dispatches (``__array_function__``) instead of coercing where it can. This
 package imports only NumPy, so an exported gradient can carry these helpers
 with it.
 """
-from .broadcast import shape_of, unbroadcast, unmean, unsum, zeros_like
+from .broadcast import broadcast_like, shape_of, unbroadcast, unmean, unsum, zeros_like
 from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, sinc_derivative,
                           tie_share)
 from .indexing import set_at, unindex, unsort, untake, untake_along_axis, zero_at

@@ -24,6 +24,14 @@ def zeros_like(x):
     return np.zeros_like(x)
 
 
+def broadcast_like(t, result):
+    """A tangent grown to its value's shape (an operand that broadcast contributes to every entry)."""
+    shape = shape_of(result)
+    if shape_of(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
 def unbroadcast(g, x):
     """Sum the gradient ``g`` of a broadcast result back to the shape of ``x``."""
     if type(g) is float and type(x) is float:

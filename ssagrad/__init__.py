@@ -21,9 +21,10 @@ if not _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "compiler")) \
 from .api import GradFunction, grad, value_and_grad  # noqa: E402
 from .rules import adjoint, nondifferentiable, stop_gradient, tangent  # noqa: E402
 from .transforms import hessian, hvp, jacobian, jvp, vjp  # noqa: E402
+from .graph import graph  # noqa: E402
 from .check import check_grads, numerical_grad  # noqa: E402
 from .compiler import DifferentiationError  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "GradFunction", "adjoint",
-           "tangent", "nondifferentiable", "stop_gradient", "DifferentiationError", "check_grads", "numerical_grad"]
+           "tangent", "nondifferentiable", "stop_gradient", "DifferentiationError", "check_grads", "numerical_grad", "graph"]

@@ -198,6 +198,17 @@ class GradFunction:
         gradients = tuple(grads) if self._tuple_result else grads[0]
         return (value, gradients) if self.with_value else gradients
 
+    def _repr_html_(self):
+        """In Jupyter: the generated code, highlighted when pygments is installed."""
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+            return highlight(self.source, PythonLexer(), HtmlFormatter(noclasses=True))
+        except ImportError:
+            import html
+            return f"<pre>{html.escape(self.source)}</pre>"
+
     def __get__(self, instance, owner=None):
         if instance is None:
             return self

@@ -540,3 +540,10 @@ def masked_division(x, y):
 
 
 case(runtime.safe_div, masked_division, A((3,)), A((3,), 0.5, 2), wrt=(0, 1))
+
+
+def grown(x, y):
+    return np.sum(np.sin(runtime.broadcast_like(x, y) * y))
+
+
+case(runtime.broadcast_like, grown, A((3,)), A((2, 3)), wrt=(0, 1))

@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (unbroadcast, cumprod_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (broadcast_like, unbroadcast, cumprod_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
@@ -73,13 +73,18 @@ class _Reverse(ast.NodeTransformer):
         target = node.targets[0]
         if _is_d(target):
             self.arg = target.slice  # a parameter, or an item of one (args[0])
+            self.broadcasts = False
             node.value = self.visit(node.value)
+            if self.broadcasts:  # going forwards the tangent must grow to the result's shape
+                node.value = ast.Call(ast.Name("broadcast_like", ast.Load()),
+                                      [node.value, ast.Name(self.result, ast.Load())], [])
             node.targets = [ast.Subscript(ast.Name("d", ast.Load()), ast.Name(self.result, ast.Load()), ast.Store())]
         return node
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id == "unbroadcast" and len(node.args) == 2:
+            self.broadcasts = True
             return node.args[0]
         return node
 
@@ -99,7 +104,8 @@ def elementwise(*fns):
         adjoint_template = _ADJOINTS[fn]
         tree = clone(adjoint_template.tree)
         tree = _Reverse(tree.args.args[0].arg).visit(tree)
-        _TANGENTS[_key(fn)] = Template(adjoint_template.fn, ast.fix_missing_locations(tree))
+        _TANGENTS[_key(fn)] = Template(adjoint_template.fn, ast.fix_missing_locations(tree),
+                                       added_names={"broadcast_like": broadcast_like})
 
 
 elementwise(
@@ -131,7 +137,7 @@ linear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tenso
 linear(np.einsum, positions="rest", kind="multi")
 
 # the runtime helpers of generated adjoint code, for derivatives of derivatives (hessians, grad of grad)
-linear(runtime.unbroadcast, runtime.unsum, runtime.unmean, runtime.zero_at, runtime.unindex, runtime.untake,
+linear(runtime.broadcast_like, runtime.unbroadcast, runtime.unsum, runtime.unmean, runtime.zero_at, runtime.unindex, runtime.untake,
        runtime.untake_along_axis, runtime.unsort, runtime.cumsum_grad, runtime.unconcatenate, runtime.unstack,
        runtime.unvstack, runtime.unhstack, runtime.untile, runtime.unrepeat, runtime.unpad, runtime.undiag,
        runtime.undiagonal, runtime.untrace, runtime.extremum_grad, runtime.head_grad, runtime.last_grad,
@@ -211,3 +217,8 @@ def _(result, a, b):
 def _(result, g, d):
     d[g] = unbroadcast(safe_div(d[result], d), g)
     d[d] = unbroadcast(-safe_div(d[result] * g, d ** 2), d)
+
+
+@adjoint(broadcast_like)
+def _(result, t, like):
+    d[t] = unbroadcast(d[result], t)

@@ -1,0 +1,6 @@
+"""``python -m ssagrad``: see ssagrad/cli.py."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

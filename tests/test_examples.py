@@ -1,0 +1,30 @@
+"""Every example runs as a script, quickly, and checks itself."""
+import importlib.util
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+def has(module):
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_example_runs(script, tmp_path):
+    if script == "scipy_optimize.py" and not has("scipy"):
+        pytest.skip("scipy is not installed")
+    arguments = ["--epochs", "3"] if script == "minibatch_sgd.py" else []
+    done = subprocess.run([sys.executable, str(EXAMPLES / script), *arguments], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_the_examples_named_in_the_issue_exist():
+    assert {"seed_graphs.py", "perceptron.py", "xor_mlp.py", "minibatch_sgd.py", "loss_swap.py",
+            "vanishing_gradients.py", "scipy_optimize.py", "ode_sensitivity.py"} <= set(SCRIPTS)
