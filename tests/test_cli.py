@@ -63,7 +63,7 @@ def test_an_exported_gradient_runs_without_ssagrad(capsys, tmp_path):
         "params = {'W1': rng.normal(size=(2, 4)), 'b1': np.zeros(4), 'w2': rng.normal(size=4), 'b2': 0.0}\n"
         "x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0.0, 1.0, 1.0, 0.0])\n"
         "value, grads = grad_network.loss(params, x, y), grad_network.loss_grad(params, x, y)\n"
-        "print(repr(value), repr(grads['W1'].tolist()))\n")
+        "print(repr(float(value)), repr(grads['W1'].tolist()))\n")
     done = subprocess.run([sys.executable, str(check)], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     sys.path.insert(0, str(EXAMPLES))
