@@ -1,4 +1,6 @@
 """Undoing broadcasting and reductions: the transposes of implicit expansion."""
+import math
+
 import numpy as np
 
 from .containers import zeros_of_container
@@ -12,6 +14,11 @@ def shape_of(x):
     if kind is float:
         return ()
     return np.shape(x)
+
+
+def size_of(x) -> int:
+    """``np.size(x)`` from the shape, so arrays that dispatch (Dask) need not be computed for it."""
+    return math.prod(shape_of(x))
 
 
 def zeros_like(x):
@@ -62,6 +69,8 @@ def unsum(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
     if axis is not None and not keepdims and shape:
         g = np.expand_dims(g, _positive_axes(axis, len(shape)))
+    if type(x) is not np.ndarray and np.ndim(x) > 0:  # another array type (Dask): stay in it, stay lazy
+        return np.ones_like(x) * g
     return np.broadcast_to(g, shape)
 
 
@@ -69,7 +78,7 @@ def unmean(g, x, axis=None, keepdims=False):
     """The gradient of ``np.mean(x, axis, keepdims=keepdims)``."""
     shape = shape_of(x)
     if axis is None:
-        count = np.size(x)
+        count = size_of(x)
     else:
         count = 1
         for a in _positive_axes(axis, len(shape)):

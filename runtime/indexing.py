@@ -81,13 +81,13 @@ def unsort(g, a, axis=-1):
 
 def zero_at(g, index):
     """A copy of the gradient ``g`` with the entries at ``index`` set to zero (they were overwritten)."""
-    out = np.array(g, copy=True)
+    out = np.copy(g)  # np.copy dispatches (a Dask array stays one)
     out[index] = 0
     return out
 
 
 def set_at(a, index, v):
     """A copy of ``a`` with ``v`` written at ``index``: the tangent of ``a[index] = v``."""
-    out = np.array(np.broadcast_to(a, np.shape(a)), dtype=np.result_type(a, v), copy=True)
+    out = np.copy(a).astype(np.result_type(a, v))
     out[index] = v
     return out

@@ -1,7 +1,7 @@
 """Adjoints of matrix products, for every combination of operand ranks."""
 import numpy as np
 
-from .broadcast import unbroadcast
+from .broadcast import size_of, unbroadcast
 
 
 def _as_matrices(g, a, b):
@@ -88,11 +88,11 @@ def inner_grad_right(g, a, b):
 
 
 def outer_grad_left(g, a, b):
-    return np.reshape(np.reshape(g, (np.size(a), np.size(b))) @ np.ravel(b), np.shape(a))
+    return np.reshape(np.reshape(g, (size_of(a), size_of(b))) @ np.ravel(b), np.shape(a))
 
 
 def outer_grad_right(g, a, b):
-    return np.reshape(np.ravel(a) @ np.reshape(g, (np.size(a), np.size(b))), np.shape(b))
+    return np.reshape(np.ravel(a) @ np.reshape(g, (size_of(a), size_of(b))), np.shape(b))
 
 
 def _tensordot_axes(axes, ndim_a):

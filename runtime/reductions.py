@@ -1,7 +1,7 @@
 """Adjoints of reductions that need more than spreading the gradient back."""
 import numpy as np
 
-from .broadcast import shape_of, unsum
+from .broadcast import shape_of, size_of, unsum
 
 
 def _axes(axis, ndim):
@@ -50,7 +50,7 @@ def prod_grad(g, a, axis=None, keepdims=False):
 
 def var_grad(g, a, axis=None, ddof=0, keepdims=False):
     """Gradient of ``np.var``."""
-    count = np.size(a) if axis is None else int(np.prod([shape_of(a)[i] for i in _axes(axis, np.ndim(a))]))
+    count = size_of(a) if axis is None else int(np.prod([shape_of(a)[i] for i in _axes(axis, np.ndim(a))]))
     centered = a - np.mean(a, axis=axis, keepdims=True)
     return _keep(g, a, axis, keepdims) * 2.0 * centered / (count - ddof)
 

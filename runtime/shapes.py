@@ -1,7 +1,7 @@
 """Adjoints of joining, splitting and rearranging arrays."""
 import numpy as np
 
-from .broadcast import shape_of
+from .broadcast import shape_of, size_of
 from .containers import GradientList
 
 
@@ -9,7 +9,7 @@ def unconcatenate(g, arrays, axis=0):
     """Gradients of ``np.concatenate(arrays, axis)``: ``g`` cut back into the pieces."""
     if axis is None:
         flat = np.ravel(g)
-        sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
+        sizes = np.cumsum([size_of(a) for a in arrays])[:-1]
         return GradientList(np.reshape(part, shape_of(a)) for part, a in zip(np.split(flat, sizes), arrays))
     sizes = np.cumsum([shape_of(a)[axis] for a in arrays])[:-1]
     return GradientList(np.split(g, sizes, axis=axis))
@@ -56,7 +56,7 @@ def unrepeat(g, a, repeats, axis=None):
         return np.reshape(unrepeat(np.ravel(g), flat_a, repeats, 0), shape_of(a))
     counts = np.broadcast_to(repeats, (shape_of(a)[axis],))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
-    summed = np.add.reduceat(g, starts, axis=axis) if np.size(g) else np.zeros_like(a)
+    summed = np.add.reduceat(g, starts, axis=axis) if size_of(g) else np.zeros_like(a)
     empty = counts == 0  # reduceat copies a value through for empty groups
     if np.any(empty):
         summed = np.where(np.reshape(empty, [-1 if i == axis % np.ndim(a) else 1 for i in range(np.ndim(a))]),

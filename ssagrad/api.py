@@ -104,6 +104,27 @@ def _fit(gradient, like):
     return gradient
 
 
+def _is_lazy(x) -> bool:
+    return hasattr(x, "__dask_graph__") and x.__dask_graph__() is not None
+
+
+def _compute_lazy(value, gradients, inputs, tuple_result, with_value):
+    """With Dask data: gradients of NumPy inputs (and the value, for value_and_grad) are computed, in one
+    ``dask.compute`` so the forward values they share are computed once; gradients of Dask inputs stay lazy."""
+    grads = list(gradients) if tuple_result else [gradients]
+    wanted = [i for i, (g, x) in enumerate(zip(grads, inputs)) if _is_lazy(g) and not _is_lazy(x)]
+    take_value = with_value and _is_lazy(value) and (wanted or not any(_is_lazy(x) for x in inputs))
+    if not wanted and not take_value:
+        return value, gradients
+    import dask
+    results = dask.compute(*([value] if take_value else []), *[grads[i] for i in wanted])
+    if take_value:
+        value, results = results[0], results[1:]
+    for i, computed in zip(wanted, results):
+        grads[i] = computed
+    return value, (tuple(grads) if tuple_result else grads[0])
+
+
 class GradFunction:
     """The gradient of a Python function, compiled from its source on first use.
 
@@ -168,6 +189,7 @@ class GradFunction:
                 f"{type(value).__name__} of shape {np.shape(value)}. Reduce it to a scalar first "
                 f"(np.sum, np.mean, a loss), or take the Jacobian of a non-scalar result instead.",
                 compiled.result_location())
+        value, gradients = _compute_lazy(value, gradients, inputs, self._tuple_result, self.with_value)
         if self._tuple_result:
             gradients = tuple(_fit(g, x) for g, x in zip(gradients, inputs))
         else:

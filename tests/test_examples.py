@@ -18,7 +18,10 @@ def has(module):
 def test_example_runs(script, tmp_path):
     if script == "scipy_optimize.py" and not has("scipy"):
         pytest.skip("scipy is not installed")
-    arguments = ["--epochs", "3"] if script == "minibatch_sgd.py" else []
+    if script == "dask_regression.py" and not has("distributed"):
+        pytest.skip("the dask extra is not installed")
+    arguments = {"minibatch_sgd.py": ["--epochs", "3"],
+                 "dask_regression.py": ["--rows", "400000", "--chunk", "100000", "--epochs", "2"]}.get(script, [])
     done = subprocess.run([sys.executable, str(EXAMPLES / script), *arguments], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr

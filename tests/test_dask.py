@@ -1,0 +1,135 @@
+"""The same generated gradients on Dask arrays (skipped when Dask is not installed)."""
+import numpy as np
+import pytest
+
+import ssagrad
+
+da = pytest.importorskip("dask.array")
+
+
+def elementwise(x, w):
+    return np.sum(np.tanh(x * w) + np.exp(-x ** 2))
+
+
+def broadcasting(x, b):
+    return np.sum((x + b) ** 2)
+
+
+def reductions(x):
+    return np.sum(np.mean(x, axis=0) ** 2) + np.max(np.sum(x, axis=1, keepdims=True))
+
+
+def products(x, w):
+    p = 1 / (1 + np.exp(-x @ w))
+    return np.mean(p ** 2)
+
+
+def guarded(x):
+    return np.sum(np.where(x > 0, np.log1p(x), x ** 2))
+
+
+def looped(x, w):
+    h = x
+    for _ in range(3):
+        h = np.tanh(h * w)
+    return np.sum(h)
+
+
+CASES = [(elementwise, 0), (broadcasting, 0), (reductions, 0), (products, 0), (guarded, 0), (looped, 0)]
+
+
+def data(rng):
+    x = rng.normal(size=(40, 3))
+    return x, da.from_array(x, chunks=(10, 3))
+
+
+@pytest.mark.parametrize("fn, wrt", CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_gradients_on_dask_arrays_equal_the_numpy_ones(fn, wrt, rng):
+    x, x_dask = data(rng)
+    others = {"elementwise": (rng.normal(size=3),), "broadcasting": (rng.normal(size=3),),
+              "products": (rng.normal(size=3),), "looped": (rng.normal(size=3),)}.get(fn.__name__, ())
+    expected = ssagrad.grad(fn, wrt=wrt)(x, *others)
+    lazy = ssagrad.grad(fn, wrt=wrt)(x_dask, *others)
+    assert isinstance(lazy, da.Array)  # lazy until computed
+    np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12)
+
+
+def test_numpy_parameters_with_dask_data_get_numpy_gradients_computed_together(rng):
+    x, x_dask = data(rng)
+    y = rng.random(40)
+    w = rng.normal(size=3)
+
+    def loss(w, x, y):
+        p = 1 / (1 + np.exp(-x @ w))
+        return np.mean((p - y) ** 2)
+    value, g = ssagrad.value_and_grad(loss)(w, x_dask, da.from_array(y, chunks=10))
+    assert isinstance(g, np.ndarray) and not isinstance(value, da.Array)
+    expected_value, expected = ssagrad.value_and_grad(loss)(w, x, y)
+    assert value == pytest.approx(expected_value)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+def test_a_local_cluster_computes_the_gradient(rng):
+    distributed = pytest.importorskip("dask.distributed")
+    x, x_dask = data(rng)
+    w = rng.normal(size=3)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) \
+            as cluster, distributed.Client(cluster) as client:
+        lazy = ssagrad.grad(products, wrt=0)(x_dask, w)
+        result = client.compute(lazy).result(timeout=60)
+    np.testing.assert_allclose(result, ssagrad.grad(products, wrt=0)(x, w), rtol=1e-12)
+
+
+def dask_version_of(spec, value):
+    """A Dask array of ``value`` in two chunks an axis (or the value itself if it is not an array)."""
+    if not isinstance(value, np.ndarray) or value.ndim == 0:
+        return value
+    return da.from_array(value, chunks=tuple(max(1, n // 2) for n in value.shape))
+
+
+def rules_that_do_not_dispatch():
+    """The rule-table cases that fail (or differ) on Dask arrays: one case a rule, with array inputs."""
+    import warnings
+
+    from rule_table import TABLE, A
+    from ssagrad.compiler.rules.catalog import spelling
+    rng = np.random.default_rng(0)
+    failing = set()
+    for primitive, cases in TABLE.items():
+        case = next((c for c in cases if any(isinstance(s, A) and s.shape for s in c.args)), None)
+        if case is None:
+            continue
+        args = []
+        for spec in case.args:
+            if isinstance(spec, A) and spec.shape:
+                low, high = max(spec.low, 0.6), min(spec.high, 0.9)
+                value = rng.uniform(*((low, high) if low < high else (spec.low, spec.high)), size=spec.shape)
+                if spec.distinct:
+                    value = value + 0.0137 * np.arange(value.size).reshape(value.shape)
+                if spec.symmetric_positive:
+                    value = value @ value.T + 3 * np.eye(spec.shape[0])
+                if spec.generic:
+                    value = np.eye(*spec.shape) * 2 + 0.1 * value
+                args.append(value)
+            else:
+                args.append(spec if not isinstance(spec, A) else 0.7)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = ssagrad.grad(case.fn, wrt=case.wrt)(*args)
+                got = ssagrad.grad(case.fn, wrt=case.wrt)(*[dask_version_of(s, a) for s, a in zip(case.args, args)])
+                got = [np.asarray(g.compute() if hasattr(g, "compute") else g) for g in got]
+            same = all(np.allclose(a, b, rtol=1e-8, atol=1e-10) for a, b in zip(got, expected))
+        except Exception:  # any failure counts: the list in the docs says which rules
+            same = False
+        if not same:
+            failing.add(spelling(primitive))
+    return sorted(failing)
+
+
+def test_the_docs_list_the_rules_that_do_not_run_on_dask_yet():
+    import pathlib
+    text = (pathlib.Path(__file__).parent.parent / "docs" / "scaling-out.md").read_text()
+    line = next(l for l in text.splitlines() if l.startswith("Rules that do not run on Dask arrays yet:"))
+    documented = sorted(item.strip(" `.") for item in line.split(":", 1)[1].split(","))
+    assert documented == rules_that_do_not_dispatch()
