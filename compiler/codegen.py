@@ -27,8 +27,19 @@ from .pyast import COMMENT_PREFIX, is_comment
 _counter = itertools.count(1)
 
 
+class _SpellNegatives(ast.NodeTransformer):
+    """``Constant(-0.3)`` as ``-(0.3)``: renderers print a negative constant bare, so ``(-0.3) ** 2``
+    would come out as ``-0.3 ** 2``, which Python reads as ``-(0.3 ** 2)``."""
+
+    def visit_Constant(self, node):
+        if type(node.value) in (int, float) and node.value < 0:
+            return ast.copy_location(ast.UnaryOp(ast.USub(), ast.Constant(-node.value)), node)
+        return node
+
+
 def render(tree: ast.AST) -> str:
     """Python source for a syntax tree: the one place astor is used."""
+    tree = _SpellNegatives().visit(tree)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return astor.to_source(tree)

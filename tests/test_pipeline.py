@@ -3,6 +3,7 @@ import ast
 import traceback
 
 import numpy as np
+import pytest
 
 import ssagrad
 from ssagrad.compiler import to_ssa
@@ -154,3 +155,13 @@ def test_new_closures_compile_again_because_their_callees_may_differ():
     x = np.linspace(0, 1, 3)
     np.testing.assert_allclose(ssagrad.grad(make(np.sin))(x), np.cos(x))
     np.testing.assert_allclose(ssagrad.grad(make(np.exp))(x), np.exp(x))
+
+
+def negative_base(x):
+    return x * (-0.3) ** 2 + (-2) ** 3
+
+
+def test_negative_constants_keep_their_parentheses():
+    source = ssagrad.grad(negative_base).source
+    assert "(-0.3) ** 2" in source and "(-2) ** 3" in source
+    assert ssagrad.grad(negative_base)(1.0) == pytest.approx(0.09)
