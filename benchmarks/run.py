@@ -81,15 +81,69 @@ def sum_sin_by_hand(x):
 
 def load_chained_sin(n=50):
     """The 50-line function lives in a real file so ssagrad can read its source."""
+    return load_source("chained_sin", "import numpy as np\n\n" + chain_source(n)).chained_sin
+
+
+THIRTY_LINES = """
+import numpy as np
+
+
+def thirty(x, w, n):
+    a = np.sin(x) * w
+    b = np.cos(a) + x
+    c = a * b - 1.0
+    total = 0.0
+    for i in range(n):
+        if np.sum(c) > 0:
+            c = np.tanh(c) * 0.5
+        else:
+            c = c * 0.9 + a
+        total = total + np.sum(c * w)
+    d = np.exp(-c ** 2)
+    e = d / (1.0 + b ** 2)
+    f = np.sqrt(1.0 + e ** 2)
+    g = f * a + e * b
+    h = np.maximum(g, 0.0)
+    k = np.log1p(h ** 2)
+    m = k @ w
+    p = m * total
+    q = np.tanh(p)
+    r = q * 2.0 + np.sum(d)
+    s = r - np.mean(e)
+    t = s ** 2
+    u = t + np.sum(f * 0.1)
+    v = u * 0.5
+    return v
+"""
+
+
+def load_source(name, source):
     import os
     import tempfile
-    path = os.path.join(tempfile.mkdtemp(), "chained_sin.py")
+    path = os.path.join(tempfile.mkdtemp(), f"{name}.py")
     with open(path, "w") as f:
-        f.write("import numpy as np\n\n" + chain_source(n))
-    spec = importlib.util.spec_from_file_location("chained_sin", path)
+        f.write(source)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.chained_sin
+    return module
+
+
+def compile_times(repeat):
+    """First-call time of a 30-line function with a loop and a branch, and grad(f)(x) in a loop vs hoisted."""
+    from ssagrad.compiler import cache
+    thirty = load_source("thirty", THIRTY_LINES).thirty
+    x, w = np.linspace(0, 1, 5), np.linspace(1, 2, 5)
+    firsts = []
+    for _ in range(repeat):
+        cache.clear()
+        start = timeit.default_timer()
+        ssagrad.grad(thirty, wrt=(0, 1))(x, w, 3)
+        firsts.append(timeit.default_timer() - start)
+    hoisted = ssagrad.grad(thirty, wrt=(0, 1))
+    t_hoisted = best_time(lambda: hoisted(x, w, 3), repeat, 500)
+    t_inline = best_time(lambda: ssagrad.grad(thirty, wrt=(0, 1))(x, w, 3), repeat, 500)
+    return min(firsts), t_inline / t_hoisted
 
 
 def peers():
@@ -173,6 +227,10 @@ def main():
             number = int(1000 * scale)
             rows.append((f"MLP width {width}: gradient wrt w1", name,
                          best_time(lambda: g(*params), repeat, number) / best_time(lambda: ag(*params), repeat, number)))
+
+    first_call, cache_hit = compile_times(repeat)
+    rows.append(("first call (compile) of a 30-line function, ms", "(absolute)", first_call * 1000))
+    rows.append(("ssagrad.grad(f)(x) in a loop (cache hit)", "a hoisted gradient function", cache_hit))
 
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'ssagrad time / contender time':>30}  contender "

@@ -18,7 +18,14 @@ def _definition_location(fn) -> Location:
 
 
 def _parameters(fn) -> list[str]:
-    return list(inspect.signature(fn).parameters)
+    """The parameter names of a function (without ``self`` for a bound method), read from its code object
+    (``inspect.signature`` is slow, and ``grad(f)`` inside a training loop calls this every time)."""
+    if inspect.ismethod(fn):
+        return _parameters(fn.__func__)[1:]
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return list(inspect.signature(fn).parameters)
+    return list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
 
 
 def _resolve_wrt(fn, wrt) -> tuple[tuple[int, ...], bool]:
