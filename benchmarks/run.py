@@ -146,6 +146,30 @@ def compile_times(repeat):
     return min(firsts), t_inline / t_hoisted
 
 
+def long_loop(x, k, n):
+    for i in range(n):
+        x = x + 0.001 * np.sin(-k * x)
+    return np.sum(x ** 2)
+
+
+def checkpointing(steps):
+    """Peak memory (tracemalloc) and time of a long loop's gradient, with and without checkpoints."""
+    import tracemalloc
+    x, k = np.linspace(0.1, 1.0, 100), 0.7
+    results = []
+    for checkpoint in (False, True):
+        g = ssagrad.grad(long_loop, checkpoint=checkpoint)
+        g(x, k, 2)
+        tracemalloc.start()
+        start = timeit.default_timer()
+        g(x, k, steps)
+        seconds = timeit.default_timer() - start
+        results.append((tracemalloc.get_traced_memory()[1], seconds))
+        tracemalloc.stop()
+    (full_memory, full_time), (memory, seconds) = results
+    return memory / full_memory, seconds / full_time
+
+
 def peers():
     found = {}
     if importlib.util.find_spec("autograd"):
@@ -228,6 +252,9 @@ def main():
             rows.append((f"MLP width {width}: gradient wrt w1", name,
                          best_time(lambda: g(*params), repeat, number) / best_time(lambda: ag(*params), repeat, number)))
 
+    memory, slower = checkpointing(10 ** 5 if not args.quick else 10 ** 4)
+    rows.append(("long loop with checkpoints: peak memory", "the same loop with a full tape", memory))
+    rows.append(("long loop with checkpoints: time", "the same loop with a full tape", slower))
     first_call, cache_hit = compile_times(repeat)
     rows.append(("first call (compile) of a 30-line function, ms", "(absolute)", first_call * 1000))
     rows.append(("ssagrad.grad(f)(x) in a loop (cache hit)", "a hoisted gradient function", cache_hit))
@@ -236,7 +263,7 @@ def main():
     print(f"{'benchmark':<{width}}  {'ssagrad time / contender time':>30}  contender "
           f"(the forward-mode Jacobian rows: forward time / reverse time)")
     for what, against, ratio in rows:
-        print(f"{what:<{width}}  {ratio:>30.2f}  {against}")
+        print(f"{what:<{width}}  {ratio:>30.3g}  {against}")
 
 
 if __name__ == "__main__":

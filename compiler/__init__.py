@@ -55,13 +55,14 @@ def to_ssa(fn) -> Function:
     return build_ssa(parsed, body, namer)
 
 
-def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False):
+def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False,
+                    checkpoint: bool = False):
     def build(fn) -> CompiledGradient:
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
         active = active_vars(function, wrt_vars)
         callees = expand_calls(function, active, compile_vjp)
-        adjoint = reverse(function, wrt_vars, active)
+        adjoint = reverse(function, wrt_vars, active, checkpoint=checkpoint)
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
         returns_value = with_value or (not bare and not result_is_scalar(function))
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
@@ -73,15 +74,15 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
 
 
 def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: bool,
-                     bare: bool = False) -> CompiledGradient:
+                     bare: bool = False, checkpoint: bool = False) -> CompiledGradient:
     """The cached reverse-mode gradient of ``fn`` with respect to the parameters at ``wrt``.
 
     Its function returns ``(value, gradients)``, or only ``gradients`` when
     ``with_value`` is false and the result is a scalar by construction, or
     when ``bare`` (for differentiating the gradient again: no value to check).
     """
-    key = ("reverse", wrt, tuple_result, with_value, bare)
-    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare))
+    key = ("reverse", wrt, tuple_result, with_value, bare, checkpoint)
+    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare, checkpoint))
 
 
 def _build_vjp(active_params: tuple[str, ...]):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from ..runtime import item_grad, unbroadcast, zero_at, zeros_like
+from ..runtime import checkpoint_interval, item_grad, unbroadcast, zero_at, zeros_like
 from . import ops, pyast
 from .names import helper_name
 from .optimize import upward_exposed
@@ -58,6 +58,7 @@ class _LoopPlan:
     tape: str              # the list the forward loop appends to ("" when the loop has no adjoint)
     saved: list            # names appended each iteration
     count: str = ""        # an iteration counter, when nothing needs saving
+    checkpoint: dict = None  # names of the checkpointing variables, when the loop is checkpointed
 
 
 def _zeros_like(var_name: str) -> ast.expr:
@@ -80,7 +81,8 @@ def _defined_in(body) -> set:
 
 
 class ReverseSweep:
-    def __init__(self, function: Function, wrt: list[Var], active: set[Var]):
+    def __init__(self, function: Function, wrt: list[Var], active: set[Var], checkpoint: bool = False):
+        self.checkpoint = checkpoint  # loops keep every k-th state and recompute, instead of a full tape
         self.function = function
         self.parsed = function.parsed
         self.wrt = wrt
@@ -283,6 +285,11 @@ class ReverseSweep:
             target = ast.Name("_", ast.Store())
             iterator = ast.Call(helper_name("range", range), [pyast.name(plan.count)], [])
         reversed_loop = ast.For(target, iterator, body, [])
+        if self.checkpoint and saved and loop.kind == "for" and loop.carried \
+                and not any(isinstance(op, Op) and op.fn is ops.SETITEM for op in walk(loop.body)):
+            plan.checkpoint = {k: self.namer.fresh(k) for k in ("steps", "interval", "checkpoints", "position",
+                                                                  "segment")}
+            reversed_loop = self.checkpointed_reverse(loop, plan, reversed_loop)
         return inits + before + self.comment(loop.node) + [reversed_loop] + after
 
     def _inner_plans(self, body):
@@ -306,33 +313,42 @@ class ReverseSweep:
                 out += self.forward_loop(stmt)
         return out
 
+    def taped_body(self, loop: Loop, plan) -> list[ast.stmt]:
+        """The loop body's primal code, then the append of what its reversed body reads."""
+        body = self.forward_block(loop.body)
+        # values made inside a branch or an inner loop are unbound when it did not run, but the
+        # tape takes them all: start them at None
+        always = {n.id for stmt in body if isinstance(stmt, ast.Assign) for n in ast.walk(stmt)
+                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        always |= {c.var.name for c in loop.carried} | ({loop.target.name} if loop.target else set())
+        body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n not in always] + body
+        items = [pyast.name(n) for n in plan.saved]
+        item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
+        append = ast.Attribute(pyast.name(plan.tape), "append", ast.Load())
+        return body + [ast.Expr(ast.Call(append, [item], []))]
+
+    def iteration_end(self, loop: Loop) -> list[ast.stmt]:
+        end = _yields(loop)
+        if loop.break_flag is not None:
+            end.append(ast.If(pyast.name(loop.break_flag.name), [ast.Break()], []))
+        return end
+
     def forward_loop(self, loop: Loop) -> list[ast.stmt]:
         out = [pyast.assign(c.var.name, operand_ast(c.init)) for c in loop.carried]
         plan = self.plans.get(id(loop))
-        body = self.forward_block(loop.body)
+        if plan is not None and plan.checkpoint:
+            return out + self.checkpointed_forward(loop, plan)
         if plan is not None and plan.tape:
-            # values made inside a branch or an inner loop are unbound when it did not run, but the
-            # tape takes them all: start them at None
-            always = {n.id for stmt in body if isinstance(stmt, ast.Assign) for n in ast.walk(stmt)
-                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-            always |= {c.var.name for c in loop.carried} | ({loop.target.name} if loop.target else set())
-            body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n not in always] + body
             out.append(pyast.assign(plan.tape, ast.List([], ast.Load())))
-            items = [pyast.name(n) for n in plan.saved]
-            item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
-            append = ast.Attribute(pyast.name(plan.tape), "append", ast.Load())
-            body.append(ast.Expr(ast.Call(append, [item], [])))
-        elif plan is not None:
+            body = self.taped_body(loop, plan)
+        else:
+            body = self.forward_block(loop.body)
+        if plan is not None and not plan.tape:
             out.append(pyast.assign(plan.count, ast.Constant(0)))
             body.append(pyast.assign(plan.count, ast.BinOp(pyast.name(plan.count), ast.Add(), ast.Constant(1))))
-        body += _yields(loop)
-        if loop.break_flag is not None:
-            body.append(ast.If(pyast.name(loop.break_flag.name), [ast.Break()], []))
+        body += self.iteration_end(loop)
         if loop.kind == "for":
-            iterator = ast.Call(helper_name("range", range), [operand_ast(a) for a in loop.range_args], [])
-            if loop.reverse:
-                iterator = ast.Call(helper_name("reversed", reversed), [iterator], [])
-            out.append(ast.For(ast.Name(loop.target.name, ast.Store()), iterator, body, []))
+            out.append(ast.For(ast.Name(loop.target.name, ast.Store()), self.range_of(loop), body, []))
         elif loop.cond:
             stop = ast.If(ast.UnaryOp(ast.Not(), operand_ast(loop.test)), [ast.Break()], [])
             cond = self.forward_block(loop.cond)
@@ -340,6 +356,49 @@ class ReverseSweep:
         else:
             out.append(ast.While(operand_ast(loop.test), body, []))
         return out
+
+    def range_of(self, loop: Loop) -> ast.expr:
+        iterator = ast.Call(helper_name("range", range), [operand_ast(a) for a in loop.range_args], [])
+        if loop.reverse:  # reversed(range(...)) as a range, so it can be indexed
+            iterator = ast.Subscript(iterator, ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+        return iterator
+
+    # -- checkpointing: keep every k-th state instead of a tape entry an iteration ------------------
+    def checkpointed_forward(self, loop: Loop, plan) -> list[ast.stmt]:
+        """``for position in range(len(steps))``, saving the carried state every ``interval`` steps."""
+        c = plan.checkpoint
+        state = ast.Tuple([pyast.name(v.var.name) for v in loop.carried], ast.Load())
+        save = ast.If(ast.Compare(ast.BinOp(pyast.name(c["position"]), ast.Mod(), pyast.name(c["interval"])),
+                                  [ast.Eq()], [ast.Constant(0)]),
+                      [ast.Expr(ast.Call(ast.Attribute(pyast.name(c["checkpoints"]), "append", ast.Load()),
+                                         [state], []))], [])
+        step = pyast.assign(loop.target.name, ast.Subscript(pyast.name(c["steps"]), pyast.name(c["position"]),
+                                                             ast.Load()))
+        body = [step, save] + self.forward_block(loop.body) + self.iteration_end(loop)
+        length = ast.Call(helper_name("len", len), [pyast.name(c["steps"])], [])
+        interval = ast.Call(helper_name("checkpoint_interval", checkpoint_interval), [length], [])
+        return [pyast.assign(c["steps"], self.range_of(loop)), pyast.assign(c["interval"], interval),
+                pyast.assign(c["checkpoints"], ast.List([], ast.Load())),
+                ast.For(ast.Name(c["position"], ast.Store()),
+                        ast.Call(helper_name("range", range), [length], []), body, [])]
+
+    def checkpointed_reverse(self, loop: Loop, plan, reversed_tape: ast.For) -> ast.For:
+        """Segments last to first: restore a checkpoint, run the segment again taping it, then reverse it."""
+        c = plan.checkpoint
+        segment, interval, steps = pyast.name(c["segment"]), pyast.name(c["interval"]), pyast.name(c["steps"])
+        start = ast.BinOp(segment, ast.Mult(), interval)
+        stop = ast.Call(helper_name("min", min), [ast.Call(helper_name("len", len), [steps], []),
+                                                  ast.BinOp(start, ast.Add(), interval)], [])
+        step = pyast.assign(loop.target.name, ast.Subscript(steps, pyast.name(c["position"]), ast.Load()))
+        again = ast.For(ast.Name(c["position"], ast.Store()), ast.Call(helper_name("range", range), [start, stop], []),
+                        [step] + self.taped_body(loop, plan) + self.iteration_end(loop), [])
+        state = ast.Tuple([ast.Name(v.var.name, ast.Store()) for v in loop.carried], ast.Store())
+        restore = ast.Assign([state], ast.Subscript(pyast.name(c["checkpoints"]), segment, ast.Load()), lineno=0)
+        segments = ast.Call(helper_name("reversed", reversed), [ast.Call(
+            helper_name("range", range), [ast.Call(helper_name("len", len), [pyast.name(c["checkpoints"])], [])],
+            [])], [])
+        return ast.For(ast.Name(c["segment"], ast.Store()), segments,
+                       [restore, pyast.assign(plan.tape, ast.List([], ast.Load())), again, reversed_tape], [])
 
     # -- the whole function ----------------------------------------------------------------------
     def run(self, seed: str | None = None) -> Adjoint:
@@ -402,5 +461,6 @@ def _call_node(op: Op):
     return value if isinstance(value, (ast.Call, ast.BinOp, ast.UnaryOp, ast.Subscript)) else op.node
 
 
-def reverse(function: Function, wrt: list[Var], active: set[Var], seed: str | None = None) -> Adjoint:
-    return ReverseSweep(function, wrt, active).run(seed)
+def reverse(function: Function, wrt: list[Var], active: set[Var], seed: str | None = None,
+            checkpoint: bool = False) -> Adjoint:
+    return ReverseSweep(function, wrt, active, checkpoint).run(seed)

@@ -19,3 +19,10 @@ from .reductions import (cumprod_grad, cumprod_tangent, cumsum_grad, extremum_gr
 from .shapes import (unconcatenate, undiag, undiagonal, unhstack, unpad, unrepeat, unsplit, unstack, untile, untrace,
                      unvstack)
 from .containers import appended, array_grad, head_grad, item_grad, last_grad
+
+
+def checkpoint_interval(steps: int) -> int:
+    """Iterations between checkpoints of a loop of ``steps`` iterations: about sqrt(steps), so the
+    checkpoints and one segment's tape each hold about sqrt(steps) entries."""
+    import math
+    return max(1, math.isqrt(max(steps, 1)))

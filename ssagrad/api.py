@@ -140,7 +140,7 @@ class GradFunction:
     listing and ``.primal`` the original function.
     """
 
-    def __init__(self, fn, wrt=None, with_value=False, mode="reverse"):
+    def __init__(self, fn, wrt=None, with_value=False, mode="reverse", checkpoint=False):
         self._bound_to = ()  # a bound method: its object, passed first
         function = fn
         if inspect.ismethod(fn):
@@ -158,11 +158,13 @@ class GradFunction:
         if mode not in ("reverse", "forward"):
             raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.mode = mode
+        self.checkpoint = checkpoint
 
     @property
     def compiled(self):
         if self._compiled is None:
-            self._compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value)
+            self._compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value,
+                                              checkpoint=self.checkpoint)
         return self._compiled
 
     @property
@@ -249,7 +251,7 @@ class GradFunction:
         return f"<ssagrad.{kind} of {self.primal.__qualname__} with respect to {names}>"
 
 
-def grad(fn=None, *, wrt=None, mode="reverse"):
+def grad(fn=None, *, wrt=None, mode="reverse", checkpoint=False):
     """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
 
     ``wrt`` is a parameter index or name (default: the first parameter), or a
@@ -257,18 +259,21 @@ def grad(fn=None, *, wrt=None, mode="reverse"):
     ``@grad(wrt=...)``. ``mode="forward"`` takes one tangent pass per input
     entry instead of one backward pass (for functions of few inputs). The
     gradient of a gradient (of a function of one scalar) is its second
-    derivative, and so on.
+    derivative, and so on. ``checkpoint=True`` makes ``for`` loops keep every
+    ~sqrt(n)-th state instead of a tape entry per iteration, and run each
+    segment again in the backward sweep: O(sqrt(n)) memory for about one more
+    forward pass.
     """
     if fn is None:
-        return lambda f: grad(f, wrt=wrt, mode=mode)
+        return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint)
     from .transforms import Derivative, derivative_of
     if isinstance(fn, (GradFunction, Derivative)):
         return derivative_of(fn)
-    return GradFunction(fn, wrt, mode=mode)
+    return GradFunction(fn, wrt, mode=mode, checkpoint=checkpoint)
 
 
-def value_and_grad(fn=None, *, wrt=None):
+def value_and_grad(fn=None, *, wrt=None, checkpoint=False):
     """Like :func:`grad`, but calls return ``(value, gradient)`` from one pass."""
     if fn is None:
-        return lambda f: GradFunction(f, wrt, with_value=True)
-    return GradFunction(fn, wrt, with_value=True)
+        return lambda f: GradFunction(f, wrt, with_value=True, checkpoint=checkpoint)
+    return GradFunction(fn, wrt, with_value=True, checkpoint=checkpoint)

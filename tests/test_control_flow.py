@@ -318,3 +318,34 @@ def test_random_inputs_and_trip_counts(n, seed):
     rng = np.random.default_rng(seed)
     x, w = rng.normal(size=3), rng.normal(size=3)
     check(damped, x, w, n, wrt=(0, 1))
+
+
+def long_integration(x, k, n):
+    for i in range(n):
+        x = x + 0.001 * np.sin(-k * x)
+        if np.sum(x) > 1e6:
+            break
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 50, 401])
+def test_checkpointed_loops_give_the_same_gradients(n):
+    x, k = np.linspace(0.1, 1.0, 4), 0.7
+    plain = ssagrad.grad(long_integration, wrt=(0, 1))(x, k, n)
+    checkpointed = ssagrad.grad(long_integration, wrt=(0, 1), checkpoint=True)(x, k, n)
+    np.testing.assert_allclose(checkpointed[0], plain[0], rtol=1e-13)
+    assert checkpointed[1] == pytest.approx(plain[1], rel=1e-13)
+
+
+def test_checkpointing_keeps_a_small_fraction_of_the_tape():
+    import tracemalloc
+    x, k, n = np.linspace(0.1, 1.0, 200), 0.7, 4000
+    peaks = []
+    for checkpoint in (False, True):
+        g = ssagrad.grad(long_integration, checkpoint=checkpoint)
+        g(x, k, 2)  # compile first
+        tracemalloc.start()
+        g(x, k, n)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 0.1 * peaks[0]
