@@ -179,6 +179,36 @@ def peers():
     return found
 
 
+def jax_rows(rng, repeat, scale):
+    """MLP gradients against JAX, jitted and not, when JAX is installed."""
+    if not importlib.util.find_spec("jax"):
+        return []
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+
+    def mlp_jax(w1, b1, w2, b2, x, y):
+        h = jnp.tanh(x @ w1 + b1)
+        out = h @ w2 + b2
+        return jnp.mean((out - y) ** 2)
+    rows = []
+    for width in (16, 64):
+        params = (rng.normal(size=(32, width)) * 0.1, np.zeros(width), rng.normal(size=(width, 8)) * 0.1,
+                  np.zeros(8), rng.normal(size=(16, 32)), rng.normal(size=(16, 8)))
+        ours = ssagrad.grad(mlp_loss, wrt=(0, 1, 2, 3))
+        plain = jax.grad(mlp_jax, argnums=(0, 1, 2, 3))
+        jitted = jax.jit(plain)
+        device = tuple(jnp.asarray(p) for p in params)
+        jax.block_until_ready(jitted(*device))
+        number = int(1000 * scale)
+        t_ours = best_time(lambda: ours(*params), repeat, number)
+        rows.append((f"MLP width {width}: gradient", "jax.jit",
+                     t_ours / best_time(lambda: jax.block_until_ready(jitted(*device)), repeat, number)))
+        rows.append((f"MLP width {width}: gradient", "jax, not jitted",
+                     t_ours / best_time(lambda: jax.block_until_ready(plain(*device)), repeat, max(1, number // 20))))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -252,6 +282,7 @@ def main():
             rows.append((f"MLP width {width}: gradient wrt w1", name,
                          best_time(lambda: g(*params), repeat, number) / best_time(lambda: ag(*params), repeat, number)))
 
+    rows += jax_rows(rng, repeat, scale)
     memory, slower = checkpointing(10 ** 5 if not args.quick else 10 ** 4)
     rows.append(("long loop with checkpoints: peak memory", "the same loop with a full tape", memory))
     rows.append(("long loop with checkpoints: time", "the same loop with a full tape", slower))

@@ -133,3 +133,14 @@ def test_the_docs_list_the_rules_that_do_not_run_on_dask_yet():
     line = next(l for l in text.splitlines() if l.startswith("Rules that do not run on Dask arrays yet:"))
     documented = sorted(item.strip(" `.") for item in line.split(":", 1)[1].split(","))
     assert documented == rules_that_do_not_dispatch()
+
+
+def test_cupy_arrays_take_the_same_path():
+    """Runs only where CuPy and a GPU are present (none of this project's machines has one)."""
+    cupy = pytest.importorskip("cupy")
+    try:
+        x = cupy.linspace(0, 1, 5)
+    except Exception:  # CuPy installed without a usable GPU
+        pytest.skip("no GPU")
+    g = ssagrad.grad(elementwise, wrt=0)(x, cupy.ones(1))
+    np.testing.assert_allclose(cupy.asnumpy(g), ssagrad.grad(elementwise, wrt=0)(cupy.asnumpy(x), np.ones(1)))
