@@ -233,7 +233,7 @@ def _has_effect(stmts, live: set) -> bool:
         if is_comment(stmt):
             continue
         if isinstance(stmt, ast.Assign):
-            if (_stored(stmt) | _writes_into(stmt)) & live:
+            if (_stored(stmt) | _writes_into(stmt)) & live or getattr(stmt, "ssagrad_keep", False):
                 return True
         elif isinstance(stmt, ast.If):
             if _has_effect(stmt.body, live) or _has_effect(stmt.orelse, live):
@@ -260,7 +260,8 @@ def _live_before(stmt, live: set) -> set:
     if isinstance(stmt, ast.While):
         return live | _loop_live(stmt, live) | _loaded(stmt.test)
     if isinstance(stmt, ast.Assign) and _writes_into(stmt):  # a[i] = v: a read and an update of a
-        return live | _loaded(stmt) if _writes_into(stmt) & live else live
+        keep = _writes_into(stmt) & live or getattr(stmt, "ssagrad_keep", False)
+        return live | _loaded(stmt) if keep else live
     if isinstance(stmt, ast.Assign):
         if not _stored(stmt) & live:
             return live
@@ -281,7 +282,8 @@ def eliminate_dead_code(stmts, live: set) -> list:
             if kept and not is_comment(kept[-1]):  # keep a comment only above statements
                 kept.append(stmt)
             continue
-        if isinstance(stmt, ast.Assign) and not (_stored(stmt) | _writes_into(stmt)) & live:
+        if isinstance(stmt, ast.Assign) and not (_stored(stmt) | _writes_into(stmt)) & live \
+                and not getattr(stmt, "ssagrad_keep", False):
             continue
         if _is_copy(stmt) and stmt.targets[0].id == stmt.value.id:  # x = x
             continue

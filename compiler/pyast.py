@@ -35,7 +35,7 @@ def clone(node):
     if not isinstance(node, ast.AST):
         return node
     new = type(node)(**{f: clone(getattr(node, f)) for f in node._fields if hasattr(node, f)})
-    for attr in node._attributes + ("ssagrad_helper", "ssagrad_fn", "ssagrad_comment"):
+    for attr in node._attributes + ("ssagrad_helper", "ssagrad_fn", "ssagrad_comment", "ssagrad_keep"):
         if hasattr(node, attr):
             setattr(new, attr, getattr(node, attr))
     return new

@@ -213,7 +213,9 @@ class ReverseSweep:
             cleared = ast.Call(helper_name("zero_at", zero_at), [d_written, operand_ast(index)], [])
             out += self.write(array, cleared)
         restore = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
-        return out + [ast.Assign([restore], pyast.name(old.name), lineno=0)]
+        put_back = ast.Assign([restore], pyast.name(old.name), lineno=0)
+        put_back.ssagrad_keep = True  # a tape or a callee's saved values may hold the array: never dead
+        return out + [put_back]
 
     def region(self, body, prologue, header, defines=()) -> tuple[list[ast.stmt], list[ast.stmt]]:
         """Reverse a nested block: ``(zero-inits for before the region, the block's statements)``.
