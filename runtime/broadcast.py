@@ -6,6 +6,9 @@ import numpy as np
 from .containers import zeros_of_container
 
 
+SMALL = 1 << 16  # arrays up to this size are cheaper to fill than to broadcast a view over
+
+
 def shape_of(x):
     """``np.shape(x)``, without its call overhead for the common NumPy array and Python float."""
     kind = type(x)
@@ -47,13 +50,16 @@ def unbroadcast(g, x):
     g_shape = shape_of(g)
     if g_shape == shape:
         return g
+    # an ndarray's own .sum skips np.sum's dispatch: a few microseconds on small arrays
+    total = g.sum if type(g) is np.ndarray else (lambda **kw: np.sum(g, **kw))
     extra = len(g_shape) - len(shape)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
+        g = total(axis=tuple(range(extra)))
         g_shape = g_shape[extra:]
+        total = g.sum if type(g) is np.ndarray else (lambda **kw: np.sum(g, **kw))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and i < len(g_shape) and g_shape[i] != 1)
     if stretched:
-        g = np.sum(g, axis=stretched, keepdims=True)
+        g = total(axis=stretched, keepdims=True)
     if np.shape(g) != shape:  # g was smaller than x: a scalar seed, say
         g = np.broadcast_to(g, shape)
     return g
@@ -71,6 +77,8 @@ def unsum(g, x, axis=None, keepdims=False):
         g = np.expand_dims(g, _positive_axes(axis, len(shape)))
     if type(x) is not np.ndarray and np.ndim(x) > 0:  # another array type (Dask): stay in it, stay lazy
         return np.ones_like(x) * g
+    if np.ndim(g) == 0 and type(x) is np.ndarray and x.size <= SMALL:
+        return np.full(shape, g)  # cheaper than a broadcast view for small arrays
     return np.broadcast_to(g, shape)
 
 
@@ -83,4 +91,4 @@ def unmean(g, x, axis=None, keepdims=False):
         count = 1
         for a in _positive_axes(axis, len(shape)):
             count *= shape[a]
-    return unsum(g, x, axis, keepdims) / count
+    return unsum(g / count, x, axis, keepdims)  # divide the small gradient, not the spread one

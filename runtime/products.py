@@ -17,8 +17,8 @@ def _as_matrices(g, a, b):
 
 def matmul_grad_left(g, a, b):
     """Gradient of ``a @ b`` with respect to ``a``."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # plain matrices: no batches to sum, no axes to restore
-        return np.matmul(g, np.transpose(b))
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        return g @ b.T  # plain matrices: no batches to sum, no axes to restore
     g2, a2, b2 = _as_matrices(g, a, b)
     da = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2)
     return np.reshape(da, np.shape(a))
@@ -26,8 +26,8 @@ def matmul_grad_left(g, a, b):
 
 def matmul_grad_right(g, a, b):
     """Gradient of ``a @ b`` with respect to ``b``."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
-        return np.matmul(np.transpose(a), g)
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
     g2, a2, b2 = _as_matrices(g, a, b)
     db = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2)
     return np.reshape(db, np.shape(b))
