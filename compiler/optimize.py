@@ -40,7 +40,8 @@ def _collect(node, context, names) -> None:
     A plain recursion: several times faster than ``ast.walk``, which this module calls most.
     """
     if type(node) is ast.Name:
-        if isinstance(node.ctx, context):
+        # a rule helper (``zeros_like``) is a closure cell, not the user's variable of that name
+        if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
             names.add(node.id)
         return
     for field in node._fields:
@@ -83,7 +84,7 @@ class _Rewrite(ast.NodeTransformer):
         self.copies = copies
 
     def visit_Name(self, node):
-        if isinstance(node.ctx, ast.Load) and node.id in self.copies:
+        if isinstance(node.ctx, ast.Load) and node.id in self.copies and not hasattr(node, "ssagrad_helper"):
             return ast.copy_location(ast.Name(self.copies[node.id], ast.Load()), node)
         return node
 
@@ -105,7 +106,7 @@ class _Rename(ast.NodeTransformer):
         self.old, self.new = old, new
 
     def visit_Name(self, node):
-        if node.id == self.old:
+        if node.id == self.old and not hasattr(node, "ssagrad_helper"):
             node.id = self.new
         return node
 

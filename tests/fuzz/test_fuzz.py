@@ -57,7 +57,14 @@ def check_program(fn, source):
 @given(programs())
 def test_random_programs(program):
     source = render(program)
-    check_program(load(source).f, source)
+    try:
+        check_program(load(source).f, source)
+    except AssertionError:
+        raise
+    except Exception as error:
+        # generated file names carry a counter, so hypothesis would call a crash "flaky"
+        # and hide the program: report it here instead
+        raise AssertionError(f"{type(error).__name__}: {error}\nin this program:\n{source}") from error
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=os.path.basename)
