@@ -28,7 +28,8 @@ UNARY = ["np.sin({})", "np.cos({})", "np.tanh({})", "({} * 0.5)", "(-{})", "np.e
 BINARY = ["({} + {}) * 0.5", "({} - {})", "np.tanh({} * {})", "({} * 0.7 + {} * 0.2)", "np.maximum({}, {})",
           "{} / (1.5 + {} ** 2)", "scale({}, factor={})"]
 # names a user may well pick that generated code also uses: they must not collide
-ADVERSARIAL = ["d", "dx", "tape", "count", "unbroadcast", "zeros_like", "safe_div", "_t", "stack", "sin", "k"]
+ADVERSARIAL = ["d", "dx", "tape", "count", "unbroadcast", "zeros_like", "safe_div", "_t", "stack", "sin", "k",
+               "set_at", "unsum"]
 HELPERS = '''
 
 def squash(v):
@@ -56,7 +57,8 @@ def statements():
     assign = st.tuples(st.just("assign"), st.sampled_from(NAMES), expressions())
     write = st.tuples(st.just("write"), st.sampled_from(VECTORS), st.integers(0, 2), expressions())
     swap = st.tuples(st.just("swap"), st.sampled_from(VECTORS), st.sampled_from(VECTORS))
-    temporary = st.tuples(st.just("temporary"), st.sampled_from(ADVERSARIAL), expressions(), st.sampled_from(NAMES))
+    temporary = st.tuples(st.just("temporary"), st.sampled_from(ADVERSARIAL),
+                          st.one_of(st.sampled_from(NAMES), expressions()), st.sampled_from(NAMES))
     leave = st.tuples(st.sampled_from(["break", "continue", "return"]), st.sampled_from(NAMES),
                       st.floats(-1, 1).map(lambda t: round(t, 2)), expressions())
 
