@@ -107,12 +107,7 @@ class Instantiation(ast.NodeTransformer):
                     out += self.write(operand, self.visit(clone(stmt.value)))
                 elif isinstance(operand, Pack) and any(isinstance(i, Var) and self.needs(i) for i in operand.items):
                     # one gradient per item of a sequence argument (np.concatenate([a, b]), einsum's operands)
-                    parts = self.namer.fresh("parts")
-                    out.append(ast.Assign([ast.Name(parts, ast.Store())], self.visit(clone(stmt.value)), lineno=0))
-                    for index, item in enumerate(operand.items):
-                        if isinstance(item, Var) and self.needs(item):
-                            out += self.write(item, ast.Subscript(ast.Name(parts, ast.Load()), ast.Constant(index),
-                                                                  ast.Load()))
+                    out += self.write_items(operand.items, self.visit(clone(stmt.value)))
             elif isinstance(stmt, (ast.Assign, ast.Expr)):
                 out.append(self.visit(clone(stmt)))
             elif isinstance(stmt, ast.Raise):  # a case the rule does not handle (decided statically)
@@ -120,6 +115,21 @@ class Instantiation(ast.NodeTransformer):
             else:
                 raise TypeError(f"rule template {self.t.where}: {type(stmt).__name__} is not allowed in a template")
         return out
+
+    def write_items(self, items, value) -> list[ast.stmt]:
+        """``d[items] = value``: unpacked straight into fresh names when each item takes a new one."""
+        parts = self.namer.fresh("parts")
+        pieces, writes = {}, []
+        for index, item in enumerate(items):
+            if isinstance(item, Var) and self.needs(item):
+                pieces[index] = ast.Subscript(ast.Name(parts, ast.Load()), ast.Constant(index), ast.Load())
+                writes.append(self.write(item, pieces[index]))
+        fresh = [w[0].targets[0] for w in writes if len(w) == 1 and isinstance(w[0], ast.Assign)
+                 and isinstance(w[0].targets[0], ast.Name) and any(w[0].value is p for p in pieces.values())]
+        if len(fresh) == len(items) == len(pieces):  # dw, dv = eigh_tangents(...)
+            store = ast.Tuple([ast.Name(t.id, ast.Store()) for t in fresh], ast.Store())
+            return [ast.Assign([store], value, lineno=0)]
+        return [ast.Assign([ast.Name(parts, ast.Store())], value, lineno=0)] + [s for w in writes for s in w]
 
     def static(self, test):
         """Decide a template ``if`` on constant parameters now (a sequence is a tuple, a run-time value opaque)."""

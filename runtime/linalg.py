@@ -112,3 +112,28 @@ def pinv_grad(g, a, p):
 def solve_tangent(a, da, x, b):
     """The part of the tangent of ``x = np.linalg.solve(a, b)`` that comes from ``a``: ``-a^-1 da x``."""
     return -np.linalg.solve(a, da @ x)
+
+
+def _symmetric_from_lower(da):
+    """The symmetric change a function that reads only the lower triangle of its input sees."""
+    return np.tril(da) + _t(np.tril(da, -1))
+
+
+def cholesky_tangent(da, lower):
+    """Tangent of ``L = np.linalg.cholesky(a)``: ``L Φ(L^-1 dA L^-T)``, Φ the lower part, diagonal halved."""
+    inverse = np.linalg.inv(lower)
+    inner = inverse @ _symmetric_from_lower(da) @ _t(inverse)
+    return lower @ (np.tril(inner) * (1.0 - 0.5 * np.eye(lower.shape[-1])))
+
+
+def eigh_tangents(da, w, v):
+    """Tangents of ``w, v = np.linalg.eigh(a)``: ``dw = diag(V^T dA V)``, ``dV = V (F ∘ V^T dA V)``.
+
+    ``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal: eigenvalues must be distinct for ``dV``.
+    """
+    projected = _t(v) @ _symmetric_from_lower(da) @ v
+    n = v.shape[-1]
+    off = 1.0 - np.eye(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(off > 0, 1.0 / np.where(off > 0, w[..., None, :] - w[..., :, None], 1.0), 0.0)
+    return np.diagonal(projected, axis1=-2, axis2=-1).copy(), v @ (f * projected)

@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (broadcast_like, unbroadcast, cumprod_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
@@ -211,6 +211,25 @@ def _(result, a):
 def _(result, a, b):
     d[result] = solve_tangent(a, d[a], result, b)
     d[result] = np.linalg.solve(a, d[b])
+
+
+@tangent(np.linalg.slogdet)
+def _(results, a):
+    d[results[1]] = np.trace(np.linalg.solve(a, d[a]), axis1=-2, axis2=-1)  # the sign is piecewise constant
+
+
+@tangent(np.linalg.cholesky)
+def _(result, a, upper=False):
+    if upper:
+        raise NotImplementedError("only the lower Cholesky factor (upper=False) has a tangent rule")
+    d[result] = cholesky_tangent(d[a], result)
+
+
+@tangent(np.linalg.eigh)
+def _(results, a, UPLO="L"):
+    if UPLO != "L":
+        raise NotImplementedError("only eigh(a, UPLO='L') has a tangent rule")
+    d[results] = eigh_tangents(d[a], results[0], results[1])
 
 
 @adjoint(safe_div)  # the reverse rule of a helper tangent code calls (grad of jvp)
