@@ -134,6 +134,9 @@ def eigh_tangents(da, w, v):
     projected = _t(v) @ _symmetric_from_lower(da) @ v
     n = v.shape[-1]
     off = 1.0 - np.eye(n)
+    # repeated eigenvalues make dV infinite or NaN (it is undefined there); dw stays exact, and a
+    # program that uses only w should not be warned about dV
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.where(off > 0, 1.0 / np.where(off > 0, w[..., None, :] - w[..., :, None], 1.0), 0.0)
-    return np.diagonal(projected, axis1=-2, axis2=-1).copy(), v @ (f * projected)
+        dv = v @ (f * projected)
+    return np.diagonal(projected, axis1=-2, axis2=-1).copy(), dv
