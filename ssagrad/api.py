@@ -111,6 +111,16 @@ def _fit(gradient, like):
     return gradient
 
 
+_SCALARS = (float, np.float64, np.float32)
+_EAGER = (float, np.float64, np.float32, np.ndarray, type(None))
+
+
+def _all_eager(value, gradients, tuple_result) -> bool:
+    """The common case, decided fast: plain NumPy results, nothing for Dask to compute."""
+    return type(value) in _EAGER and (all(type(g) in _EAGER for g in gradients) if tuple_result
+                                      else type(gradients) in _EAGER)
+
+
 def _is_lazy(x) -> bool:
     return hasattr(x, "__dask_graph__") and x.__dask_graph__() is not None
 
@@ -192,13 +202,14 @@ class GradFunction:
             value, gradients = compiled.function(*args, **kwargs)
         else:
             value, gradients = None, compiled.function(*args, **kwargs)
-        if compiled.returns_value and type(value) is not float and np.ndim(value) != 0:
+        if compiled.returns_value and type(value) not in _SCALARS and np.ndim(value) != 0:
             raise DifferentiationError(
                 f"grad needs a function with a scalar result; {self._function.__name__}() returned "
                 f"{type(value).__name__} of shape {np.shape(value)}. Reduce it to a scalar first "
                 f"(np.sum, np.mean, a loss), or take the Jacobian of a non-scalar result instead.",
                 compiled.result_location())
-        value, gradients = _compute_lazy(value, gradients, inputs, self._tuple_result, self.with_value)
+        if not _all_eager(value, gradients, self._tuple_result):
+            value, gradients = _compute_lazy(value, gradients, inputs, self._tuple_result, self.with_value)
         if self._tuple_result:
             gradients = tuple(_fit(g, x) for g, x in zip(gradients, inputs))
         else:
