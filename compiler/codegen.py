@@ -74,12 +74,13 @@ class Generated:
         return user_cells[name]
 
 
-def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> dict:
-    """Give compile-time bound names their final spelling; return name -> value."""
-    marked = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and hasattr(n, "ssagrad_helper")]
-    plain = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not hasattr(n, "ssagrad_helper")}
+def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> tuple[dict, set]:
+    """Give compile-time bound names their final spelling; return (name -> value, every name read or written)."""
+    names = [n for n in ast.walk(tree) if type(n) is ast.Name]  # one walk: the trees are large
+    marked = [n for n in names if hasattr(n, "ssagrad_helper")]
+    plain = {n.id for n in names if not hasattr(n, "ssagrad_helper")}
     plain |= {a.arg for a in tree.args.args}
-    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    local = {n.id for n in names if isinstance(n.ctx, ast.Store)}
     local |= {a.arg for a in tree.args.args} | parsed.local_names
     chosen: dict[tuple[str, int], str] = {}
     helpers: dict[str, object] = {}
@@ -93,40 +94,52 @@ def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> dict:
             chosen[key] = name
             helpers[name] = node.ssagrad_helper
         node.id = chosen[key]
-    return helpers
+    return helpers, plain | set(helpers)
+
+
+def _statements(body):
+    """Every statement in ``body``, nested ones included (comments are statements)."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _statements(getattr(stmt, field, ()))
 
 
 def _render_comments(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, list[str]]:
     texts = []
-    for stmt in ast.walk(tree):
+    for stmt in _statements(tree.body):
         if is_comment(stmt):
             stmt.value.id = f"{COMMENT_PREFIX}{len(texts)}"
             texts.append(stmt.ssagrad_comment)
     return tree, texts
 
 
+def _located(node, line=1):
+    """``node`` given a location by hand (``fix_missing_locations`` would walk the whole tree)."""
+    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = line, 0, line, 0
+    return node
+
+
 def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, arguments=None) -> Generated:
     """Compile ``def name(<user's parameters, or arguments>): body; return result``."""
     args = copy.deepcopy(parsed.tree.args) if arguments is None else arguments
     tree = ast.FunctionDef(name, args, body + [ast.Return(result)], [], None, lineno=1)
-    helpers = _bind_helpers(tree, parsed, namer)
+    helpers, names = _bind_helpers(tree, parsed, namer)
     tree, comments = _render_comments(tree)
-    text = render(ast.fix_missing_locations(tree))
+    text = render(tree)
     text = re.sub(rf"^(\s*){COMMENT_PREFIX}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}",
                   text, flags=re.M)
     filename = f"<ssagrad {parsed.fn.__qualname__} -> {name} #{next(_counter)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     function_def = ast.parse(text).body[0]
-    cell_names = sorted(set(helpers) | (set(parsed.fn.__code__.co_freevars) & _free_names(function_def)))
-    factory = ast.FunctionDef(
-        "__ssagrad_factory__", ast.arguments([], [ast.arg(c) for c in cell_names], None, [], [], None, []),
-        [function_def, ast.Return(ast.Name(name, ast.Load()))], [], None)
-    module = ast.fix_missing_locations(ast.Module([factory], []))
+    cell_names = sorted(set(helpers) | (set(parsed.fn.__code__.co_freevars) & names))
+    end = function_def.end_lineno
+    factory = _located(ast.FunctionDef(
+        "__ssagrad_factory__", ast.arguments([], [_located(ast.arg(c)) for c in cell_names], None, [], [], None, []),
+        [function_def, _located(ast.Return(_located(ast.Name(name, ast.Load()), end)), end)], [], None))
+    module = ast.Module([factory], [])
     code = compile(module, filename, "exec")
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
     return Generated(name, text, filename, inner, helpers)
 
-
-def _free_names(tree) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
