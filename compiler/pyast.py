@@ -30,14 +30,15 @@ def is_comment(stmt) -> bool:
 
 def clone(node):
     """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
-    if isinstance(node, list):
+    if type(node) is list:
         return [clone(n) for n in node]
     if not isinstance(node, ast.AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f)) for f in node._fields if hasattr(node, f)})
-    for attr in node._attributes + ("ssagrad_helper", "ssagrad_fn", "ssagrad_comment", "ssagrad_keep"):
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
+    # a node keeps its fields, location and our ssagrad_* marks in its __dict__: copy that, cloning
+    # child nodes (several times faster than calling the node's constructor with keywords)
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update({k: clone(v) if type(v) is list or isinstance(v, ast.AST) else v
+                         for k, v in node.__dict__.items()})
     return new
 
 
