@@ -140,3 +140,17 @@ def eigh_tangents(da, w, v):
         f = np.where(off > 0, 1.0 / np.where(off > 0, w[..., None, :] - w[..., :, None], 1.0), 0.0)
         dv = v @ (f * projected)
     return np.diagonal(projected, axis1=-2, axis2=-1).copy(), dv
+
+
+def qr_tangents(da, q, r):
+    """Tangents of ``q, r = np.linalg.qr(a)`` (reduced, rows >= columns).
+
+    ``X = Q^T dA R^-1`` splits into ``Ω = Q^T dQ`` (antisymmetric) and ``dR R^-1``
+    (upper triangular): Ω's lower part is X's, so ``dR = (X - Ω) R`` and
+    ``dQ = dA R^-1 - Q (X - Ω)``.
+    """
+    da_r_inv = _t(np.linalg.solve(_t(r), _t(da)))  # dA R^-1, without forming the inverse
+    x = _t(q) @ da_r_inv
+    below = np.tril(x, -1)
+    upper = x - (below - _t(below))
+    return da_r_inv - q @ upper, upper @ r

@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
@@ -230,6 +230,13 @@ def _(results, a, UPLO="L"):
     if UPLO != "L":
         raise NotImplementedError("only eigh(a, UPLO='L') has a tangent rule")
     d[results] = eigh_tangents(d[a], results[0], results[1])
+
+
+@tangent(np.linalg.qr)
+def _(results, a, mode="reduced"):
+    if mode != "reduced":
+        raise NotImplementedError("only qr(a, mode='reduced') has a tangent rule")
+    d[results] = qr_tangents(d[a], results[0], results[1])
 
 
 @adjoint(safe_div)  # the reverse rule of a helper tangent code calls (grad of jvp)
