@@ -154,3 +154,17 @@ def qr_tangents(da, q, r):
     below = np.tril(x, -1)
     upper = x - (below - _t(below))
     return da_r_inv - q @ upper, upper @ r
+
+
+def svdvals_tangent(da, a):
+    """Tangent of the singular values of ``a``: ``ds_i = u_i^T dA v_i`` (distinct values)."""
+    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    return np.sum(u * (da @ _t(vt)), axis=-2)
+
+
+def pinv_tangent(da, a, p):
+    """Tangent of ``p = np.linalg.pinv(a)`` (constant rank), after Golub and Pereyra (1973)."""
+    eye_m = np.eye(a.shape[-2])
+    eye_n = np.eye(a.shape[-1])
+    return (-p @ da @ p + p @ _t(p) @ _t(da) @ (eye_m - a @ p)
+            + (eye_n - p @ a) @ _t(da) @ _t(p) @ p)

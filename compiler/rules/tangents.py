@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
@@ -237,6 +237,24 @@ def _(results, a, mode="reduced"):
     if mode != "reduced":
         raise NotImplementedError("only qr(a, mode='reduced') has a tangent rule")
     d[results] = qr_tangents(d[a], results[0], results[1])
+
+
+@tangent(np.linalg.svdvals)
+def _(result, x):
+    d[result] = svdvals_tangent(d[x], x)
+
+
+@tangent(np.linalg.svd)
+def _(result, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if compute_uv is not False:
+        raise NotImplementedError("only the singular values have a tangent rule: call "
+                                  "np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
+    d[result] = svdvals_tangent(d[a], a)
+
+
+@tangent(np.linalg.pinv)
+def _(result, a, rcond=None, hermitian=False, rtol=None):
+    d[result] = pinv_tangent(d[a], a, result)  # constant rank, as the gradient assumes
 
 
 @adjoint(safe_div)  # the reverse rule of a helper tangent code calls (grad of jvp)
