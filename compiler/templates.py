@@ -99,7 +99,7 @@ class Instantiation(ast.NodeTransformer):
             if isinstance(stmt, ast.If):
                 out += self.statements(stmt.body if self.static(stmt.test) else stmt.orelse)
             elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]) and self.drop_missing \
-                    and any(self.read(self.operand_of(n.slice)) is None for n in ast.walk(stmt.value) if self.is_d(n)):
+                    and any(self.missing(self.operand_of(n.slice)) for n in ast.walk(stmt.value) if self.is_d(n)):
                 continue
             elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]):
                 operand = self.operand_of(stmt.targets[0].slice)
@@ -115,6 +115,12 @@ class Instantiation(ast.NodeTransformer):
             else:
                 raise TypeError(f"rule template {self.t.where}: {type(stmt).__name__} is not allowed in a template")
         return out
+
+    def missing(self, operand) -> bool:
+        """No d[operand] to read: for a sequence (np.select's choices), none of its items has one."""
+        if isinstance(operand, Pack):
+            return all(self.read(item) is None for item in operand.items)
+        return self.read(operand) is None
 
     def write_items(self, items, value) -> list[ast.stmt]:
         """``d[items] = value``: unpacked straight into fresh names when each item takes a new one."""

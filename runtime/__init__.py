@@ -6,7 +6,8 @@ package imports only NumPy, so an exported gradient can carry these helpers
 with it.
 """
 from .broadcast import broadcast_like, shape_of, unbroadcast, unmean, unsum, zeros_like
-from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, sinc_derivative,
+from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, select_tangent,
+                          sinc_derivative,
                           tie_share)
 from .indexing import set_at, unindex, unsort, untake, untake_along_axis, zero_at
 from .linalg import (solve_tangent, cholesky_grad, cholesky_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,

@@ -64,6 +64,13 @@ def select_grads(g, condlist, choicelist):
     return grads
 
 
+def select_tangent(condlist, tangents, choicelist):
+    """The choices' part of the tangent of ``np.select``: each choice's tangent (zero where it has none),
+    selected as the value is."""
+    return np.select(condlist, [np.zeros(np.shape(c)) if t is None else t for t, c in zip(tangents, choicelist)],
+                     0.0)
+
+
 def astype(x, dtype):
     """``x.astype(dtype)``, also for Python scalars (what ``x.astype(...)`` in your code becomes)."""
     return x.astype(dtype) if hasattr(x, "astype") else np.dtype(dtype).type(x)

@@ -231,3 +231,24 @@ def test_factorization_tangents_match_a_directional_difference(shape):
     step = 1e-6
     expected = (batched_factorizations(a + step * v) - batched_factorizations(a - step * v)) / (2 * step)
     assert derivative == pytest.approx(expected, rel=1e-6)
+
+
+def select_with_constants(x, y):
+    first = np.select([x < -0.3, x > 0.4], [2.0, y * x])            # a constant choice, default 0
+    second = np.select([y > 0.1], [np.sin(x)], default=y ** 2)       # a default with a tangent
+    third = np.select([x > 0.0], [1.5], default=np.cos(y))           # only the default varies
+    return np.sum(first * 1.3 + second + third ** 2)
+
+
+@pytest.mark.parametrize("wrt", [(0,), (1,), (0, 1)])
+def test_select_tangent_with_constant_choices_and_defaults(wrt):
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(2, 7))
+    directions = [rng.normal(size=7) if i in wrt else None for i in range(2)]
+    _, derivative = ssagrad.jvp(select_with_constants, (x, y), directions)
+    step = 1e-6
+    shifted = [lambda sign, i=i: (x, y)[i] + sign * step * (directions[i] if directions[i] is not None else 0)
+               for i in range(2)]
+    expected = (select_with_constants(shifted[0](1), shifted[1](1))
+                - select_with_constants(shifted[0](-1), shifted[1](-1))) / (2 * step)
+    assert derivative == pytest.approx(expected, rel=1e-6)
