@@ -10,7 +10,7 @@ from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_di
                           sinc_derivative,
                           tie_share)
 from .indexing import set_at, unindex, unsort, untake, untake_along_axis, zero_at
-from .linalg import (solve_tangent, cholesky_grad, cholesky_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
+from .linalg import (solve_tangent, cholesky_grad, cholesky_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
                      solve_grad_a, solve_grad_b, svdvals_grad)
 from .products import (dot_grad_left, dot_grad_right, einsum_grads, inner_grad_left, inner_grad_right, kron_grad,
                        matmul_grad_left, matmul_grad_right, outer_grad_left, outer_grad_right, tensordot_grad_left,

@@ -168,3 +168,22 @@ def pinv_tangent(da, a, p):
     eye_n = np.eye(a.shape[-1])
     return (-p @ da @ p + p @ _t(p) @ _t(da) @ (eye_m - a @ p)
             + (eye_n - p @ a) @ _t(da) @ _t(p) @ p)
+
+
+def lstsq_tangents(da, db, a, b, x, residuals):
+    """Tangents of ``x, residuals, rank, sv = np.linalg.lstsq(a, b)`` (``a`` of full column rank), from
+    ``da`` or ``db`` (the other None): ``dx = (A^T A)^-1 (A^T (db - dA x) + dA^T r)``, ``dres = 2 r·(db - dA x)``
+    with ``r = b - A x`` (``A^T r = 0``), and the singular values' tangent."""
+    vector = np.ndim(b) == 1
+    x2, b2 = (x[:, None], b[:, None]) if vector else (x, b)
+    r = b2 - a @ x2
+    if da is None:
+        change = db[:, None] if vector else db
+        dx = np.linalg.solve(_t(a) @ a, _t(a) @ change)
+        dsv = np.zeros(min(a.shape))
+    else:
+        change = -(da @ x2)
+        dx = np.linalg.solve(_t(a) @ a, _t(a) @ change + _t(da) @ r)
+        dsv = svdvals_tangent(da, a)
+    dres = 2.0 * np.sum(r * change, axis=0) if np.size(residuals) else np.zeros(np.shape(residuals))
+    return (dx[:, 0] if vector else dx), dres, np.zeros(()), dsv

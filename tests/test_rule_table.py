@@ -77,23 +77,16 @@ def test_docs_list_of_functions_is_generated_from_the_registry():
     assert path.read_text() == markdown(), "regenerate: python -m ssagrad.compiler.rules.catalog > docs/functions.md"
 
 
-NO_TANGENT_RULE = {np.linalg.lstsq}
-
-
 @pytest.mark.parametrize("primitive, index, case", CASES, ids=IDS)
 @settings(max_examples=3, deadline=None)
 @given(data=st.data())
 def test_tangent_rule_agrees_with_the_gradient(primitive, index, case, data):
-    """Forward mode: <grad f, v> == jvp(f)(x; v), for a random tangent v of each argument."""
+    """Forward mode: <grad f, v> == jvp(f)(x; v), for a random tangent v of each argument (every rule has one)."""
     args = tuple(draw(data, spec) for spec in case.args)
     directions = [np.random.default_rng(index).normal(size=np.shape(args[i])) for i in case.wrt]
     tangents = [None] * len(args)
     for i, v in zip(case.wrt, directions):
         tangents[i] = float(v) if type(args[i]) is float else v.astype(np.result_type(args[i], 1.0))
-    if primitive in NO_TANGENT_RULE:
-        with pytest.raises(ssagrad.DifferentiationError, match="no tangent"):
-            ssagrad.jvp(case.fn, args, tangents)
-        return
     value, derivative = ssagrad.jvp(case.fn, args, tangents)
     grads = ssagrad.grad(case.fn, wrt=case.wrt)(*args)
     grads = grads if isinstance(grads, tuple) else (grads,)

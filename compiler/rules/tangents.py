@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (select_tangent, broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (select_tangent, broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
@@ -243,6 +243,12 @@ def _(results, a, mode="reduced"):
 def _(result, condlist, choicelist, default=0):
     d[result] = select_tangent(condlist, d[choicelist], choicelist)
     d[result] = broadcast_like(np.where(np.any(condlist, axis=0), 0.0, d[default]), result)
+
+
+@tangent(np.linalg.lstsq)
+def _(results, a, b, rcond=None):
+    d[results] = lstsq_tangents(d[a], None, a, b, results[0], results[1])
+    d[results] = lstsq_tangents(None, d[b], a, b, results[0], results[1])
 
 
 @tangent(np.linalg.svdvals)
