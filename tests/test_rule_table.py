@@ -1,7 +1,7 @@
 """Every rule in the registry against central finite differences, with hypothesis-drawn inputs."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -36,6 +36,8 @@ def draw(data, spec):
         value = value @ value.T + 3.0 * np.eye(spec.shape[0])
     if spec.distinct:  # a ramp keeps entries apart wherever hypothesis made them equal
         value = value + 0.0137 * np.arange(value.size).reshape(value.shape)
+        # ... but can bring two others within a finite-difference step of a tie (a kink): skip those
+        assume(value.size < 2 or np.min(np.diff(np.sort(value, axis=None))) > 1e-3)
     if spec.generic:  # well away from rank deficiency and repeated singular values
         fixed = np.random.default_rng(7).normal(size=spec.shape)
         u, _, vt = np.linalg.svd(fixed, full_matrices=False)
