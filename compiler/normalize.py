@@ -89,14 +89,15 @@ class Normalizer:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
-        for node in (n for s in body for n in ast.walk(s)):
+        nodes = [n for s in body for n in ast.walk(s)]  # one walk for all the checks below
+        for node in nodes:
             if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
                 raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
                                         "return the value instead", node)
-        if not any(isinstance(n, ast.Return) for s in body for n in ast.walk(s)):
+        if not any(isinstance(n, ast.Return) for n in nodes):
             raise self.parsed.error(f"function {self.parsed.name!r} has no `return` statement: "
                                     "a function to differentiate must return its value", self.parsed.tree)
-        for node in (n for s in body for n in ast.walk(s)):
+        for node in nodes:
             if isinstance(node, (ast.For, ast.While)) and node.orelse:
                 raise self.parsed.error("`else` on a loop is not supported yet", node.orelse[0])
             if isinstance(node, ast.Return) and node.value is None:
