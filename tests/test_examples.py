@@ -31,3 +31,17 @@ def test_example_runs(script, tmp_path):
 def test_the_examples_named_in_the_issue_exist():
     assert {"seed_graphs.py", "perceptron.py", "xor_mlp.py", "minibatch_sgd.py", "loss_swap.py",
             "vanishing_gradients.py", "scipy_optimize.py", "ode_sensitivity.py"} <= set(SCRIPTS)
+
+
+def test_the_readme_shows_the_code_ssagrad_generates(tmp_path):
+    """The README's first example, run as written: its printed source is the listing the README shows."""
+    import re
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    example = blocks[0].split("\n\ng = ")[0] + "\n"  # the imports and the decorated function, same line numbers
+    listing = next(b for b in blocks if b.startswith("def loss_grad"))
+    (tmp_path / "readme_example.py").write_text(example)
+    spec = importlib.util.spec_from_file_location("readme_example", tmp_path / "readme_example.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.loss.source.strip() == listing.strip()
