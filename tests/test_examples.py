@@ -1,10 +1,13 @@
-"""Every example runs as a script, quickly, and checks itself."""
+"""Every example runs as a script, quickly, and checks itself; the code the docs show is the code generated."""
 import importlib.util
 import pathlib
 import subprocess
 import sys
 
 import pytest
+
+import ssagrad
+from ssagrad.compiler import compile_jvp
 
 EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
@@ -45,3 +48,29 @@ def test_the_readme_shows_the_code_ssagrad_generates(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.loss.source.strip() == listing.strip()
+
+
+NEURON = "import numpy as np\n\n\ndef neuron(w, x, y):\n    z = np.dot(w, x)\n" \
+         "    y_hat = 1 / (1 + np.exp(-z))\n    return (y_hat - y) ** 2\n"
+GRAPH_E = "import numpy as np\n\ndef e(a, b):\n    c = a + b\n    d = b + 1\n    return c * d\n"
+RNN = "import numpy as np\n\n\n\ndef rnn_loss(W, h, xs):\n    for x in xs:\n        h = np.tanh(W @ h + x)\n" \
+      "    return np.sum(h ** 2)\n"
+DOC_LISTINGS = [  # (doc, how its listing starts, the function's file as the listing's line numbers assume, code)
+    ("how-it-works.md", "def neuron_grad", NEURON, lambda m: m.neuron, lambda f: ssagrad.grad(f).source),
+    ("modes.md", "def e_grad", GRAPH_E, lambda m: m.e, lambda f: ssagrad.grad(f, wrt=("a", "b")).source),
+    ("modes.md", "def e_db_jvp", GRAPH_E, lambda m: m.e, lambda f: compile_jvp(f, ("b",)).source),
+    ("supported.md", "def rnn_loss_grad", RNN, lambda m: m.rnn_loss, lambda f: ssagrad.grad(f).source),
+]
+
+
+@pytest.mark.parametrize("doc, start, text, pick, generate", DOC_LISTINGS, ids=[f"{d[0]}:{d[1]}" for d in DOC_LISTINGS])
+def test_docs_show_the_code_ssagrad_generates(doc, start, text, pick, generate, tmp_path):
+    import re
+    page = (pathlib.Path(__file__).parent.parent / "docs" / doc).read_text()
+    listing = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if b.startswith(start))
+    name = f"doc_listing_{start.split()[1]}"
+    (tmp_path / f"{name}.py").write_text(text)
+    spec = importlib.util.spec_from_file_location(name, tmp_path / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert generate(pick(module)).strip() == listing.strip()
