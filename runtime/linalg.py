@@ -52,17 +52,20 @@ def cholesky_grad(g, lower):
     return _lower_form(0.5 * (sym + _t(sym)))
 
 
+def _inverse_gaps(w):
+    """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal, 0 on it (infinite where eigenvalues repeat)."""
+    off = 1.0 - np.eye(w.shape[-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(off > 0, 1.0 / np.where(off > 0, w[..., None, :] - w[..., :, None], 1.0), 0.0)
+
+
 def eigh_grad(g_w, g_v, w, v):
     """Gradient of ``w, v = np.linalg.eigh(a)`` (lower triangle). Eigenvalues must be distinct for ``g_v``."""
     inner = np.zeros(np.shape(v)[:-2] + (v.shape[-1], v.shape[-1]))
     if g_w is not None:
         inner = inner + g_w[..., None, :] * np.eye(v.shape[-1])
     if g_v is not None:
-        gaps = w[..., None, :] - w[..., :, None]
-        off = 1.0 - np.eye(v.shape[-1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = np.where(off > 0, 1.0 / np.where(off > 0, gaps, 1.0), 0.0)
-        inner = inner + f * (_t(v) @ g_v)
+        inner = inner + _inverse_gaps(w) * (_t(v) @ g_v)
     sym = v @ inner @ _t(v)
     return _lower_form(0.5 * (sym + _t(sym)))
 
@@ -132,13 +135,10 @@ def eigh_tangents(da, w, v):
     ``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal: eigenvalues must be distinct for ``dV``.
     """
     projected = _t(v) @ _symmetric_from_lower(da) @ v
-    n = v.shape[-1]
-    off = 1.0 - np.eye(n)
     # repeated eigenvalues make dV infinite or NaN (it is undefined there); dw stays exact, and a
     # program that uses only w should not be warned about dV
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(off > 0, 1.0 / np.where(off > 0, w[..., None, :] - w[..., :, None], 1.0), 0.0)
-        dv = v @ (f * projected)
+    with np.errstate(invalid="ignore"):
+        dv = v @ (_inverse_gaps(w) * projected)
     return np.diagonal(projected, axis1=-2, axis2=-1).copy(), dv
 
 

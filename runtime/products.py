@@ -105,13 +105,19 @@ def _tensordot_axes(axes, ndim_a):
     return left, right
 
 
-def tensordot_grad_left(g, a, b, axes=2):
-    """Gradient of ``np.tensordot(a, b, axes)`` with respect to ``a``."""
+def _tensordot_parts(a, b, axes):
+    """The contracted axes of ``a`` and ``b`` (paired, non-negative) and the free axes of each."""
     left, right = _tensordot_axes(axes, np.ndim(a))
     left = [i % np.ndim(a) for i in left]
     right = [i % np.ndim(b) for i in right]
     free_a = [i for i in range(np.ndim(a)) if i not in left]
     free_b = [i for i in range(np.ndim(b)) if i not in right]
+    return left, right, free_a, free_b
+
+
+def tensordot_grad_left(g, a, b, axes=2):
+    """Gradient of ``np.tensordot(a, b, axes)`` with respect to ``a``."""
+    left, right, free_a, free_b = _tensordot_parts(a, b, axes)
     g_b_axes = list(range(len(free_a), len(free_a) + len(free_b)))
     partial = np.tensordot(g, b, axes=(g_b_axes, free_b))  # axes: free_a..., then right (in b's order)
     order = free_a + [left[right.index(r)] for r in sorted(right)]
@@ -120,11 +126,7 @@ def tensordot_grad_left(g, a, b, axes=2):
 
 def tensordot_grad_right(g, a, b, axes=2):
     """Gradient of ``np.tensordot(a, b, axes)`` with respect to ``b``."""
-    left, right = _tensordot_axes(axes, np.ndim(a))
-    left = [i % np.ndim(a) for i in left]
-    right = [i % np.ndim(b) for i in right]
-    free_a = [i for i in range(np.ndim(a)) if i not in left]
-    free_b = [i for i in range(np.ndim(b)) if i not in right]
+    left, right, free_a, free_b = _tensordot_parts(a, b, axes)
     partial = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))  # axes: left (a's order), free_b
     order = [right[left.index(l)] for l in sorted(left)] + free_b
     return np.transpose(partial, np.argsort(order))
