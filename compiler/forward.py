@@ -107,7 +107,7 @@ class TangentSweep:
         try:
             bound = rule.bind(op.args, op.kwargs)
             return Instantiation(rule, result, bound, self.namer, self.read, self.write,
-                                 lambda v: v is result or v in op.targets, drop_missing=True).run()
+                                 lambda v: v in op.targets, drop_missing=True).run()
         except TypeError as exc:
             raise self.parsed.error(f"cannot take the tangent of this call of {primitive_name(op.fn)}: {exc}",
                                     op.node) from None

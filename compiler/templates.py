@@ -124,17 +124,20 @@ class Instantiation(ast.NodeTransformer):
 
     def write_items(self, items, value) -> list[ast.stmt]:
         """``d[items] = value``: unpacked straight into fresh names when each item takes a new one."""
-        parts = self.namer.fresh("parts")
-        pieces, writes = {}, []
+        holders, pieces, writes = [], [], []  # holders: the name of the tuple of parts, spelled only if needed
         for index, item in enumerate(items):
             if isinstance(item, Var) and self.needs(item):
-                pieces[index] = ast.Subscript(ast.Name(parts, ast.Load()), ast.Constant(index), ast.Load())
-                writes.append(self.write(item, pieces[index]))
-        fresh = [w[0].targets[0] for w in writes if len(w) == 1 and isinstance(w[0], ast.Assign)
-                 and isinstance(w[0].targets[0], ast.Name) and any(w[0].value is p for p in pieces.values())]
+                holders.append(ast.Name("", ast.Load()))
+                pieces.append(ast.Subscript(holders[-1], ast.Constant(index), ast.Load()))
+                writes.append(self.write(item, pieces[-1]))
+        fresh = [w[0].targets[0] for w, piece in zip(writes, pieces) if len(w) == 1 and isinstance(w[0], ast.Assign)
+                 and isinstance(w[0].targets[0], ast.Name) and w[0].value is piece]
         if len(fresh) == len(items) == len(pieces):  # dw, dv = eigh_tangents(...)
             store = ast.Tuple([ast.Name(t.id, ast.Store()) for t in fresh], ast.Store())
             return [ast.Assign([store], value, lineno=0)]
+        parts = self.namer.fresh("parts")
+        for holder in holders:
+            holder.id = parts
         return [ast.Assign([ast.Name(parts, ast.Store())], value, lineno=0)] + [s for w in writes for s in w]
 
     def static(self, test):
