@@ -1,6 +1,7 @@
 """Every example runs as a script, quickly, and checks itself; the code the docs show is the code generated."""
 import importlib.util
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -36,17 +37,28 @@ def test_the_examples_named_in_the_issue_exist():
             "vanishing_gradients.py", "scipy_optimize.py", "ode_sensitivity.py"} <= set(SCRIPTS)
 
 
-def test_the_readme_shows_the_code_ssagrad_generates(tmp_path):
-    """The README's first example, run as written: its printed source is the listing the README shows."""
-    import re
-    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    example = blocks[0].split("\n\ng = ")[0] + "\n"  # the imports and the decorated function, same line numbers
-    listing = next(b for b in blocks if b.startswith("def loss_grad"))
-    (tmp_path / "readme_example.py").write_text(example)
-    spec = importlib.util.spec_from_file_location("readme_example", tmp_path / "readme_example.py")
+ROOT = pathlib.Path(__file__).parent.parent
+
+
+def python_blocks(path):
+    return re.findall(r"```python\n(.*?)```", path.read_text(), re.S)
+
+
+def import_text(directory, name, text):
+    """``text`` written to ``directory/name.py`` and imported: ssagrad reads the source from that file."""
+    (directory / f"{name}.py").write_text(text)
+    spec = importlib.util.spec_from_file_location(name, directory / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_shows_the_code_ssagrad_generates(tmp_path):
+    """The README's first example, run as written: its printed source is the listing the README shows."""
+    blocks = python_blocks(ROOT / "README.md")
+    example = blocks[0].split("\n\ng = ")[0] + "\n"  # the imports and the decorated function, same line numbers
+    listing = next(b for b in blocks if b.startswith("def loss_grad"))
+    module = import_text(tmp_path, "readme_example", example)
     assert module.loss.source.strip() == listing.strip()
 
 
@@ -56,21 +68,15 @@ GRAPH_E = "import numpy as np\n\ndef e(a, b):\n    c = a + b\n    d = b + 1\n   
 RNN = "import numpy as np\n\n\n\ndef rnn_loss(W, h, xs):\n    for x in xs:\n        h = np.tanh(W @ h + x)\n" \
       "    return np.sum(h ** 2)\n"
 DOC_LISTINGS = [  # (doc, how its listing starts, the function's file as the listing's line numbers assume, code)
-    ("how-it-works.md", "def neuron_grad", NEURON, lambda m: m.neuron, lambda f: ssagrad.grad(f).source),
-    ("modes.md", "def e_grad", GRAPH_E, lambda m: m.e, lambda f: ssagrad.grad(f, wrt=("a", "b")).source),
-    ("modes.md", "def e_db_jvp", GRAPH_E, lambda m: m.e, lambda f: compile_jvp(f, ("b",)).source),
-    ("supported.md", "def rnn_loss_grad", RNN, lambda m: m.rnn_loss, lambda f: ssagrad.grad(f).source),
+    ("how-it-works.md", "def neuron_grad", NEURON, lambda m: ssagrad.grad(m.neuron).source),
+    ("modes.md", "def e_grad", GRAPH_E, lambda m: ssagrad.grad(m.e, wrt=("a", "b")).source),
+    ("modes.md", "def e_db_jvp", GRAPH_E, lambda m: compile_jvp(m.e, ("b",)).source),
+    ("supported.md", "def rnn_loss_grad", RNN, lambda m: ssagrad.grad(m.rnn_loss).source),
 ]
 
 
-@pytest.mark.parametrize("doc, start, text, pick, generate", DOC_LISTINGS, ids=[f"{d[0]}:{d[1]}" for d in DOC_LISTINGS])
-def test_docs_show_the_code_ssagrad_generates(doc, start, text, pick, generate, tmp_path):
-    import re
-    page = (pathlib.Path(__file__).parent.parent / "docs" / doc).read_text()
-    listing = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if b.startswith(start))
-    name = f"doc_listing_{start.split()[1]}"
-    (tmp_path / f"{name}.py").write_text(text)
-    spec = importlib.util.spec_from_file_location(name, tmp_path / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert generate(pick(module)).strip() == listing.strip()
+@pytest.mark.parametrize("doc, start, text, generate", DOC_LISTINGS, ids=[f"{d[0]}:{d[1]}" for d in DOC_LISTINGS])
+def test_docs_show_the_code_ssagrad_generates(doc, start, text, generate, tmp_path):
+    listing = next(b for b in python_blocks(ROOT / "docs" / doc) if b.startswith(start))
+    module = import_text(tmp_path, f"doc_listing_{start.split()[1]}", text)
+    assert generate(module).strip() == listing.strip()
