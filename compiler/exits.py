@@ -7,8 +7,15 @@ iteration (``node.ssagrad_break``); code after a statement that may leave
 the iteration or the function is guarded by ``if not <flag>:``. Loops
 without such statements, and functions with one final ``return``, are left
 as they are.
+
+On the path that leaves, a name the guarded code reads may never have been
+assigned (``if c: return a`` / ``else: r = ...`` / ``return r``): Python
+never reads it there, but SSA form needs a value on every path into a
+merge, so the leaving path binds it to ``None`` (only names that hold no
+value there, so nothing is overwritten that is read later).
 """
 import ast
+from collections import Counter
 
 from .names import Namer
 
@@ -19,6 +26,12 @@ def _name(identifier, store=False):
 
 def _set(flag, value, origin):
     return ast.copy_location(ast.Assign([_name(flag, True)], ast.Constant(value)), origin)
+
+
+def _leaving(stmts):
+    """Mark the last of the statements that leave (set the flags), where unbound names get ``None``."""
+    stmts[-1].ssagrad_leave = True
+    return stmts
 
 
 def _contains(node, kinds, into_loops):
@@ -43,12 +56,14 @@ class ExitLowering:
         self.namer = namer
         self.result = result_name
         self.returned = None  # the flag, when the function returns early
+        self.flagged = False  # did lowering make any flag
 
     def function(self, body: list[ast.stmt]) -> list[ast.stmt]:
         returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
         if len(returns) <= 1 and body and isinstance(body[-1], ast.Return):
             return self.block(body, None)
         self.returned = self.namer.fresh("returned")
+        self.flagged = True
         origin = body[0] if body else ast.Pass()
         start = [_set(self.returned, False, origin),
                  ast.copy_location(ast.Assign([_name(self.result, True)], ast.Constant(None)), origin)]
@@ -83,11 +98,11 @@ class ExitLowering:
                    _set(self.returned, True, stmt)]
             if loop is not None:
                 out += [_set(loop.broke, True, stmt), _set(loop.skip, True, stmt)]
-            return out
+            return _leaving(out)
         if isinstance(stmt, ast.Break):
-            return [_set(loop.broke, True, stmt), _set(loop.skip, True, stmt)]
+            return _leaving([_set(loop.broke, True, stmt), _set(loop.skip, True, stmt)])
         if isinstance(stmt, ast.Continue):
-            return [_set(loop.skip, True, stmt)]
+            return _leaving([_set(loop.skip, True, stmt)])
         if isinstance(stmt, ast.If):
             stmt.body = self.block(stmt.body, loop) or [ast.Pass()]
             stmt.orelse = self.block(stmt.orelse, loop)
@@ -104,17 +119,86 @@ class ExitLowering:
             stmt.body = self.block(stmt.body, _Loop(None, None))
             return [stmt]
         loop = _Loop(self.namer.fresh("broke") if breaks or returns else None, self.namer.fresh("skip"))
+        self.flagged = True
         stmt.body = [_set(loop.skip, False, stmt)] + self.block(stmt.body, loop)
         if loop.broke is None:
             return [stmt]
         stmt.ssagrad_break = loop.broke
         out = [_set(loop.broke, False, stmt), stmt]
         if returns and outer is not None:  # a return inside leaves the enclosing loop too
-            out += [ast.copy_location(ast.If(_name(self.returned), [_set(outer.broke, True, stmt),
-                                                                      _set(outer.skip, True, stmt)], []), stmt)]
+            leave = _leaving([_set(outer.broke, True, stmt), _set(outer.skip, True, stmt)])
+            out += [ast.copy_location(ast.If(_name(self.returned), leave, []), stmt)]
         return out
 
 
-def lower_exits(body: list[ast.stmt], namer: Namer, result_name: str) -> list[ast.stmt]:
+def _names(node, context) -> list[str]:
+    """The names ``node`` reads (``ast.Load``) or binds (``ast.Store``) in the function's own scope."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return []
+    if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        own = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        own |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments) for a in n.args + n.kwonlyargs}
+        return [] if context is ast.Store else [n for child in ast.iter_child_nodes(node)
+                                                for n in _names(child, context) if n not in own]
+    if isinstance(node, ast.Name):
+        return [node.id] if isinstance(node.ctx, context) else []
+    if isinstance(node, ast.AugAssign) and context is ast.Load:  # x += 1 reads x
+        return _names(node.target, ast.Store) + _names(node.value, context)
+    return [n for child in ast.iter_child_nodes(node) for n in _names(child, context)]
+
+
+class _Bound:
+    """Which names hold a value at each statement, as SSA construction sees it after lowering: flags are
+    ordinary variables, both sides of an ``if`` must bind a name for it to be bound after it, and a loop
+    binds the names it carries (those bound before it or read after it)."""
+
+    def __init__(self, body):
+        self.loads = Counter(_names(ast.Module(body, []), ast.Load))
+        self.locals = set(_names(ast.Module(body, []), ast.Store))
+        self.unbound_reads = []  # names read where some path has not bound them, in order
+        self.leaves = []         # (block, leaving statement, names bound there)
+
+    def block(self, stmts, bound: set) -> set:
+        for stmt in list(stmts):
+            bound = self.statement(stmt, stmts, bound)
+        return bound
+
+    def read(self, node, bound):
+        self.unbound_reads += [n for n in _names(node, ast.Load) if n in self.locals and n not in bound]
+
+    def statement(self, stmt, block, bound: set) -> set:
+        if isinstance(stmt, ast.If):
+            self.read(stmt.test, bound)
+            return self.block(stmt.body, set(bound)) & self.block(stmt.orelse, set(bound))
+        if isinstance(stmt, (ast.For, ast.While)):
+            self.read(stmt.iter if isinstance(stmt, ast.For) else stmt.test, bound)
+            outside = self.loads - Counter(_names(stmt, ast.Load))
+            carried = {n for n in _names(ast.Module(stmt.body, []), ast.Store) if n in bound or outside[n]}
+            carried |= set(_names(stmt.target, ast.Store)) if isinstance(stmt, ast.For) else set()
+            self.block(stmt.body, bound | carried)
+            return bound | carried
+        self.read(stmt, bound)
+        if getattr(stmt, "ssagrad_leave", False):
+            self.leaves.append((block, stmt, set(bound)))
+        return bound | set(_names(stmt, ast.Store))
+
+
+def _bind_on_leaving(body: list[ast.stmt], params) -> None:
+    """Bind to ``None``, where the flags are set, the names guarded code reads that are unbound there."""
+    bound = _Bound(body)
+    bound.block(body, set(params))
+    wanted = list(dict.fromkeys(bound.unbound_reads))
+    for block, stmt, names in bound.leaves:
+        missing = [n for n in wanted if n not in names]
+        where = block.index(stmt) + 1
+        block[where:where] = [ast.copy_location(ast.Assign([_name(n, True)], ast.Constant(None)), stmt)
+                              for n in missing]
+
+
+def lower_exits(body: list[ast.stmt], namer: Namer, result_name: str, params=()) -> list[ast.stmt]:
     """``body`` with break/continue/early returns turned into flags (see the module docstring)."""
-    return ExitLowering(namer, result_name).function(body)
+    lowering = ExitLowering(namer, result_name)
+    body = lowering.function(body)
+    if lowering.flagged:
+        _bind_on_leaving(body, params)
+    return body

@@ -104,7 +104,7 @@ class Normalizer:
                 raise self.parsed.error("`return` without a value: a function to differentiate must "
                                         "return its value", node)
         result_name = self.namer.fresh(self.parsed.name)
-        body = lower_exits(body, self.namer, result_name)
+        body = lower_exits(body, self.namer, result_name, self.parsed.params)
         self.parsed.local_names |= {n.id for s in body for n in ast.walk(s)
                                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for stmt in body:

@@ -124,6 +124,7 @@ def coalesce_copies(body, result):
     stored = [_stored(st) for st in body]
     mentioned = [_mentions(st) for st in body]
     in_result = _mentions(result)
+    parameters = upward_exposed(body)  # bound when the body starts (a callee's incoming gradient): never renamed
     index = 0
     while index < len(body):
         stmt = body[index]
@@ -133,7 +134,8 @@ def coalesce_copies(body, result):
             seen_before = any(target in m for m in mentioned[:index])
             used_after = any(source in m for m in mentioned[index + 1:]) or source in in_result
             target_changes = any(target in st for st in stored[index + 1:])
-            if assigned_before and not seen_before and not used_after and not target_changes:
+            if assigned_before and not seen_before and not used_after and not target_changes \
+                    and source not in parameters:
                 rename = _Rename(source, target)
                 for i in range(index):
                     if source in mentioned[i]:
