@@ -1,12 +1,19 @@
-"""Stage 9: compile once, reuse. Thread-safe.
+"""Stage 9: compile once, reuse -- while the names it resolved still mean the same. Thread-safe.
 
 Entries hang off the user's function object (weakly, so they go when it
 does) and are keyed by its code object, ``wrt`` and mode: a closure made
-again (a new function object) compiles again, because its free names may
-resolve to other functions.
+again (a new function object) compiles again. Each entry also has a
+``guard`` (``compiler/guard.py``): a function of no arguments, true while
+every function, class or module the compile resolved a name to -- in this
+function and in every function it calls, at any depth -- is still what that
+name resolves to, and the functions' code and defaults are unchanged. A hit
+whose guard is false compiles again; ``GradFunction`` checks the guard of
+the gradient it holds before each call.
 """
 import threading
 import weakref
+
+from . import guard
 
 
 class Cache:
@@ -16,15 +23,21 @@ class Cache:
         self.compiles = 0  # how many times something was compiled (for tests and benchmarks)
 
     def get(self, fn, key, build):
-        """The cached ``build(fn)`` for ``(fn, key)``, built once."""
+        """The cached ``build(fn)`` for ``(fn, key)``, built once and again when its guard fails."""
         full_key = (fn.__code__,) + tuple(key)
         with self._lock:
-            per_function = self._entries.setdefault(fn, {})
-            entry = per_function.get(full_key)
-            if entry is None:
+            per_function = self._entries.get(fn)
+            if per_function is None:
+                per_function = self._entries[fn] = {}
+            slot = per_function.get(full_key)
+            if slot is not None and slot[0].guard():
+                guard.note(slot[1])  # compiling a caller: it depends on what this callee depends on
+                return slot[0]
+            with guard.collecting(fn) as deps:
                 entry = build(fn)
-                self.compiles += 1
-                per_function[full_key] = entry
+            entry.guard = guard.make_guard(deps)
+            self.compiles += 1
+            per_function[full_key] = (entry, deps)
             return entry
 
     def clear(self):

@@ -10,6 +10,7 @@ import inspect
 import textwrap
 from dataclasses import dataclass, field
 
+from . import guard
 from .errors import DifferentiationError, Location
 
 _MISSING = object()
@@ -69,13 +70,17 @@ class ParsedFunction:
         if isinstance(node, ast.Name):
             if node.id in self.local_names:
                 return _MISSING
-            return self.lookup(node.id)
-        if isinstance(node, ast.Attribute):
+            value = self.lookup(node.id)
+        elif isinstance(node, ast.Attribute):
             owner = self.resolve(node.value)
             if owner is _MISSING:
                 return _MISSING
-            return getattr(owner, node.attr, _MISSING)
-        return _MISSING
+            value = getattr(owner, node.attr, _MISSING)
+        else:
+            return _MISSING
+        if value is not _MISSING:
+            guard.record(self.fn, node, value)  # the compiled code is valid while the name resolves to it
+        return value
 
 
 def is_missing(value) -> bool:

@@ -172,10 +172,13 @@ class GradFunction:
 
     @property
     def compiled(self):
-        if self._compiled is None:
-            self._compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value,
-                                              checkpoint=self.checkpoint)
-        return self._compiled
+        """The compiled gradient; compiled again when a name it resolved (a helper it calls, a global
+        alias of a NumPy function, a module attribute) now resolves to another object."""
+        compiled = self._compiled
+        if compiled is None or not compiled.guard():
+            compiled = self._compiled = compile_gradient(self._function, self.wrt, self._tuple_result,
+                                                         self.with_value, checkpoint=self.checkpoint)
+        return compiled
 
     @property
     def source(self) -> str:
