@@ -12,6 +12,7 @@ from .cache import cache
 from .calls import SPLIT, CompiledVJP, callee_sources, expand_calls
 from .codegen import Generated
 from .errors import DifferentiationError, Location
+from .exits import bind_unbound
 from .names import Namer
 from .normalize import normalize
 from .optimize import optimize, upward_exposed
@@ -67,6 +68,8 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
         returns_value = with_value or (not bare and not result_is_scalar(function))
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
         body, result = optimize(adjoint.body, result)
+        if bare:  # to be differentiated again: every name bound on every path
+            body = bind_unbound(body, result, function.parsed.params)
         generated = codegen.generate(function.parsed, function.namer, f"{function.name}_grad", body, result)
         return CompiledGradient(generated, generated.bind(fn), format_function(function), function.parsed,
                                 returns_value, callees)
@@ -122,8 +125,9 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     if differentiated != function.parsed.params:  # a variant for some parameters: say which
         name = f"{name}_d{'_'.join(differentiated)}" if differentiated else f"{name}_nodiff"
     values = value.elts if isinstance(value, ast.Tuple) else [value]  # a tuple of results is returned flat
-    forward_fn = codegen.generate(function.parsed, function.namer, f"{name}_forward", forward,
-                                  ast.Tuple(values + [saved_tuple], ast.Load()))
+    outputs = ast.Tuple(values + [saved_tuple], ast.Load())
+    forward = bind_unbound(forward, outputs, function.parsed.params)  # it saves what only one branch made
+    forward_fn = codegen.generate(function.parsed, function.namer, f"{name}_forward", forward, outputs)
     unpack = [ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in saved], ast.Store())],
                          ast.Name("saved", ast.Load()), lineno=0)] if saved else []
     arguments = ast.arguments([], [ast.arg("saved"), ast.arg(seed)], None, [], [], None, [])

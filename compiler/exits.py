@@ -183,6 +183,24 @@ class _Bound:
         return bound | set(_names(stmt, ast.Store))
 
 
+def unbound_reads(body: list[ast.stmt], params) -> list[str]:
+    """The names ``body`` reads where, as SSA construction sees it, some path has not bound them.
+
+    Generated code is full of these: the backward sweep reads under ``if gt:`` what the forward sweep
+    made under ``if gt:``, and a callee's forward function saves what only one branch made. Python runs
+    it, but differentiating it again needs them bound to something (``None``) on the other paths.
+    """
+    bound = _Bound(body)
+    bound.block(body, set(params))
+    return list(dict.fromkeys(bound.unbound_reads))
+
+
+def bind_unbound(body: list[ast.stmt], result: ast.expr, params) -> list[ast.stmt]:
+    """``body`` starting with ``name = None`` for each name it (or ``result``) reads where it may be unbound."""
+    names = unbound_reads(body + [ast.Expr(result)], params)
+    return [ast.Assign([_name(n, True)], ast.Constant(None), lineno=0) for n in names] + body
+
+
 def _bind_on_leaving(body: list[ast.stmt], params) -> None:
     """Bind to ``None``, where the flags are set, the names guarded code reads that are unbound there."""
     bound = _Bound(body)

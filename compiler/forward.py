@@ -173,17 +173,17 @@ class TangentSweep:
         names = tuple(n for n, operand in bound.arguments.items() if self.has_tangent(operand))
         compiled = self.compile_jvp(fn, names)
         self.callees.append(compiled)
-        if len(op.targets) != 1:
-            raise self.parsed.error(f"forward mode through {fn.__qualname__}(), which returns several values, is "
-                                    f"not supported yet", op.node)
         call = ast.Call(helper_name(compiled.name, compiled.function), [operand_ast(a) for a in op.args],
                         [ast.keyword(k, operand_ast(v)) for k, v in op.kwargs.items()])
         call.keywords += [ast.keyword(p, self.of(bound.arguments[n])) for n, p in zip(names, compiled.parameters)]
-        target = op.targets[0]
-        self.tangent[target] = self.namer.fresh("d" + target.name)
-        store = ast.Tuple([ast.Name(target.name, ast.Store()), ast.Name(self.tangent[target], ast.Store())],
-                          ast.Store())
-        return [ast.Assign([store], call, lineno=0)]
+        values, tangents = [], []
+        for target in op.targets:
+            self.tangent[target] = self.namer.fresh("d" + target.name)
+            values.append(ast.Name(target.name, ast.Store()))
+            tangents.append(ast.Name(self.tangent[target], ast.Store()))
+        if len(op.targets) > 1:  # a, b = f(x): the tangent function returns (a, b), (da, db)
+            values, tangents = [ast.Tuple(values, ast.Store())], [ast.Tuple(tangents, ast.Store())]
+        return [ast.Assign([ast.Tuple(values + tangents, ast.Store())], call, lineno=0)]
 
     def branch(self, stmt: If) -> ast.If:
         bodies = []
