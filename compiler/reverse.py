@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy
 
 from ..runtime import checkpoint_interval, item_grad, unbroadcast, zero_at, zeros_like
-from . import ops, pyast
+from . import ops, purity, pyast
 from .names import helper_name
 from .optimize import upward_exposed
 from .pyast import operand_ast, reads_in_order
@@ -289,6 +289,7 @@ class ReverseSweep:
         reversed_loop = ast.For(target, iterator, body, [])
         if self.checkpoint and saved and loop.kind == "for" and loop.carried \
                 and not any(isinstance(op, Op) and op.fn is ops.SETITEM for op in walk(loop.body)):
+            purity.refuse_rerun(self.parsed, loop.body)  # a segment runs again: its calls must repeat
             plan.checkpoint = {k: self.namer.fresh(k) for k in ("steps", "interval", "checkpoints", "position",
                                                                   "segment")}
             reversed_loop = self.checkpointed_reverse(loop, plan, reversed_loop)
