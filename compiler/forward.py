@@ -30,6 +30,11 @@ class Tangent:
     parameters: list[str]   # the tangent parameter of each differentiated input, in order
 
 
+def _unpack(names: list[str], value: ast.expr) -> ast.Assign:
+    """``a, b = value``."""
+    return ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())], value, lineno=0)
+
+
 def _zeros(operand) -> ast.expr:
     return ast.Call(helper_name("zeros_like", zeros_like), [operand_ast(operand)], [])
 
@@ -176,14 +181,16 @@ class TangentSweep:
         call = ast.Call(helper_name(compiled.name, compiled.function), [operand_ast(a) for a in op.args],
                         [ast.keyword(k, operand_ast(v)) for k, v in op.kwargs.items()])
         call.keywords += [ast.keyword(p, self.of(bound.arguments[n])) for n, p in zip(names, compiled.parameters)]
-        values, tangents = [], []
         for target in op.targets:
             self.tangent[target] = self.namer.fresh("d" + target.name)
-            values.append(ast.Name(target.name, ast.Store()))
-            tangents.append(ast.Name(self.tangent[target], ast.Store()))
-        if len(op.targets) > 1:  # a, b = f(x): the tangent function returns (a, b), (da, db)
-            values, tangents = [ast.Tuple(values, ast.Store())], [ast.Tuple(tangents, ast.Store())]
-        return [ast.Assign([ast.Tuple(values + tangents, ast.Store())], call, lineno=0)]
+        values = [t.name for t in op.targets]
+        tangents = [self.tangent[t] for t in op.targets]
+        if len(op.targets) == 1:
+            return [_unpack(values + tangents, call)]
+        # a, b = f(x): the tangent function returns (a, b), (da, db), unpacked one level at a time
+        results, changes = self.namer.fresh("results"), self.namer.fresh("tangents")
+        return [_unpack([results, changes], call), _unpack(values, pyast.name(results)),
+                _unpack(tangents, pyast.name(changes))]
 
     def branch(self, stmt: If) -> ast.If:
         bodies = []
