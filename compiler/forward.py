@@ -12,9 +12,9 @@ import inspect
 from dataclasses import dataclass
 
 from . import ops, pyast
-from ..runtime import set_at, zeros_like
+from ..runtime import added_at, set_at, zeros_like
 from .names import helper_name
-from .pyast import operand_ast
+from .pyast import operand_ast, own_parameters, write_statement
 from .rules import is_differentiable
 from .rules.tangents import linearity, tangent_rule
 from .calls import is_user_function
@@ -78,7 +78,7 @@ class TangentSweep:
         out = []
         for stmt in body:
             if isinstance(stmt, Op):
-                out += self.op(stmt)
+                out += pyast.guard_statement(stmt) + self.op(stmt)
             elif isinstance(stmt, If):
                 out.append(self.branch(stmt))
             elif isinstance(stmt, Loop):
@@ -86,7 +86,7 @@ class TangentSweep:
         return out
 
     def op(self, op: Op) -> list[ast.stmt]:
-        if op.fn is ops.SETITEM:
+        if ops.is_write(op.fn):
             return self.write_in_place(op)
         if is_user_function(op.fn) and linearity(op.fn) is None and tangent_rule(op.fn) is None \
                 and any(self.has_tangent(a) for a in op.args + list(op.kwargs.values())):
@@ -160,10 +160,10 @@ class TangentSweep:
         """``a[i] = v``: the primal write, and the tangent written into a copy of a's tangent."""
         array, index, value = op.args
         written, _ = op.targets
-        target = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
-        out = [ast.Assign([target], operand_ast(value), lineno=0)]
+        out = [write_statement(op)]
         if self.has_tangent(array) or self.has_tangent(value):
-            update = ast.Call(helper_name("set_at", set_at), [self.of(array), operand_ast(index), self.of(value)], [])
+            helper = helper_name("added_at", added_at) if op.fn is ops.ADD_AT else helper_name("set_at", set_at)
+            update = ast.Call(helper, [self.of(array), operand_ast(index), self.of(value)], [])
             self.tangent.pop(written, None)
             out += self.write(written, update)
         return out
@@ -241,7 +241,7 @@ class TangentSweep:
         return out
 
     def run(self) -> Tangent:
-        body = self.block(self.function.body[:-1])
+        body = own_parameters(self.function) + self.block(self.function.body[:-1])
         result = self.function.result.value
         return Tangent(body, operand_ast(result), self.of(result), self.parameters)
 

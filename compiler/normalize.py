@@ -158,9 +158,11 @@ class Normalizer:
             if not isinstance(target, ast.Name):
                 raise self.parsed.error("augmented assignment to an attribute (`obj.a += ...`) is not "
                                         "supported yet", target)
-            # x += y becomes x = x + y: the same values, without touching an array the caller may hold
+            # x += y becomes x = x + y: the same values when nothing else holds x's array (checked in
+            # SSA construction, see compiler/aliasing.py), and the caller's array is left as it was
             value = ast.copy_location(ast.BinOp(ast.Name(target.id, ast.Load()), stmt.op, stmt.value), stmt)
             self.assign(target, value, stmt)
+            self.out[-1].ssagrad_inplace = True
         elif isinstance(stmt, ast.AnnAssign):
             if stmt.value is None:
                 return  # a bare annotation does nothing
@@ -188,6 +190,13 @@ class Normalizer:
             value = _call(helper_name("appended", appended), appended,
                           [self.atom(items), self.atom(stmt.value.args[0])], [], stmt)
             self.emit(ast.Assign([ast.Name(items.id, ast.Store())], value), stmt)
+            self.out[-1].ssagrad_inplace = True  # the list itself grows: no other name may hold it
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and _equal(self.parsed.resolve(stmt.value.func), numpy.add.at):
+            self.add_at(stmt.value, stmt)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and _output_argument(stmt.value, self.parsed.resolve(stmt.value.func)) is not None:
+            self.operation(stmt.value)  # np.exp(x, out=y): the write into y is all it does
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Yield, ast.YieldFrom, ast.Await)):
             raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
                                     "return the value instead", stmt)
@@ -197,6 +206,29 @@ class Normalizer:
         else:
             what = UNSUPPORTED_STATEMENTS.get(type(stmt), type(stmt).__name__)
             raise self.parsed.error(f"{what} cannot be differentiated yet", stmt)
+
+    def add_at(self, call: ast.Call, stmt):
+        """``np.add.at(a, index, v)``: a write into ``a`` where repeated indices add up."""
+        if len(call.args) != 3 or call.keywords or not isinstance(call.args[0], ast.Name):
+            raise self.parsed.error("np.add.at is supported as np.add.at(a, index, values) into a local array",
+                                    call)
+        index, value = self.atom(call.args[1]), self.atom(call.args[2])
+        write = ast.Subscript(ast.Name(call.args[0].id, ast.Load()), index, ast.Store())
+        self.emit(ast.Assign([write], value), stmt)
+        self.out[-1].ssagrad_accumulate = True
+
+    def write_output(self, call: ast.Call, fn):
+        """``f(..., out=y)``: compute ``f(...)``, write it into ``y[...]``, and the call's value is ``y``."""
+        out = _output_argument(call, fn)
+        target = out.elts[0] if isinstance(out, ast.Tuple) and len(out.elts) == 1 else out
+        if not isinstance(target, ast.Name):
+            raise self.parsed.error("out= must name a local array (out=y)", out)
+        plain = ast.copy_location(ast.Call(call.func, [a for a in call.args if a is not out],
+                                           [k for k in call.keywords if k.arg != "out"]), call)
+        result = self.atom(plain, _operation_hint(call))
+        write = ast.Subscript(ast.Name(target.id, ast.Load()), ast.Constant(Ellipsis), ast.Store())
+        self.emit(ast.Assign([write], result), call)
+        return self.atom(target)
 
     # -- loops --------------------------------------------------------------------
     def for_loop(self, stmt: ast.For):
@@ -493,6 +525,8 @@ class Normalizer:
             if isinstance(func, ast.Name):
                 raise self.parsed.error(f"name {func.id!r} is not defined", func)
             raise self.parsed.error("only calls of named functions (`np.exp(x)`, `f(x)`) are supported", func)
+        if _output_argument(node, fn) is not None:
+            return self.write_output(node, fn)
         callee, root = _dotted_callee(func)
         root_value = self.parsed.resolve(root)
         callee = _with_helper_root(callee, root.id, root_value)
@@ -553,6 +587,8 @@ class Normalizer:
         if fn is None:
             raise self.parsed.error(f"method .{name}() has no NumPy equivalent that ssagrad knows; "
                                     f"call the NumPy function instead", func)
+        if _output_argument(node, fn) is not None:
+            return self.write_output(node, fn)
         receiver = self.atom(func.value)
         args, keywords = self.arguments(node)
         if name in PACKED_METHODS and len(args) > 1:
@@ -597,6 +633,24 @@ def _is_append(node) -> bool:
     """``items.append(x)`` on a local list."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
         and isinstance(node.func.value, ast.Name) and len(node.args) == 1 and not node.keywords
+
+
+def _equal(a, b) -> bool:
+    """``a == b`` for resolved callees (a bound method such as np.add.at is made anew at each lookup)."""
+    try:
+        return bool(a == b)
+    except Exception:  # an array or an object with a strange __eq__
+        return False
+
+
+def _output_argument(call: ast.Call, fn=None):
+    """The ``out=`` argument of a call (a ufunc's extra positional argument too), or None."""
+    for k in call.keywords:
+        if k.arg == "out" and not (isinstance(k.value, ast.Constant) and k.value.value is None):
+            return k.value
+    if isinstance(fn, numpy.ufunc) and len(call.args) > fn.nin:
+        return call.args[fn.nin]
+    return None
 
 
 def _is_choice(node) -> bool:

@@ -30,12 +30,30 @@ GETITEM = operator.getitem  # x[i]: its own syntax, see `expression`
 ATTRIBUTE = builtins.getattr  # obj.name of a local object (self.weights): written as an attribute
 SETITEM = operator.setitem    # a[i] = v, in place: a statement of its own, see reverse.forward_block
 
+
+class _AddAt:
+    """The primitive of ``np.add.at(a, index, v)``: an in-place write where repeated indices add up."""
+
+    __name__ = "add.at"
+
+    def __repr__(self):
+        return "ADD_AT"
+
+
+ADD_AT = _AddAt()
+
 # Names for temporaries that hold an operator's result (`add`, `mul`, ...).
 HINTS = {fn: fn.__name__.strip("_") for fn in _SYNTAX}
 HINTS[operator.truediv] = "div"
 HINTS[GETITEM] = "item"
 HINTS[ATTRIBUTE] = "attribute"
 HINTS[SETITEM] = "setitem"
+HINTS[ADD_AT] = "add_at"
+
+
+def is_write(fn) -> bool:
+    """Does ``fn`` write into its first argument in place (``a[i] = v``, ``np.add.at``)?"""
+    return fn is SETITEM or fn is ADD_AT
 
 
 def is_operator(fn) -> bool:

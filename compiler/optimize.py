@@ -2,8 +2,9 @@
 
 Copy coalescing (``dy = da_1`` renames ``da_1`` to ``dy``), copy
 propagation (``da = dc`` then uses of ``da`` read ``dc``), folding of
-constant arithmetic (``2 - 1``, ``x ** 1``, ``x * 1``) and dead-code
-elimination.
+constant arithmetic (``2 - 1``, ``x ** 1``, ``x * 1``) in generated
+adjoints -- never in the user's own statements, where ``b = x * 1.0`` makes
+a new array that may be written into -- and dead-code elimination.
 Generated assignments are pure, so one whose targets are never read again
 can go; expression statements (a tape's ``append``) and ``break`` always
 stay. Copies are propagated only within a straight run of statements (a
@@ -82,6 +83,7 @@ class _Rewrite(ast.NodeTransformer):
 
     def __init__(self, copies):
         self.copies = copies
+        self.fold = True
 
     def visit_Name(self, node):
         if isinstance(node.ctx, ast.Load) and node.id in self.copies and not hasattr(node, "ssagrad_helper"):
@@ -90,6 +92,8 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if not self.fold:
+            return node
         if _is_number(node.left) and _is_number(node.right) and type(node.op) in _FOLD:
             return ast.copy_location(ast.Constant(_FOLD[type(node.op)](node.left.value, node.right.value)), node)
         if isinstance(node.op, ast.Pow) and _is_number(node.right) and node.right.value == 1:
@@ -159,12 +163,14 @@ def propagate_copies(body, result=None):
         if isinstance(stmt, _COMPOUND):
             for field in ("test", "iter"):
                 if hasattr(stmt, field):
+                    rewrite.fold = True
                     setattr(stmt, field, rewrite.visit(getattr(stmt, field)))
             for block in (stmt.body, stmt.orelse):
                 propagate_copies(block)
             copies.clear()  # assignments inside the region end what we knew
             continue
         if hasattr(stmt, "value"):
+            rewrite.fold = not getattr(stmt, "ssagrad_primal", False)
             stmt.value = rewrite.visit(stmt.value)
         for target in _stored(stmt):
             copies.pop(target, None)

@@ -2,9 +2,12 @@
 import ast
 import builtins
 
+import numpy
+
 from . import ops
+from ..runtime import own
 from .names import helper_name
-from .ssa import COPY, Const, Free, Op, Pack, Slice, Var
+from .ssa import COPY, Const, Free, Function, Op, Pack, Slice, Var
 
 COMMENT_PREFIX = "__ssagrad_comment__"
 
@@ -77,9 +80,12 @@ def op_expression(op: Op) -> ast.expr:
 def op_statement(op: Op) -> ast.stmt:
     """The primal statement of an SSA operation, as the user would write it."""
     if len(op.targets) == 1:
-        return assign(op.targets[0].name, op_expression(op))
-    target = ast.Tuple([ast.Name(t.name, ast.Store()) for t in op.targets], ast.Store())
-    return ast.Assign([target], op_expression(op), lineno=0)
+        stmt = assign(op.targets[0].name, op_expression(op))
+    else:
+        target = ast.Tuple([ast.Name(t.name, ast.Store()) for t in op.targets], ast.Store())
+        stmt = ast.Assign([target], op_expression(op), lineno=0)
+    stmt.ssagrad_primal = True  # the user's own arithmetic: `b = x * 1.0` is a new array, never folded to x
+    return stmt
 
 
 def reads_in_order(stmts) -> list[str]:
@@ -91,3 +97,27 @@ def reads_in_order(stmts) -> list[str]:
                     and not hasattr(node, "ssagrad_helper"):
                 names.append(node.id)
     return names
+
+
+def write_statement(op: Op) -> ast.stmt:
+    """The primal write: ``a[i] = v`` or ``np.add.at(a, i, v)``."""
+    array, index, value = op.args
+    if op.fn is ops.ADD_AT:
+        add_at = ast.Attribute(ast.Attribute(helper_name("np", numpy), "add", ast.Load()), "at", ast.Load())
+        return ast.Expr(ast.Call(add_at, [name(array.name), operand_ast(index), operand_ast(value)], []))
+    target = ast.Subscript(name(array.name), operand_ast(index, in_index=True), ast.Store())
+    return ast.Assign([target], operand_ast(value), lineno=0)
+
+
+def own_parameters(function: Function) -> list[ast.stmt]:
+    """``x = own(x)`` for each parameter the function writes into: the caller's arrays stay as they were."""
+    return [assign(p.name, ast.Call(helper_name("own", own), [name(p.name)], []))
+            for p in function.params if p.name in function.written_params]
+
+
+def guard_statement(op: Op) -> list[ast.stmt]:
+    """``check(a, x)`` before a write that may reach x's memory (see compiler/aliasing.py), else nothing."""
+    if op.guard is None:
+        return []
+    check, values = op.guard
+    return [ast.Expr(ast.Call(helper_name("check_unshared", check), [operand_ast(v) for v in values], []))]

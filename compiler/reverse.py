@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from ..runtime import checkpoint_interval, item_grad, unbroadcast, zero_at, zeros_like
+from ..runtime import checkpoint_interval, item_grad, unbroadcast, written_part, zero_at, zeros_like
 from . import ops, purity, pyast
 from .names import helper_name
 from .optimize import upward_exposed
-from .pyast import operand_ast, reads_in_order
+from .pyast import operand_ast, own_parameters, reads_in_order, write_statement
 from .rules import adjoint_rule, output_count
-from .ssa import COPY, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name, walk
+from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Slice, Var, operand_vars, primitive_name, walk
 from .calls import CalleeVJP
 from .templates import Instantiation
 
@@ -139,6 +139,8 @@ class ReverseSweep:
                     statements = self.backward_op(stmt)
                     if statements:
                         out += self.comment(stmt.node) + statements
+                elif ops.is_write(stmt.fn):  # no gradient flows through it, but earlier adjoints read the array
+                    out += self.comment(stmt.node) + [_restore(stmt)]
             elif isinstance(stmt, If):
                 out += self.backward_if(stmt)
             elif isinstance(stmt, Loop):
@@ -156,7 +158,7 @@ class ReverseSweep:
             return out
         if op.fn is COPY:
             return self.contribute(op.args[0], self.adjoint[op.targets[0]])
-        if op.fn is ops.SETITEM:
+        if ops.is_write(op.fn):
             return self.backward_write(op)
         if isinstance(op.fn, CalleeVJP):  # a call of the user's own function: its backward function
             grads = self.namer.fresh("d" + op.fn.name)
@@ -201,21 +203,24 @@ class ReverseSweep:
 
     def backward_write(self, op: Op) -> list[ast.stmt]:
         """Undo ``a[i] = v``: the written entries' gradient goes to v, the rest to the a before the write,
-        and the overwritten values are put back so that earlier adjoints read the array they saw."""
+        and the overwritten values are put back so that earlier adjoints read the array they saw.
+        ``np.add.at(a, i, v)`` overwrites nothing: a's gradient passes through, and v's is gathered."""
         array, index, value = op.args
-        written, old = op.targets
+        written, _ = op.targets
         d_written = pyast.name(self.adjoint[written])
         out = []
         if isinstance(value, Var) and self.needs(value):
-            part = ast.Subscript(d_written, operand_ast(index, in_index=True), ast.Load())
+            if op.fn is ops.ADD_AT or _surely_basic(index):
+                part = ast.Subscript(d_written, operand_ast(index, in_index=True), ast.Load())
+            else:  # an index array may name an entry twice: only the last write reaches v
+                part = ast.Call(helper_name("written_part", written_part), [d_written, operand_ast(index)], [])
             out += self.write(value, ast.Call(helper_name("unbroadcast", unbroadcast), [part, operand_ast(value)], []))
         if self.needs(array):
-            cleared = ast.Call(helper_name("zero_at", zero_at), [d_written, operand_ast(index)], [])
-            out += self.write(array, cleared)
-        restore = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
-        put_back = ast.Assign([restore], pyast.name(old.name), lineno=0)
-        put_back.ssagrad_keep = True  # a tape or a callee's saved values may hold the array: never dead
-        return out + [put_back]
+            if op.fn is ops.ADD_AT:
+                out += self.write(array, d_written)
+            else:
+                out += self.write(array, ast.Call(helper_name("zero_at", zero_at), [d_written, operand_ast(index)], []))
+        return out + [_restore(op)]
 
     def region(self, body, prologue, header, defines=()) -> tuple[list[ast.stmt], list[ast.stmt]]:
         """Reverse a nested block: ``(zero-inits for before the region, the block's statements)``.
@@ -288,7 +293,7 @@ class ReverseSweep:
             iterator = ast.Call(helper_name("range", range), [pyast.name(plan.count)], [])
         reversed_loop = ast.For(target, iterator, body, [])
         if self.checkpoint and saved and loop.kind == "for" and loop.carried \
-                and not any(isinstance(op, Op) and op.fn is ops.SETITEM for op in walk(loop.body)):
+                and not any(isinstance(op, Op) and ops.is_write(op.fn) for op in walk(loop.body)):
             purity.refuse_rerun(self.parsed, loop.body)  # a segment runs again: its calls must repeat
             plan.checkpoint = {k: self.namer.fresh(k) for k in ("steps", "interval", "checkpoints", "position",
                                                                   "segment")}
@@ -302,7 +307,9 @@ class ReverseSweep:
     def forward_block(self, body) -> list[ast.stmt]:
         out = []
         for stmt in body:
-            if isinstance(stmt, Op) and stmt.fn is ops.SETITEM:
+            if isinstance(stmt, Op):
+                out += pyast.guard_statement(stmt)
+            if isinstance(stmt, Op) and ops.is_write(stmt.fn):
                 out += _write_in_place(stmt)
             elif isinstance(stmt, Op):
                 out.append(pyast.op_statement(stmt))
@@ -427,8 +434,34 @@ class ReverseSweep:
                 self.adjoint[var] = self.namer.fresh("d" + var.name)
                 backward.append(pyast.assign(self.adjoint[var], _zeros_like(var.name)))
             gradients.append(pyast.name(self.adjoint[var]))
-        forward = self.forward_block(self.function.body[:-1])
-        return Adjoint(forward, backward, operand_ast(result), gradients)
+        forward = own_parameters(self.function) + self.forward_block(self.function.body[:-1])
+        kept, value = self.keep_result(result, backward)
+        return Adjoint(forward + kept, backward, value, gradients)
+
+    def keep_result(self, result, backward) -> tuple[list[ast.stmt], ast.expr]:
+        """The result's values, kept under names of their own when the backward sweep rebinds their names
+        (a tape's unpacking) or puts back entries written into them."""
+        rebound, restored = set(), set()
+        for stmt in backward:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    rebound.add(node.id)
+                elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                        and isinstance(node.value, ast.Name):
+                    restored.add(node.value.id)
+        kept, names = [], {}
+        for var in operand_vars(result):
+            if var.name in rebound | restored and var.name not in names:
+                value = pyast.name(var.name)
+                if var.name in restored:
+                    value = ast.Call(ast.Attribute(helper_name("np", numpy), "copy", ast.Load()), [value], [])
+                names[var.name] = self.namer.fresh(var.source)
+                kept.append(pyast.assign(names[var.name], value))
+        value = operand_ast(result)
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id in names:
+                node.id = names[node.id]
+        return kept, value
 
 
 def _yields(loop: Loop) -> list[ast.stmt]:
@@ -448,14 +481,32 @@ def _yields(loop: Loop) -> list[ast.stmt]:
 
 
 def _write_in_place(op: Op) -> list[ast.stmt]:
-    """``a_old = np.copy(a[i])`` (what the write destroys, for the backward sweep), then ``a[i] = v``."""
-    array, index, value = op.args
+    """``a_old = np.copy(a[i])`` (what the write destroys, for the backward sweep), then ``a[i] = v``
+    (or ``np.add.at(a, i, v)``)."""
+    array, index, _ = op.args
     _, old = op.targets
     where = operand_ast(index, in_index=True)
     copy = ast.Call(ast.Attribute(helper_name("np", numpy), "copy", ast.Load()),
                     [ast.Subscript(pyast.name(array.name), where, ast.Load())], [])
-    target = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
-    return [pyast.assign(old.name, copy), ast.Assign([target], operand_ast(value), lineno=0)]
+    return [pyast.assign(old.name, copy), write_statement(op)]
+
+
+def _restore(op: Op) -> ast.stmt:
+    """``a[i] = a_old``: the entries a write overwrote, put back for the adjoints before it."""
+    array, index, _ = op.args
+    restore = ast.Subscript(pyast.name(array.name), operand_ast(index, in_index=True), ast.Store())
+    put_back = ast.Assign([restore], pyast.name(op.targets[1].name), lineno=0)
+    put_back.ssagrad_keep = True  # a tape or a callee's saved values may hold the array: never dead
+    return put_back
+
+
+def _surely_basic(index) -> bool:
+    """Is ``index`` integers, slices, ``None`` and ``...`` only (so it names no entry twice)?"""
+    if isinstance(index, Pack):
+        return index.kind is ast.Tuple and all(_surely_basic(i) for i in index.items)
+    if isinstance(index, Const):
+        return index.value is None or index.value is Ellipsis or type(index.value) is int
+    return isinstance(index, Slice)
 
 
 def _call_node(op: Op):

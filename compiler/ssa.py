@@ -21,12 +21,6 @@ from .names import Namer
 from .parse import ParsedFunction
 
 
-# Operations whose result may share memory with their argument: writing into it is refused.
-VIEWS = {operator.getitem, numpy.reshape, numpy.transpose, numpy.ravel, numpy.swapaxes, numpy.moveaxis,
-         numpy.squeeze, numpy.expand_dims, numpy.broadcast_to, numpy.atleast_1d, numpy.atleast_2d,
-         numpy.atleast_3d, numpy.diagonal, numpy.real}
-
-
 class _Copy:
     """The primitive of ``a = b``."""
 
@@ -96,6 +90,7 @@ class Op:
     kwargs: dict = field(default_factory=dict)
     callee: ast.expr | None = None  # how to spell a call (None: operator syntax or copy)
     node: ast.stmt | None = None   # the normalized statement, for locations
+    guard: tuple | None = None     # (check, [values]): at run time, the write must not reach those values
 
 
 @dataclass(eq=False)
@@ -157,6 +152,7 @@ class Function:
     body: list
     parsed: ParsedFunction
     namer: Namer
+    written_params: set = field(default_factory=set)  # parameters whose arrays the function writes into
 
     def ops(self):
         """The operations of the top-level body (not inside regions)."""
@@ -195,6 +191,8 @@ def op_vars(op: Op):
 
 
 # -- construction ---------------------------------------------------------------
+from . import aliasing  # noqa: E402  (after the IR classes it uses)
+
 def _assigned(stmts) -> list[str]:
     """Names a block assigns (or writes into, ``a[i] = v``), in order of first assignment."""
     names = []
@@ -218,7 +216,9 @@ class Builder:
     def __init__(self, parsed: ParsedFunction, namer: Namer):
         self.loads = Counter()  # every name read in the function, with how often
         self.made_by: dict = {}   # value -> the operation that made it
-        self.objects: dict = {}   # value -> the arrays it may be (copies share them), to refuse writes through aliases
+        self.aliases = aliasing.Aliases()  # what may share memory, and the in-place writes to check
+        self.live: dict | None = None      # statement -> names read after it (made at the first write)
+        self.body: list = []
         self.parsed = parsed
         self.namer = namer
         self.current: dict[str, Var] = {}
@@ -231,7 +231,6 @@ class Builder:
             self.namer.reserve(name)
         self.defined.add(name)
         var = Var(ssa_name, name)
-        self.objects[var] = {var}  # a new array, unless the caller says what it shares
         self.current[name] = var
         self.maybe_undefined.pop(name, None)
         return var
@@ -294,48 +293,51 @@ class Builder:
             array = self.operand(target.value)
             if not isinstance(array, Var):
                 raise self.parsed.error("only local arrays can be assigned into", stmt)
-            made_by = self.made_by.get(array)
-            if made_by is not None and made_by.fn in VIEWS:
-                maker = "indexing" if made_by.fn is operator.getitem else primitive_name(made_by.fn)
-                raise self.parsed.error(
-                    f"{array.source!r} may be a view of another array ({maker} returns views), so writing into "
-                    f"it would change that array behind the gradient's back; write into a copy "
-                    f"({array.source} = {array.source}.copy()) or into the original array", stmt)
             index, source = self.operand(target.slice), self.operand(value)
-            self.refuse_write_through_alias(array, stmt)
             old = self.namer.fresh(f"{array.source}_old")  # what the write overwrites, for the backward sweep
             written = Var(array.name, array.source)  # same Python variable: the write is in place
+            fn = ops.ADD_AT if getattr(stmt, "ssagrad_accumulate", False) else ops.SETITEM
+            op = Op([written, Var(old, old)], fn, [array, index, source], node=stmt)
+            self.note_write(op, array, "setitem")
             self.current[array.source] = written
-            self.objects[written] = self.objects_of(array)
-            return [Op([written, Var(old, old)], ops.SETITEM, [array, index, source], node=stmt)]
+            self.aliases.share(written, [array])
+            return [op]
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
             sources = [self.operand(v) for v in value.elts]  # all read before any is written
             copies = [Op([self.define(n.id)], COPY, [source], node=stmt) for n, source in zip(target.elts, sources)]
             for op in copies:
-                self.objects[op.targets[0]] = self.objects_of(op.args[0])
+                self.aliases.share(op.targets[0], op.args)
             return copies
+        updated = self.current.get(target.id) if getattr(stmt, "ssagrad_inplace", False) else None
         fn, args, kwargs, callee = self.operation(value)
+        aliasing.refuse_mutating_call(fn, self.parsed, stmt)
         names = [e.id for e in target.elts] if isinstance(target, ast.Tuple) else [target.id]
         op = Op([self.define(n) for n in names], fn, args, kwargs, callee, stmt)
         self.made_by.update({t: op for t in op.targets})
-        if fn is COPY:
-            self.objects[op.targets[0]] = self.objects_of(args[0])
+        shared = aliasing.shared_operands(op, self.made_by)
+        if fn is ops.ATTRIBUTE:  # memory held by an object, outside the function
+            shared.append(("attribute", id(op)))
+        for t in op.targets:
+            self.aliases.share(t, shared)
+            if fn is not COPY or isinstance(args[0], Pack):
+                self.aliases.own_memory.add(t)
+        if updated is not None:  # a += b, items.append(x): NumPy and lists update in place
+            self.note_write(op, updated, "inplace")
+        for name, operand in aliasing.callee_writes(fn, args, kwargs):
+            if isinstance(operand, Var):
+                self.note_write(op, operand, "callee", getattr(fn, "__qualname__", "the function"))
         return [op]
 
-    def objects_of(self, operand) -> set:
-        return set(self.objects.get(operand, ())) if isinstance(operand, Var) else set()
-
-    def refuse_write_through_alias(self, array: Var, stmt) -> None:
-        """``y = x`` then ``x[0] = v`` changes y too, which SSA form cannot follow: refuse it."""
-        held = self.objects_of(array)
-        others = {name for name, var in self.current.items()
-                  if name != array.source and held & self.objects_of(var)} - self.parsed.temporaries
-        if others:
-            raise self.parsed.error(
-                f"writing into {array.source!r}, which may be the same array as "
-                f"{', '.join(repr(n) for n in sorted(others))} (an assignment like `b = a` shares the array): "
-                f"the write would change both behind the gradient's back; write into a copy "
-                f"({array.source} = {array.source}.copy())", stmt)
+    def note_write(self, op: Op, array: Var, kind: str, callee: str = "") -> None:
+        """``op`` writes in place through ``array``: checked once the whole function is built."""
+        if self.live is None:
+            self.live = aliasing.live_after(self.body)
+        stmt = op.node
+        rebound = {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)
+                   and isinstance(n.ctx, ast.Store)} | ({array.source} if kind == "setitem" else set())
+        bound = {n: v for n, v in self.current.items() if v not in op.targets}
+        self.aliases.writes.append(aliasing.Write(op, array, stmt, bound, self.live.get(id(stmt), set()),
+                                                  kind, rebound, callee))
 
     def branch(self, stmt: ast.If) -> If:
         test = self.operand(stmt.test)
@@ -354,7 +356,7 @@ class Builder:
                 self.current.pop(name, None)
                 continue
             phis.append(Phi(self.define(name), then, other))
-            self.objects[phis[-1].target] = self.objects_of(then) | self.objects_of(other)
+            self.aliases.share(phis[-1].target, [then, other])
         return If(test, body, orelse, phis, stmt)
 
     def loop(self, stmt) -> Loop:
@@ -373,7 +375,7 @@ class Builder:
         for name in names:
             init = self.current.get(name) or Const(ast.Constant(None))
             loop.carried.append(Carried(self.define(name), init))
-            self.objects[loop.carried[-1].var] = self.objects_of(init)
+            self.aliases.share(loop.carried[-1].var, [init])
         carried = loop.carried
         if not is_for:
             loop.cond = self.block(stmt.ssagrad_cond)
@@ -382,15 +384,18 @@ class Builder:
         for c in carried:
             c.next = self.current[c.var.source]
             self.current[c.var.source] = c.var
-            self.objects[c.var] |= self.objects_of(c.next)
+            self.aliases.share(c.var, [c.next])
         flag = getattr(stmt, "ssagrad_break", None)
         loop.break_flag = self.current[flag] if flag else None
         return loop
 
     def build(self, body: list[ast.stmt]) -> Function:
         self.loads = _loads(ast.Module(body, []))
+        self.body = body
         params = [self.define(name) for name in self.parsed.params]
-        return Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
+        function = Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
+        function.written_params = self.aliases.check(self.parsed, params)
+        return function
 
 
 def build_ssa(parsed: ParsedFunction, body: list[ast.stmt], namer: Namer) -> Function:

@@ -86,6 +86,26 @@ def zero_at(g, index):
     return out
 
 
+def written_part(g, index):
+    """``g[index]``: the gradient reaching the values ``a[index] = v`` wrote. Where an integer-array
+    index names an entry twice, only the write NumPy kept (the last) reaches ``v``; the others were
+    overwritten and get zero."""
+    part = g[index]
+    if _is_basic(index) or isinstance(index, np.ndarray) and index.dtype == bool:
+        return part
+    order = np.arange(np.size(part)).reshape(np.shape(part))
+    winner = np.full(np.shape(g), -1)
+    winner[index] = order  # the same write, with positions for values: what survives is what NumPy kept
+    return np.where(winner[index] == order, part, 0.0)
+
+
+def added_at(a, index, v):
+    """A copy of ``a`` with ``v`` added at ``index`` (repeats add up): the tangent of ``np.add.at(a, index, v)``."""
+    out = np.copy(a).astype(np.result_type(a, v))
+    np.add.at(out, index, v)
+    return out
+
+
 def set_at(a, index, v):
     """A copy of ``a`` with ``v`` written at ``index``: the tangent of ``a[index] = v``."""
     out = np.copy(a).astype(np.result_type(a, v))

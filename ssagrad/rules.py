@@ -1,4 +1,5 @@
 """Registering derivative rules for your own functions, and cutting gradients."""
+from .compiler.aliasing import MAY_SHARE
 from .compiler.rules import adjoint, nondifferentiable
 from .compiler.rules.tangents import linear, tangent
 
@@ -11,3 +12,4 @@ def stop_gradient(x):
 
 
 nondifferentiable(stop_gradient)
+MAY_SHARE.add(stop_gradient)  # the same array: writing into one changes the other
