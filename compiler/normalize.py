@@ -24,6 +24,7 @@ import inspect
 import numpy
 
 from . import ops
+from .aliasing import SharedMemoryCheck
 from .exits import lower_exits
 from .names import Namer, helper_name
 from ..runtime import appended, astype
@@ -82,6 +83,7 @@ class Normalizer:
         self.out: list[ast.stmt] = []
         self.statement_node = parsed.tree  # the user's statement being normalized, for locations
         self.lambdas: dict[str, ast.Lambda] = {}  # local names bound to lambdas, inlined at their calls
+        self.guard = None  # a generated shared-memory check, waiting for the statement it protects
 
     # -- statements -----------------------------------------------------------
     def run(self) -> list[ast.stmt]:
@@ -191,6 +193,10 @@ class Normalizer:
                           [self.atom(items), self.atom(stmt.value.args[0])], [], stmt)
             self.emit(ast.Assign([ast.Name(items.id, ast.Store())], value), stmt)
             self.out[-1].ssagrad_inplace = True  # the list itself grows: no other name may hold it
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and isinstance(self.parsed.resolve(stmt.value.func), SharedMemoryCheck):
+            # generated code differentiated again: the check stays in front of the write it protects
+            self.guard = (self.parsed.resolve(stmt.value.func), [self.atom(a) for a in stmt.value.args])
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and _equal(self.parsed.resolve(stmt.value.func), numpy.add.at):
             self.add_at(stmt.value, stmt)
@@ -338,6 +344,8 @@ class Normalizer:
     def emit(self, stmt, origin):
         if not hasattr(origin, "lineno"):  # made by an earlier lowering: use the statement being normalized
             origin = self.statement_node
+        if self.guard is not None:
+            stmt.ssagrad_guard, self.guard = self.guard, None
         self.out.append(ast.copy_location(stmt, origin))
 
     # -- expressions ------------------------------------------------------------

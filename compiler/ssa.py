@@ -288,6 +288,16 @@ class Builder:
         return out
 
     def assignment(self, stmt) -> list:
+        guard = None
+        if hasattr(stmt, "ssagrad_guard"):  # a check from generated code differentiated again
+            check, values = stmt.ssagrad_guard
+            guard = (check, [self.operand(v) for v in values])  # read before the statement rebinds any
+        ops_ = self.assignment_ops(stmt)
+        if guard is not None:
+            ops_[0].guard = guard
+        return ops_
+
+    def assignment_ops(self, stmt) -> list:
         target, value = stmt.targets[0], stmt.value
         if isinstance(target, ast.Subscript):  # a[i] = v: a new version of a, the same array
             array = self.operand(target.value)
