@@ -117,19 +117,24 @@ class Aliases:
 
     def roots(self, operand) -> set:
         """The memory an operand may be: parameters, fresh values, globals (``Free``), attributes."""
-        if isinstance(operand, Pack):
-            return set().union(*(self.roots(i) for i in operand.items)) if operand.items else set()
-        if isinstance(operand, Free):
-            return {("free", id(operand.value), ast.unparse(operand.node), operand)}
-        if not isinstance(operand, Var):
-            return set()
-        if operand in self._roots:
+        if isinstance(operand, Var) and operand in self._roots:
             return self._roots[operand]
-        self._roots[operand] = found = set()  # a cycle (loop-carried) adds nothing new
-        if operand not in self.edges or operand in self.own_memory:
-            found.add(operand)
-        for other in self.edges.get(operand, ()):
-            found |= {other} if isinstance(other, tuple) else self.roots(other)  # a tuple: memory outside
+        found, seen, stack = set(), set(), [operand]
+        while stack:  # plain reachability: loop-carried values make cycles
+            item = stack.pop()
+            if isinstance(item, tuple):  # memory outside the function (an object's attribute)
+                found.add(item)
+            elif isinstance(item, Pack):
+                stack.extend(item.items)
+            elif isinstance(item, Free):
+                found.add(("free", id(item.value), ast.unparse(item.node), item))
+            elif isinstance(item, Var) and item not in seen:
+                seen.add(item)
+                if item not in self.edges or item in self.own_memory:
+                    found.add(item)
+                stack.extend(self.edges.get(item, ()))
+        if isinstance(operand, Var):
+            self._roots[operand] = found
         return found
 
     def check(self, parsed, params) -> set:
@@ -155,6 +160,20 @@ class Aliases:
             if write.kind == "setitem":
                 written |= {p.name for p in params if p in held}
         return written
+
+    def parameter_checks(self, parsed, params, written: set) -> list:
+        """``(check, [p, *others])`` for each parameter written into: it must not share memory with another
+        parameter (``f(a, a)``), whose reads would see the writes in Python but not in the gradient's copy."""
+        checks = []
+        for param in params:
+            others = [p for p in params if p is not param]
+            if param.name not in written or not others:
+                continue
+            write = next(w for w in self.writes if w.kind == "setitem" and param in self.roots(w.array))
+            message = (f"the function writes into {param.name!r}, which shares memory with "
+                       f"{' or '.join(repr(p.name) for p in others)} in this call; pass separate arrays")
+            checks.append((SharedMemoryCheck(parsed.error(message, write.node)), [param] + others))
+        return checks
 
 
 class SharedMemoryCheck:

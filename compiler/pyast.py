@@ -111,13 +111,16 @@ def write_statement(op: Op) -> ast.stmt:
 
 def own_parameters(function: Function) -> list[ast.stmt]:
     """``x = own(x)`` for each parameter the function writes into: the caller's arrays stay as they were."""
-    return [assign(p.name, ast.Call(helper_name("own", own), [name(p.name)], []))
-            for p in function.params if p.name in function.written_params]
+    return [s for guard in function.parameter_checks for s in _check(guard)] + [
+        assign(p.name, ast.Call(helper_name("own", own), [name(p.name)], []))
+        for p in function.params if p.name in function.written_params]
 
 
 def guard_statement(op: Op) -> list[ast.stmt]:
     """``check(a, x)`` before a write that may reach x's memory (see compiler/aliasing.py), else nothing."""
-    if op.guard is None:
-        return []
-    check, values = op.guard
+    return [] if op.guard is None else _check(op.guard)
+
+
+def _check(guard) -> list[ast.stmt]:
+    check, values = guard
     return [ast.Expr(ast.Call(helper_name("check_unshared", check), [operand_ast(v) for v in values], []))]

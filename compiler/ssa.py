@@ -153,6 +153,7 @@ class Function:
     parsed: ParsedFunction
     namer: Namer
     written_params: set = field(default_factory=set)  # parameters whose arrays the function writes into
+    parameter_checks: list = field(default_factory=list)  # guards: those must not share another's memory
 
     def ops(self):
         """The operations of the top-level body (not inside regions)."""
@@ -405,6 +406,7 @@ class Builder:
         params = [self.define(name) for name in self.parsed.params]
         function = Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
         function.written_params = self.aliases.check(self.parsed, params)
+        function.parameter_checks = self.aliases.parameter_checks(self.parsed, params, function.written_params)
         return function
 
 

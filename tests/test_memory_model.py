@@ -369,3 +369,13 @@ def _function(tmp_path, body, params):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.f
+
+
+def test_two_arguments_that_are_the_same_array():
+    def f(x, y):
+        x[0] = 2.0 * y[1]
+        return np.sum(x * y)
+    a = X.copy()
+    check(f, a, X.copy())
+    with pytest.raises(DifferentiationError, match="writes into 'x', which shares memory with 'y'"):
+        ssagrad.grad(f)(a, a)
