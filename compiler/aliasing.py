@@ -194,6 +194,9 @@ class SharedMemoryCheck:
 
 
 def _shares(a, b) -> bool:
+    """May writing into ``a`` change what ``b`` holds (``b`` itself, or an array inside a container)?"""
+    if isinstance(b, (list, tuple, dict)) and a is not b:
+        return any(_shares(a, item) for item in (b.values() if isinstance(b, dict) else b))
     if isinstance(a, numpy.ndarray) and isinstance(b, numpy.ndarray):
         return numpy.may_share_memory(a, b)
     if isinstance(a, (list, dict)) or hasattr(a, "__array_function__"):  # containers, Dask, CuPy: the same object

@@ -379,3 +379,22 @@ def test_two_arguments_that_are_the_same_array():
     check(f, a, X.copy())
     with pytest.raises(DifferentiationError, match="writes into 'x', which shares memory with 'y'"):
         ssagrad.grad(f)(a, a)
+
+
+def test_an_array_inside_a_dict_of_parameters():
+    def writes_entry(params, x):
+        W = params["W"]
+        W[0] = x
+        return np.sum(params["W"] * params["b"])
+
+    def reads_entry_before(params, x):
+        W = params["W"]
+        W[0] = x
+        return np.sum(W * params["b"])
+    params = {"W": X.copy(), "b": X[::-1].copy()}
+    with pytest.raises(DifferentiationError, match="changes 'params' too"):
+        ssagrad.grad(writes_entry, wrt=1)(params, 0.5)
+    g = ssagrad.grad(reads_entry_before, wrt=(0, 1))(params, 0.5)
+    np.testing.assert_allclose(g[1], params["b"][0])
+    np.testing.assert_allclose(g[0]["b"], np.r_[0.5, X[1:]])
+    np.testing.assert_array_equal(params["W"], X)  # untouched
