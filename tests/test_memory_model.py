@@ -388,9 +388,9 @@ def test_an_array_inside_a_dict_of_parameters():
         return np.sum(params["W"] * params["b"])
 
     def reads_entry_before(params, x):
-        W = params["W"]
+        W, b = params["W"], params["b"]
         W[0] = x
-        return np.sum(W * params["b"])
+        return np.sum(W * b)
     params = {"W": X.copy(), "b": X[::-1].copy()}
     with pytest.raises(DifferentiationError, match="changes 'params' too"):
         ssagrad.grad(writes_entry, wrt=1)(params, 0.5)
