@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy
 
 from . import ops
+from .. import runtime
 from ..runtime import appended, broadcast_like
 from .ssa import COPY, Free, Pack, Var
 
@@ -33,6 +34,10 @@ MAY_SHARE = {
     numpy.diagonal, numpy.expand_dims, numpy.flip, numpy.fliplr, numpy.flipud, numpy.moveaxis, numpy.ravel,
     numpy.real, numpy.imag, numpy.reshape, numpy.squeeze, numpy.swapaxes, numpy.transpose, numpy.split,
     numpy.array_split, numpy.einsum, builtins.max, builtins.min, builtins.sum, broadcast_like, appended,
+    # runtime helpers (differentiated again by reverse over reverse) that may hand back their gradient or a view
+    runtime.unbroadcast, runtime.unsum, runtime.written_part, runtime.unconcatenate, runtime.unvstack,
+    runtime.unhstack, runtime.unpad, runtime.undiag, runtime.head_grad, runtime.last_grad, runtime.item_grad,
+    runtime.array_grad,
 }
 # Copies unless told otherwise (`copy=False` or `copy=None` may return the argument itself).
 COPIES_BY_DEFAULT = {numpy.array, numpy.astype, numpy.copy}

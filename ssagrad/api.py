@@ -265,25 +265,26 @@ class GradFunction:
         return f"<ssagrad.{kind} of {self.primal.__qualname__} with respect to {names}>"
 
 
-def grad(fn=None, *, wrt=None, mode="reverse", checkpoint=False):
+def grad(fn=None, *, wrt=None, mode=None, checkpoint=False):
     """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
 
     ``wrt`` is a parameter index or name (default: the first parameter), or a
     tuple of them for a tuple of gradients. Works as ``@grad`` and
     ``@grad(wrt=...)``. ``mode="forward"`` takes one tangent pass per input
-    entry instead of one backward pass (for functions of few inputs). The
-    gradient of a gradient (of a function of one scalar) is its second
-    derivative, and so on. ``checkpoint=True`` makes ``for`` loops keep every
-    ~sqrt(n)-th state instead of a tape entry per iteration, and run each
-    segment again in the backward sweep: O(sqrt(n)) memory for about one more
-    forward pass.
+    entry instead of one backward pass (for functions of few inputs); the
+    default is ``"reverse"``. The gradient of a gradient (of a function of one
+    scalar) is its second derivative, and so on: the generated derivative code
+    differentiated again, in forward mode unless ``mode="reverse"`` is given.
+    ``checkpoint=True`` makes ``for`` loops keep every ~sqrt(n)-th state
+    instead of a tape entry per iteration, and run each segment again in the
+    backward sweep: O(sqrt(n)) memory for about one more forward pass.
     """
     if fn is None:
         return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint)
     from .transforms import Derivative, derivative_of
     if isinstance(fn, (GradFunction, Derivative)):
-        return derivative_of(fn)
-    return GradFunction(fn, wrt, mode=mode, checkpoint=checkpoint)
+        return derivative_of(fn, mode or "forward")
+    return GradFunction(fn, wrt, mode=mode or "reverse", checkpoint=checkpoint)
 
 
 def value_and_grad(fn=None, *, wrt=None, checkpoint=False):

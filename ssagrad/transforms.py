@@ -118,31 +118,60 @@ def _gradient_function(fn, wrt):
     return compiled.function, _parameters(function)[index], bound, index
 
 
-def hvp(fn, wrt=None):
+_MODES = ("forward", "reverse")
+
+
+def _check_mode(mode):
+    if mode not in _MODES:
+        raise ValueError(f"mode must be 'forward' (forward over reverse) or 'reverse' (reverse over reverse), "
+                         f"not {mode!r}")
+
+
+def _second_order(fn, wrt, mode):
+    """The generated gradient of ``fn``, differentiated again: ``(compiled, bound, index)`` where
+    ``compiled`` is its tangent function (``mode="forward"``) or its forward and backward functions
+    (``"reverse"``)."""
+    _check_mode(mode)
+    gradient, name, bound, index = _gradient_function(fn, wrt)
+    if mode == "forward":
+        return compile_jvp(gradient, (name,), tangent_only=True), bound, index
+    return compile_vjp(gradient, (name,)), bound, index
+
+
+def hvp(fn, wrt=None, mode="forward"):
     """Hessian-vector products without forming the Hessian: ``hvp(f)(*args, v)`` = H @ v.
 
-    Forward mode over the generated gradient code: one pass per product.
+    One pass per product over the generated gradient code: its tangent (``mode="forward"``, forward over
+    reverse) or its backward sweep seeded with ``v`` (``"reverse"``, reverse over reverse: ``v @ H``,
+    the same for the symmetric Hessian).
     """
-    gradient, name, bound, index = _gradient_function(fn, wrt)
-    compiled = compile_jvp(gradient, (name,), tangent_only=True)
+    compiled, bound, index = _second_order(fn, wrt, mode)
 
     def product(*args_and_vector):
         *args, v = args_and_vector
         args = bound + tuple(args)
-        return compiled.function(*args, **{compiled.parameters[0]: v})
+        if mode == "forward":
+            return compiled.function(*args, **{compiled.parameters[0]: v})
+        _, saved = compiled.forward(*args)
+        return compiled.backward(saved, v)[0]
     return product
 
 
-def hessian(fn, wrt=None):
-    """The Hessian of a scalar function: forward mode over the generated gradient, one pass per input entry."""
-    gradient, name, bound, index = _gradient_function(fn, wrt)
-    compiled = compile_jvp(gradient, (name,), tangent_only=True)
+def hessian(fn, wrt=None, mode="forward"):
+    """The Hessian of a scalar function, one pass over the generated gradient code per input entry:
+    forward mode over it (``mode="forward"``, a column a pass) or reverse mode over it (``"reverse"``: one
+    run of the gradient, then one backward sweep of it per row)."""
+    compiled, bound, index = _second_order(fn, wrt, mode)
 
     def hessian_at(*args):
         args = bound + args
         x = args[index]
-        columns = [np.ravel(compiled.function(*args, **{compiled.parameters[0]: e})) for e in _basis(x)]
-        flat = np.stack(columns, axis=-1) if columns else np.zeros((0, 0))
+        if mode == "forward":
+            lines = [np.ravel(compiled.function(*args, **{compiled.parameters[0]: e})) for e in _basis(x)]
+        else:
+            _, saved = compiled.forward(*args)
+            lines = [np.ravel(compiled.backward(saved, e)[0]) for e in _basis(x)]
+        flat = np.stack(lines, axis=-1 if mode == "forward" else 0) if lines else np.zeros((0, 0))
         return flat.reshape(np.shape(x) + np.shape(x))
     return hessian_at
 
@@ -150,33 +179,44 @@ def hessian(fn, wrt=None):
 class Derivative:
     """The derivative of a scalar function of a scalar, taken again: ``grad(grad(f))``, ``grad(grad(grad(f)))``.
 
-    Forward mode over generated derivative code (which is just more Python):
-    each order compiles the tangent function of the previous one.
+    Each order differentiates the generated code of the previous one (which is just more Python): its
+    tangent function (``mode="forward"``, the default) or its gradient (``"reverse"``).
     """
 
-    def __init__(self, function, name, seeds, order):
-        self.compiled = compile_jvp(function, (name,), tangent_only=True)
+    def __init__(self, function, name, seeds, order, mode="forward"):
+        _check_mode(mode)
         self.name = name
-        self.seeds = {**seeds, self.compiled.parameters[0]: 1.0}
+        self.mode = mode
         self.order = order
+        self.index = _parameters(function).index(name)
+        if mode == "forward":
+            self.compiled = compile_jvp(function, (name,), tangent_only=True)
+            self.seeds = {**seeds, self.compiled.parameters[0]: 1.0}
+        else:
+            self.compiled = compile_gradient(function, (self.index,), False, False, bare=True)
+            self.seeds = seeds
 
     @property
     def source(self) -> str:
         return self.compiled.source
 
     def __call__(self, *args):
+        if self.index < len(args) and np.ndim(args[self.index]) != 0:
+            raise TypeError(f"grad of grad is the derivative of a function of one number; {self.name!r} has shape "
+                            f"{np.shape(args[self.index])}: use ssagrad.hessian or ssagrad.hvp for arrays")
         return self.compiled.function(*args, **self.seeds)
 
     def __repr__(self):
-        return f"<ssagrad derivative of order {self.order} with respect to {self.name}>"
+        return f"<ssagrad derivative of order {self.order} with respect to {self.name} ({self.mode} mode)>"
 
 
-def derivative_of(inner):
-    """``grad`` of a ``GradFunction`` or a ``Derivative``: one order more."""
+def derivative_of(inner, mode="forward"):
+    """``grad`` of a ``GradFunction`` or a ``Derivative``: one order more, by differentiating its generated
+    code in ``mode``."""
     if isinstance(inner, Derivative):
-        return Derivative(inner.compiled.function, inner.name, inner.seeds, inner.order + 1)
+        return Derivative(inner.compiled.function, inner.name, inner.seeds, inner.order + 1, mode)
     if len(inner.wrt) != 1 or inner._tuple_result or inner._bound_to:
         raise TypeError("grad of grad takes the gradient of a function of one differentiated argument; "
                         "for several, or for arrays, use ssagrad.hessian or ssagrad.hvp")
     compiled = compile_gradient(inner._function, inner.wrt, False, False, bare=True)
-    return Derivative(compiled.function, inner._params[inner.wrt[0]], {}, 2)
+    return Derivative(compiled.function, inner._params[inner.wrt[0]], {}, 2, mode)

@@ -47,7 +47,8 @@ def source(expression, params="x"):
     name = f"case_{len(os.listdir(_DIRECTORY))}"
     path = os.path.join(_DIRECTORY, name + ".py")
     with open(path, "w") as handle:
-        handle.write(f"import math\nimport numpy as np\n\n\ndef {name}({params}):\n    return {expression}\n")
+        handle.write(f"import math\nimport numpy as np\nimport ssagrad.runtime as runtime\n\n\ndef {name}({params}):\n"
+                     f"    return {expression}\n")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -547,3 +548,162 @@ def grown(x, y):
 
 
 case(runtime.broadcast_like, grown, A((3,)), A((2, 3)), wrt=(0, 1))
+
+
+# -- the runtime helpers generated gradients call, differentiated again (reverse over reverse) ---------------
+
+
+def through(text, params="g"):
+    """A case weighting every entry of ``<text>`` differently (from 1), so misplaced gradients show."""
+    return source(f"np.sum(np.sin({text}) * np.arange(1.0, np.size({text}) + 1.0).reshape(np.shape({text})))",
+                  params)
+
+
+def helper(primitive, text, *args, wrt=(0,), note=""):
+    """A case of a runtime helper in ``g`` (and the other arguments its ``wrt`` names)."""
+    params = ", ".join(["g", "x", "y"][:len(args)])
+    case(primitive, through(text, params), *args, wrt=wrt, note=note)
+
+
+for gs, xs in [((2, 3), (3,)), ((2, 3), (2, 1)), ((3,), (2, 3)), ((), (2, 3)), (None, None), ((3, 1), (1, 3))]:
+    helper(runtime.unbroadcast, "runtime.unbroadcast(g, x)", A(gs), A(xs))
+for op, name in [(runtime.unsum, "unsum"), (runtime.unmean, "unmean")]:
+    for options, gs, xs in [("", (), (2, 3)), ("", None, None), (", axis=1", (2,), (2, 3)),
+                            (", 0", (3, 4), (2, 3, 4)), (", axis=(0, 2), keepdims=True", (1, 3, 1), (2, 3, 4))]:
+        helper(op, f"runtime.{name}(g, x{options})", A(gs), A(xs))
+TIES = np.array([[1.0, 1.0, 0.0], [2.0, 0.5, 2.0]])
+helper(runtime.extremum_grad, "runtime.extremum_grad(g, x, np.max(x, axis=1), axis=1)", A((2,)),
+       A((2, 3), distinct=True), wrt=(0, 1), note="a's own derivative is zero away from ties")
+helper(runtime.extremum_grad, "runtime.extremum_grad(g, x, np.min(x))", A(()), TIES, note="ties share")
+helper(runtime.cumsum_grad, "runtime.cumsum_grad(g, x)", A((6,)), A((2, 3)))
+helper(runtime.cumsum_grad, "runtime.cumsum_grad(g, x, 1)", A((2, 3)), A((2, 3)))
+for options, gs in [("", None), (", axis=1, ddof=1", (2,)), (", axis=0, keepdims=True", (1, 3))]:
+    helper(runtime.var_grad, f"runtime.var_grad(g, x{options})", A(gs), A((2, 3)), wrt=(0, 1))
+
+for text, gs, xs in [("runtime.unindex(g, x, 1)", (3,), (2, 3)), ("runtime.unindex(g, x, [0, 2, 2])", (3, 3), (4, 3)),
+                     ("runtime.unindex(g, x, (1, 2))", (), (2, 3)),
+                     ("runtime.unindex(g, x, np.array([True, False, True]))", (2, 2), (3, 2))]:
+    helper(runtime.unindex, text, A(gs), A(xs))
+for op, name in [(runtime.zero_at, "zero_at"), (runtime.written_part, "written_part")]:
+    for index, gs in [("1", (2, 3)), ("[0, 2, 2]", (4, 3)), ("np.array([True, False, True])", (3,))]:
+        helper(op, f"runtime.{name}(g, {index})", A(gs), note="repeated indices: the last write wins")
+for op, name in [(runtime.set_at, "set_at"), (runtime.added_at, "added_at")]:
+    for index, xs, vs in [("[0, 2, 2]", (4, 3), (3, 3)), ("1", (2, 3), ()), ("(slice(None), 1)", (2, 3), (2,))]:
+        helper(op, f"runtime.{name}(g, {index}, x)", A(xs), A(vs), wrt=(0, 1))
+helper(runtime.untake, "runtime.untake(g, x, [0, 3, 3, 1])", A((4,)), A((2, 3)))
+helper(runtime.untake, "runtime.untake(g, x, [2, 0, 2], axis=1)", A((2, 3)), A((2, 3)))
+helper(runtime.untake_along_axis, "runtime.untake_along_axis(g, x, np.array([[0, 2, 2], [1, 0, 1]]), 1)", A((2, 3)),
+       A((2, 3)))
+for options, gs in [("", (2, 3)), (", axis=0", (2, 3)), (", axis=None", (6,))]:
+    helper(runtime.unsort, f"runtime.unsort(g, x{options})", A(gs), A((2, 3), distinct=True))
+for text, gs, xs in [("runtime.untile(g, x, (2, 1))", (4, 3), (2, 3)), ("runtime.untile(g, x, 2)", (6,), (3,)),
+                     ("runtime.unrepeat(g, x, 2)", (12,), (2, 3)), ("runtime.unrepeat(g, x, 3, axis=1)", (2, 9), (2, 3)),
+                     ("runtime.unrepeat(g, x, [1, 0, 2], axis=1)", (2, 3), (2, 3)),
+                     ("runtime.unpad(g, x, ((1, 0), (0, 2)))", (3, 5), (2, 3)),
+                     ("runtime.undiagonal(g, x)", (3,), (3, 4)), ("runtime.undiagonal(g, x, 1, 0, 2)", (3, 2), (2, 3, 4)),
+                     ("runtime.undiag(g, x)", (3, 3), (3,)), ("runtime.undiag(g, x, -1)", (4, 4), (3,)),
+                     ("runtime.undiag(g, x, 1)", (3,), (3, 4)), ("runtime.untrace(g, x)", None, (3, 4)),
+                     ("runtime.untrace(g, x, -1, 1, 2)", (2,), (2, 3, 4))]:
+    helper(getattr(runtime, text.split("(")[0].split(".")[1]), text, A(gs), A(xs))
+helper(runtime.astype_grad, "runtime.astype_grad(g, x, np.float64)", A((3,)), A((3,)))
+helper(runtime.astype_grad, "runtime.astype_grad(g, x, np.int64)", A((3,)), A((3,)), note="no gradient: integers")
+helper(runtime.array_grad, "runtime.array_grad(g, x)", A((2, 3)), A((2, 3)))
+helper(runtime.sinc_derivative, "runtime.sinc_derivative(g, np.sinc(g))", A((4,), away_from_zero=True))
+helper(runtime.sinc_derivative, "runtime.sinc_derivative(g, np.sinc(g))", A(None, 1e-4, 2e-3),
+       note="near 0, where the closed form cancels: the series")
+
+
+def weigh(v):
+    return np.sum(np.sin(v) * np.arange(1.0, np.size(v) + 1.0).reshape(np.shape(v)))
+
+
+def pieces_of_concatenate(g, x, y):
+    parts = runtime.unconcatenate(g, [x, y], 1)
+    return np.sum(np.sin(parts[0]) * 2.0) + np.sum(parts[1] ** 3)
+
+
+def one_piece_of_concatenate(g, x, y):
+    return np.sum(np.sin(runtime.unconcatenate(g, [x, y], axis=None)[1]))
+
+
+def pieces_of_stack(g, x, y):
+    parts = runtime.unstack(g, [x, y], 1)
+    return np.sum(np.sin(parts[0]) * 2.0) + np.sum(parts[1] ** 3)
+
+
+def pieces_of_vstack(g, x, y):
+    parts = runtime.unvstack(g, [x, y])
+    return np.sum(np.sin(parts[0]) * 2.0) + np.sum(parts[1] ** 3)
+
+
+def pieces_of_hstack(g, x, y):
+    parts = runtime.unhstack(g, [x, y])
+    return np.sum(np.sin(parts[0]) * 2.0) + np.sum(parts[1] ** 3)
+
+
+def joined_pieces(p, q):
+    return np.sum(np.sin(runtime.unsplit([p, q], [p, q], np.zeros((2, 5)), 1)) * np.arange(10.0).reshape(2, 5))
+
+
+def joined_pieces_one_missing(p):
+    return np.sum(np.sin(runtime.unsplit([None, p], [np.zeros(3), p], np.zeros(7))) * np.arange(7.0))
+
+
+def list_helpers(a, b):
+    items = [a, b * 2.0, np.sin(a)]
+    head = runtime.head_grad(items)
+    return (np.sum(np.sin(runtime.last_grad(items, b)) * 3.0) + np.sum(head[1] ** 2)
+            + np.sum(np.sin(runtime.item_grad(items, 0, a))))
+
+
+def array_pieces(g):
+    parts = runtime.array_grad(g, [np.ones(3), np.ones(3)])
+    return np.sum(np.sin(parts[0])) + np.sum(parts[1] ** 2 * 3.0)
+
+
+def select_pieces(g, x):
+    parts = runtime.select_grads(g, [x > 0.5, x < -0.5], [x, 2.0])
+    return np.sum(np.sin(parts[0]) * np.arange(1.0, 5.0)) + np.sin(parts[1])
+
+
+def select_tangents(a, b, x):
+    return weigh(runtime.select_tangent([x > 0.5, x < -0.5], [a, b], [a, b]))
+
+
+def select_tangents_one_missing(a, x):
+    return weigh(runtime.select_tangent([x > 0.5, x < -0.5], [a, None], [a, x]))
+
+
+case(runtime.unconcatenate, pieces_of_concatenate, A((2, 5)), A((2, 3)), A((2, 2)))
+case(runtime.unconcatenate, one_piece_of_concatenate, A((10,)), A((2, 3)), A((4,)), note="a piece nothing used")
+case(runtime.unstack, pieces_of_stack, A((2, 2, 3)), A((2, 3)), A((2, 3)))
+case(runtime.unvstack, pieces_of_vstack, A((2, 3)), A((3,)), A((1, 3)))
+case(runtime.unhstack, pieces_of_hstack, A((7,)), A((3,)), A((4,)))
+case(runtime.unsplit, joined_pieces, A((2, 3)), A((2, 2)), wrt=(0, 1))
+case(runtime.unsplit, joined_pieces_one_missing, A((4,)), note="a piece with no gradient is zeros")
+case(runtime.head_grad, list_helpers, A((3,)), A((3,)), wrt=(0, 1))
+case(runtime.last_grad, list_helpers, A(()), A(()), wrt=(0, 1))
+case(runtime.item_grad, list_helpers, A((2,)), A((2,)), wrt=(0, 1))
+case(runtime.array_grad, array_pieces, A((2, 3)))
+case(runtime.select_grads, select_pieces, A((4,)), A((4,)))
+case(runtime.select_tangent, select_tangents, A((4,)), A((4,)), A((4,)), wrt=(0, 1))
+case(runtime.select_tangent, select_tangents_one_missing, A((4,)), A((4,)))
+
+# products: L(g, a, b) (the gradient in a) is linear in g and b; a gives only the shape; R(g, a, b) the other way
+PRODUCTS = [(np.matmul, "matmul", PRODUCT_SHAPES), (np.dot, "dot", PRODUCT_SHAPES[:4] + [((), (3,)), ((2, 3), ())]),
+            (np.inner, "inner", [((3,), (3,)), ((2, 3), (4, 3)), ((), (3,))]), (np.outer, "outer", [((2, 3), (3, 2))])]
+for product, name, shapes in PRODUCTS:
+    for xs, ys in shapes:
+        gs = np.shape(product(np.zeros(xs), np.zeros(ys)))
+        helper(getattr(runtime, f"{name}_grad_left"), f"runtime.{name}_grad_left(g, x, y)", A(gs), A(xs), A(ys),
+               wrt=(0, 2))
+        helper(getattr(runtime, f"{name}_grad_right"), f"runtime.{name}_grad_right(g, x, y)", A(gs), A(xs), A(ys),
+               wrt=(0, 1))
+for axes, xs, ys, gs in [("([1, 2], [1, 0])", (2, 3, 4), (4, 3, 5), (2, 5)), ("2", (2, 3, 4), (3, 4, 2), (2, 2))]:
+    helper(runtime.tensordot_grad_left, f"runtime.tensordot_grad_left(g, x, y, {axes})", A(gs), A(xs), A(ys),
+           wrt=(0, 2))
+    helper(runtime.tensordot_grad_right, f"runtime.tensordot_grad_right(g, x, y, {axes})", A(gs), A(xs), A(ys),
+           wrt=(0, 1))
+helper(runtime.vdot_grad, "runtime.vdot_grad(g, x, y)", A(()), A((2, 3)), A((3, 2)), wrt=(0, 2))
+helper(runtime.kron_grad, "runtime.kron_grad(g, x, y, 0)", A((6, 6)), A((2, 3)), A((3, 2)), wrt=(0, 2))
+helper(runtime.kron_grad, "runtime.kron_grad(g, x, y, 1)", A((2, 6)), A((3,)), A((2, 2)), wrt=(0, 1))

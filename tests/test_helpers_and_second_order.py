@@ -281,9 +281,6 @@ class TestHelpersAtDepth:
             return np.sum(outer(x) * x)
         assert_derivatives(f, X + 20.0, 2 * (X + 20.0), 2 * np.eye(3))
 
-    @pytest.mark.xfail(strict=True, reason="found, not fixed: an integer exponent saved on a tape or in a callee's "
-                       "saved values gets a materialized zero tangent, and 0 * log(negative base) is NaN in the "
-                       "Hessian (the pow tangent rule, compiler/rules/operators.py)")
     def test_an_integer_exponent_passed_to_a_helper_at_a_negative_base(self):
         def f(x):
             return np.sum(scaled(x, power=3))

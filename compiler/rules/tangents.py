@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (select_tangent, broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (select_tangent, broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, replace_zero, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ..pyast import clone
 from ..templates import Template
@@ -110,7 +110,7 @@ def elementwise(*fns):
 
 elementwise(
     operator.add, np.add, operator.sub, np.subtract, operator.mul, np.multiply, operator.truediv, np.divide,
-    operator.pow, np.power, builtins.pow, operator.mod, np.mod, np.remainder, np.fmod,
+    operator.mod, np.mod, np.remainder, np.fmod,
     np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt, np.square, np.reciprocal,
     np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
     np.arccosh, np.arctanh, np.abs, np.absolute, np.fabs, builtins.abs, np.sinc, np.deg2rad, np.radians,
@@ -145,12 +145,20 @@ linear(runtime.broadcast_like, runtime.unbroadcast, runtime.unsum, runtime.unmea
 linear(runtime.matmul_grad_left, runtime.dot_grad_left, runtime.inner_grad_left, runtime.outer_grad_left,
        runtime.tensordot_grad_left, positions=(0, 2), kind="multi")
 linear(runtime.matmul_grad_right, runtime.dot_grad_right, runtime.inner_grad_right, runtime.outer_grad_right,
-       runtime.tensordot_grad_right, runtime.vdot_grad, runtime.var_grad, positions=(0, 1), kind="multi")
-linear(runtime.kron_grad, positions=(0, 1, 2), kind="multi")
+       runtime.tensordot_grad_right, runtime.var_grad, positions=(0, 1), kind="multi")
+# (vdot_grad and kron_grad: with the other runtime helpers' adjoints, in runtime_helpers.py)
 nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.replace_zero, runtime.zeros_like)
 
 
 # -- templates: nonlinear functions that are not elementwise --------------------------------------
+
+@tangent(operator.pow, np.power, builtins.pow)
+def _(result, x, y):
+    d[result] = broadcast_like(d[x] * y * x ** (y - 1), result)
+    # an exponent with no derivative may still have a tangent of zeros (an integer power saved on a tape, or
+    # passed to a helper): its term is 0, not 0 * log(negative base) = NaN
+    d[result] = broadcast_like(np.where(d[y] == 0, 0.0, d[y] * result * np.log(replace_zero(x, 1.0))), result)
+
 
 @tangent(safe_div)
 def _(result, g, d):
