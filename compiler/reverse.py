@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from ..runtime import checkpoint_interval, item_grad, unbroadcast, written_part, zero_at, zeros_like
+from ..runtime import (broadcast_like, checkpoint_interval, item_grad, like, unbroadcast, unindex, unmean, unsum,
+                       untake, written_part, zero_at, zeros_like)
 from . import ops, purity, pyast
 from .names import helper_name
 from .optimize import upward_exposed
@@ -59,6 +60,7 @@ class _LoopPlan:
     saved: list            # names appended each iteration
     count: str = ""        # an iteration counter, when nothing needs saving
     checkpoint: dict = None  # names of the checkpointing variables, when the loop is checkpointed
+    shapes_only: set = field(default_factory=set)  # saved names the reversed body reads only for their shape
 
 
 def _zeros_like(var_name: str) -> ast.expr:
@@ -278,7 +280,7 @@ class ReverseSweep:
         # to-be-recorded: what the reversed body reads before (re)binding it itself, that the loop defines
         exposed = upward_exposed(body)
         saved = [n for n in reads_in_order(body) if n in forward_names and n in exposed]
-        plan = _LoopPlan(self.namer.fresh("tape"), saved)
+        plan = _LoopPlan(self.namer.fresh("tape"), saved, shapes_only=_read_for_shape_only(body) & set(saved))
         if not saved:
             plan.tape, plan.count = "", self.namer.fresh("count")
         self.plans[id(loop)] = plan
@@ -332,7 +334,8 @@ class ReverseSweep:
                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         always |= {c.var.name for c in loop.carried} | ({loop.target.name} if loop.target else set())
         body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n not in always] + body
-        items = [pyast.name(n) for n in plan.saved]
+        items = [ast.Call(helper_name("like", like), [pyast.name(n)], []) if n in plan.shapes_only
+                 else pyast.name(n) for n in plan.saved]
         item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         append = ast.Attribute(pyast.name(plan.tape), "append", ast.Load())
         return body + [ast.Expr(ast.Call(append, [item], []))]
@@ -462,6 +465,36 @@ class ReverseSweep:
             if isinstance(node, ast.Name) and node.id in names:
                 node.id = names[node.id]
         return kept, value
+
+
+# Runtime helpers that read an argument only for its shape, dtype and type: its position.
+SHAPE_ARGUMENT = {unbroadcast: 1, unsum: 1, unmean: 1, zeros_like: 0, unindex: 1, untake: 1, broadcast_like: 1}
+
+
+def _read_for_shape_only(body) -> set[str]:
+    """Names every read of which in ``body`` is a helper's shape argument (``x`` in
+    ``unbroadcast(g, x)``): a tape keeps ``like(x)``, which has x's shape and dtype and no memory."""
+    nodes = [n for stmt in body for n in ast.walk(stmt)]
+    shape_reads = set()
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            helper = getattr(node.func, "ssagrad_helper", None)
+            position = SHAPE_ARGUMENT.get(helper) if callable(helper) and _hashable(helper) else None
+            if position is not None and position < len(node.args):
+                shape_reads.add(id(node.args[position]))
+    shaped, other = set(), set()
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not hasattr(node, "ssagrad_helper"):
+            (shaped if id(node) in shape_reads else other).add(node.id)
+    return shaped - other
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+        return True
+    except TypeError:
+        return False
 
 
 def _yields(loop: Loop) -> list[ast.stmt]:

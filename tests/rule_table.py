@@ -707,3 +707,11 @@ for axes, xs, ys, gs in [("([1, 2], [1, 0])", (2, 3, 4), (4, 3, 5), (2, 5)), ("2
 helper(runtime.vdot_grad, "runtime.vdot_grad(g, x, y)", A(()), A((2, 3)), A((3, 2)), wrt=(0, 2))
 helper(runtime.kron_grad, "runtime.kron_grad(g, x, y, 0)", A((6, 6)), A((2, 3)), A((3, 2)), wrt=(0, 2))
 helper(runtime.kron_grad, "runtime.kron_grad(g, x, y, 1)", A((2, 6)), A((3,)), A((2, 2)), wrt=(0, 1))
+
+
+def owned(x):  # the memory model's private copy of an argument written into (compiler/aliasing.py)
+    return np.sum(np.sin(runtime.own(x)) * x)
+
+
+case(runtime.own, owned, A((3,)))
+case(runtime.own, owned, A(None))

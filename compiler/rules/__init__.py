@@ -83,4 +83,5 @@ def is_differentiable(fn) -> bool:
 
 from . import builtins, containers, linalg, math, numpy, operators  # noqa: E402,F401  (registers the rules)
 from . import tangents  # noqa: E402,F401  (after the adjoint rules: some tangents derive from them)
+from . import memory  # noqa: E402,F401  (own, like: after tangents, which it declares own linear with)
 from . import runtime_helpers  # noqa: E402,F401  (the runtime helpers' adjoints: reverse over reverse)
