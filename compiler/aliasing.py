@@ -24,7 +24,7 @@ import numpy
 
 from . import ops
 from .. import runtime
-from ..runtime import appended, broadcast_like
+from ..runtime import SharedMemoryCheck, appended, broadcast_like
 from .ssa import COPY, Free, Pack, Var
 
 # Registered functions whose result may be (a view of) an argument: every other registered function
@@ -179,34 +179,6 @@ class Aliases:
                        f"{' or '.join(repr(p.name) for p in others)} in this call; pass separate arrays")
             checks.append((SharedMemoryCheck(parsed.error(message, write.node)), [param] + others))
         return checks
-
-
-class SharedMemoryCheck:
-    """Called before an in-place write: ``check(a, *others)`` raises the located error if the write would
-    reach one of ``others`` (the same list or dict, or overlapping array memory). Whether it does depends
-    on the values: ``y = x; y += 1`` rebinds y when x is a float, and changes x when it is an array."""
-
-    def __init__(self, error):
-        self.error = error
-
-    def __call__(self, array, *others):
-        for other in others:
-            if _shares(array, other):
-                raise self.error
-
-    def __repr__(self):
-        return "SharedMemoryCheck(...)"
-
-
-def _shares(a, b) -> bool:
-    """May writing into ``a`` change what ``b`` holds (``b`` itself, or an array inside a container)?"""
-    if isinstance(b, (list, tuple, dict)) and a is not b:
-        return any(_shares(a, item) for item in (b.values() if isinstance(b, dict) else b))
-    if isinstance(a, numpy.ndarray) and isinstance(b, numpy.ndarray):
-        return numpy.may_share_memory(a, b)
-    if isinstance(a, (list, dict)) or hasattr(a, "__array_function__"):  # containers, Dask, CuPy: the same object
-        return a is b
-    return False
 
 
 def _message(write: Write, others) -> str:

@@ -10,7 +10,7 @@ from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_di
                           sinc_derivative,
                           tie_share)
 from .indexing import added_at, set_at, unindex, unsort, untake, untake_along_axis, written_part, zero_at
-from .ownership import own
+from .ownership import SharedMemoryCheck, own
 from .linalg import (solve_tangent, cholesky_grad, cholesky_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad, slogdet_grad,
                      solve_grad_a, solve_grad_b, svdvals_grad)
 from .products import (dot_grad_left, dot_grad_right, einsum_grads, inner_grad_left, inner_grad_right, kron_grad,

@@ -19,6 +19,7 @@ import numpy
 
 from . import __version__
 from .api import GradFunction
+from .runtime import SharedMemoryCheck
 
 RUNTIME = "ssagrad.runtime"
 
@@ -60,6 +61,9 @@ class _Module:
             self.imports[name] = f"import {module}" if name == module else f"import {module} as {name}"
         elif getattr(builtins, name, None) is value:
             return
+        elif isinstance(value, SharedMemoryCheck):  # a check before an in-place write, with its message
+            self.add_runtime("SharedMemoryCheck", sys.modules[SharedMemoryCheck.__module__])
+            self.definitions[name] = f"{name} = SharedMemoryCheck(ValueError({str(value.error)!r}))"
         elif getattr(value, "__module__", "") and value.__module__.startswith(RUNTIME):
             self.add_runtime(value.__name__, sys.modules[value.__module__])
             if name != value.__name__:

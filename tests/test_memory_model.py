@@ -398,3 +398,16 @@ def test_an_array_inside_a_dict_of_parameters():
     np.testing.assert_allclose(g[1], params["b"][0])
     np.testing.assert_allclose(g[0]["b"], np.r_[0.5, X[1:]])
     np.testing.assert_array_equal(params["W"], X)  # untouched
+
+
+def test_an_exported_gradient_keeps_its_checks(tmp_path):
+    from ssagrad.export import export_source
+    path = tmp_path / "exported_scaled_alias.py"
+    path.write_text(export_source(scaled_alias))
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.scaled_alias_grad(0.5) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="shares memory with 'x'"):
+        module.scaled_alias_grad(X.copy())
