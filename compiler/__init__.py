@@ -63,7 +63,7 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
         wrt_vars = [function.params[i] for i in wrt]
         active = active_vars(function, wrt_vars)
         callees = expand_calls(function, active, compile_vjp)
-        adjoint = reverse(function, wrt_vars, active, checkpoint=checkpoint)
+        adjoint = reverse(function, wrt_vars, active, checkpoint=checkpoint, copy_tapes=bare)
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
         returns_value = with_value or (not bare and not result_is_scalar(function))
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
@@ -124,7 +124,9 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     name = function.name
     if differentiated != function.parsed.params:  # a variant for some parameters: say which
         name = f"{name}_d{'_'.join(differentiated)}" if differentiated else f"{name}_nodiff"
-    values = value.elts if isinstance(value, ast.Tuple) else [value]  # a tuple of results is returned flat
+    # several results are returned flat; one tuple of one (a backward function's gradients) stays a tuple
+    several = isinstance(value, ast.Tuple) and len(value.elts) > 1
+    values = value.elts if several else [value]
     outputs = ast.Tuple(values + [saved_tuple], ast.Load())
     forward = bind_unbound(forward, outputs, function.parsed.params)  # it saves what only one branch made
     forward_fn = codegen.generate(function.parsed, function.namer, f"{name}_forward", forward, outputs)
@@ -134,7 +136,7 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     backward_fn = codegen.generate(function.parsed, function.namer, f"{name}_backward", unpack + backward,
                                    gradients, arguments=arguments)
     return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
-                       callees, outputs=len(values) if isinstance(value, ast.Tuple) else 1)
+                       callees, outputs=len(values))
 
 
 @dataclass

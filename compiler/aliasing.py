@@ -191,10 +191,11 @@ def _message(write: Write, others) -> str:
                 f"cannot follow that change; return the new array from {write.callee}() instead")
     if write.kind == "inplace":
         return (f"this in-place update writes into {name!r}, which shares memory with {listed} here ({sharing}), "
-                f"so {listed} would change too and the gradient cannot follow; write `{name} = {name} + ...` "
+                f"so that would change too and the gradient cannot follow; write `{name} = {name} + ...` "
                 f"(a new array) instead, or copy first")
-    return (f"writing into {name!r} changes {listed} too: they share memory here ({sharing}), and the gradient "
-            f"cannot follow a change made through another name; write into a copy ({name} = {name}.copy())")
+    return (f"writing into {name!r} changes {listed} too (here at least one of them shares its memory: "
+            f"{sharing}), and the gradient cannot follow a change made through another name; write into a copy "
+            f"({name} = {name}.copy())")
 
 
 def refuse_mutating_call(fn, parsed, stmt) -> None:

@@ -12,13 +12,13 @@ import inspect
 from dataclasses import dataclass
 
 from . import ops, pyast
-from ..runtime import added_at, set_at, zeros_like
+from ..runtime import added_at, set_at, zero_tangent
 from .names import helper_name
 from .pyast import operand_ast, own_parameters, write_statement
 from .rules import is_differentiable
 from .rules.tangents import linearity, tangent_rule
 from .calls import is_user_function
-from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Var, primitive_name
+from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name
 from .templates import Instantiation
 
 
@@ -36,7 +36,7 @@ def _unpack(names: list[str], value: ast.expr) -> ast.Assign:
 
 
 def _zeros(operand) -> ast.expr:
-    return ast.Call(helper_name("zeros_like", zeros_like), [operand_ast(operand)], [])
+    return ast.Call(helper_name("zero_tangent", zero_tangent), [operand_ast(operand)], [])
 
 
 class TangentSweep:
@@ -62,9 +62,8 @@ class TangentSweep:
         return pyast.name(name) if name is not None else _zeros(operand)
 
     def has_tangent(self, operand) -> bool:
-        if isinstance(operand, Pack):
-            return any(self.has_tangent(i) for i in operand.items)
-        return self.read(operand) is not None
+        """Does ``operand`` (a value, a display, or a slice's bounds) read any value that has a tangent?"""
+        return any(self.read(v) is not None for v in operand_vars(operand))
 
     def write(self, var: Var, expr: ast.expr) -> list[ast.stmt]:
         if var in self.tangent:

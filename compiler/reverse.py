@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from ..runtime import (broadcast_like, checkpoint_interval, item_grad, like, unbroadcast, unindex, unmean, unsum,
+from ..runtime import (broadcast_like, checkpoint_interval, item_grad, like, set_at, unbroadcast, unindex, unmean, unsum,
                        untake, written_part, zero_at, zeros_like)
 from . import ops, purity, pyast
 from .names import helper_name
@@ -61,6 +61,7 @@ class _LoopPlan:
     count: str = ""        # an iteration counter, when nothing needs saving
     checkpoint: dict = None  # names of the checkpointing variables, when the loop is checkpointed
     shapes_only: set = field(default_factory=set)  # saved names the reversed body reads only for their shape
+    copied: set = field(default_factory=set)       # saved names a tape keeps a copy of (see copy_tapes)
 
 
 def _zeros_like(var_name: str) -> ast.expr:
@@ -83,8 +84,13 @@ def _defined_in(body) -> set:
 
 
 class ReverseSweep:
-    def __init__(self, function: Function, wrt: list[Var], active: set[Var], checkpoint: bool = False):
+    def __init__(self, function: Function, wrt: list[Var], active: set[Var], checkpoint: bool = False,
+                 copy_tapes: bool = False):
         self.checkpoint = checkpoint  # loops keep every k-th state and recompute, instead of a full tape
+        # for code that will be differentiated again: a tape keeps copies of arrays a later iteration writes
+        # into (restores keep references right, but a second differentiation cannot follow them)
+        self.copy_tapes = copy_tapes
+        self._written_memory = None
         self.function = function
         self.parsed = function.parsed
         self.wrt = wrt
@@ -142,7 +148,7 @@ class ReverseSweep:
                     if statements:
                         out += self.comment(stmt.node) + statements
                 elif ops.is_write(stmt.fn):  # no gradient flows through it, but earlier adjoints read the array
-                    out += self.comment(stmt.node) + [_restore(stmt)]
+                    out += self.comment(stmt.node) + [self.restore(stmt)]
             elif isinstance(stmt, If):
                 out += self.backward_if(stmt)
             elif isinstance(stmt, Loop):
@@ -185,12 +191,13 @@ class ReverseSweep:
                 f"    def _(result, x):\n"
                 f"        d[x] = d[result] * ...\n\n"
                 f"or cut the gradient path with ssagrad.stop_gradient(...)", _call_node(op))
-        outputs = output_count(op.fn)  # a count, a tuple of counts, or "many" (a list to unpack)
+        # a count, a tuple of counts, "many" (a list to unpack) or "list" (a list, unpacked or not)
+        outputs = output_count(op.fn)
         allowed = outputs if isinstance(outputs, tuple) else (outputs,)
         if outputs == "many" and len(op.targets) < 2:
             raise self.parsed.error(f"{primitive_name(op.fn)} returns a list: unpack it where it is called "
                                     f"(a, b = ...) so each piece gets its gradient", op.node)
-        if outputs != "many" and len(op.targets) not in allowed:
+        if outputs not in ("many", "list") and len(op.targets) not in allowed:
             if allowed == (1,):
                 raise self.parsed.error(f"{primitive_name(op.fn)} returns one value; it cannot be unpacked", op.node)
             raise self.parsed.error(f"{primitive_name(op.fn)} returns {' or '.join(map(str, allowed))} values: "
@@ -222,7 +229,7 @@ class ReverseSweep:
                 out += self.write(array, d_written)
             else:
                 out += self.write(array, ast.Call(helper_name("zero_at", zero_at), [d_written, operand_ast(index)], []))
-        return out + [_restore(op)]
+        return out + [self.restore(op)]
 
     def region(self, body, prologue, header, defines=()) -> tuple[list[ast.stmt], list[ast.stmt]]:
         """Reverse a nested block: ``(zero-inits for before the region, the block's statements)``.
@@ -281,6 +288,8 @@ class ReverseSweep:
         exposed = upward_exposed(body)
         saved = [n for n in reads_in_order(body) if n in forward_names and n in exposed]
         plan = _LoopPlan(self.namer.fresh("tape"), saved, shapes_only=_read_for_shape_only(body) & set(saved))
+        if self.copy_tapes:
+            plan.copied = self.written_in(loop, saved) - plan.shapes_only
         if not saved:
             plan.tape, plan.count = "", self.namer.fresh("count")
         self.plans[id(loop)] = plan
@@ -302,6 +311,46 @@ class ReverseSweep:
             reversed_loop = self.checkpointed_reverse(loop, plan, reversed_loop)
         return inits + before + self.comment(loop.node) + [reversed_loop] + after
 
+    def restore(self, op: Op) -> ast.stmt:
+        """Put back what a write overwrote: in place, or -- in code to be differentiated again, whose own
+        memory model cannot follow an array changed under a tape's feet -- as a new array."""
+        if not self.copy_tapes:
+            return _restore(op)
+        array, index, _ = op.args
+        return pyast.assign(array.name, ast.Call(helper_name("set_at", set_at), [
+            pyast.name(array.name), operand_ast(index), pyast.name(op.targets[1].name)], []))
+
+    def primal_statement(self, op: Op) -> ast.stmt:
+        """The user's operation. In code to be differentiated again, a view of an array written into later
+        is taken as a copy (the memory model already refused any read of it the write would change), and
+        so is such an array passed to a called function, whose saved values would hold it."""
+        stmt = pyast.op_statement(op)
+        if not self.copy_tapes:
+            return stmt
+        aliases = self.function.aliases
+        if isinstance(op.fn, CalleeVJP):
+            def private(expr, operand):
+                return _copy(expr) if isinstance(operand, Var) and aliases.roots(operand) & self.written_memory \
+                    else expr
+            stmt.value.args = [private(arg, v) for arg, v in zip(stmt.value.args, op.args)]
+            for keyword in stmt.value.keywords:
+                keyword.value = private(keyword.value, op.kwargs.get(keyword.arg))
+        elif len(op.targets) == 1 and (aliases.roots(op.targets[0]) - {op.targets[0]}) & self.written_memory:
+            stmt.value = _copy(stmt.value)
+        return stmt
+
+    @property
+    def written_memory(self) -> set:
+        if self._written_memory is None:
+            writes = [op.args[0] for op in walk(self.function.body) if isinstance(op, Op) and ops.is_write(op.fn)]
+            self._written_memory = set().union(*(self.function.aliases.roots(a) for a in writes))
+        return self._written_memory
+
+    def written_in(self, loop: Loop, names) -> set[str]:
+        """The names among ``names`` of arrays ``loop`` writes into (views of them are copies already)."""
+        writes = {op.args[0].name for op in walk(loop.body) if isinstance(op, Op) and ops.is_write(op.fn)}
+        return writes & set(names)
+
     def _inner_plans(self, body):
         return [self.plans[id(s)] for s in walk(body) if isinstance(s, Loop) and id(s) in self.plans]
 
@@ -314,7 +363,7 @@ class ReverseSweep:
             if isinstance(stmt, Op) and ops.is_write(stmt.fn):
                 out += _write_in_place(stmt)
             elif isinstance(stmt, Op):
-                out.append(pyast.op_statement(stmt))
+                out.append(self.primal_statement(stmt))
             elif isinstance(stmt, If):
                 then = self.forward_block(stmt.body) + [pyast.assign(p.target.name, operand_ast(p.then))
                                                         for p in stmt.phis]
@@ -335,7 +384,7 @@ class ReverseSweep:
         always |= {c.var.name for c in loop.carried} | ({loop.target.name} if loop.target else set())
         body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n not in always] + body
         items = [ast.Call(helper_name("like", like), [pyast.name(n)], []) if n in plan.shapes_only
-                 else pyast.name(n) for n in plan.saved]
+                 else _copy(pyast.name(n)) if n in plan.copied else pyast.name(n) for n in plan.saved]
         item = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         append = ast.Attribute(pyast.name(plan.tape), "append", ast.Load())
         return body + [ast.Expr(ast.Call(append, [item], []))]
@@ -428,8 +477,11 @@ class ReverseSweep:
                 self.adjoint[result] = seed
         elif isinstance(result, Pack) and seed is not None:  # a helper returning a tuple: one seed each
             for index, item in enumerate(result.items):
-                if isinstance(item, Var) and self.needs(item):
-                    backward += self.write(item, ast.Subscript(pyast.name(seed), ast.Constant(index), ast.Load()))
+                entry = ast.Subscript(pyast.name(seed), ast.Constant(index), ast.Load())
+                if isinstance(item, Pack):  # a forward function's saved values, differentiated again
+                    backward += self.seed_items(item, entry)
+                elif isinstance(item, Var) and self.needs(item):
+                    backward += self.write(item, entry)
         backward += self.backward_block(self.function.body[:-1])
         gradients = []
         for var in self.wrt:
@@ -440,6 +492,17 @@ class ReverseSweep:
         forward = own_parameters(self.function) + self.forward_block(self.function.body[:-1])
         kept, value = self.keep_result(result, backward)
         return Adjoint(forward + kept, backward, value, gradients)
+
+    def seed_items(self, pack: Pack, seed: ast.expr) -> list[ast.stmt]:
+        """Each item of a tuple within the result its entry of ``seed`` (zero where nothing reached it)."""
+        out = []
+        for index, item in enumerate(pack.items):
+            if isinstance(item, Pack):
+                out += self.seed_items(item, ast.Subscript(seed, ast.Constant(index), ast.Load()))
+            elif isinstance(item, Var) and self.needs(item):
+                out += self.write(item, ast.Call(helper_name("item_grad", item_grad),
+                                                 [seed, ast.Constant(index), pyast.name(item.name)], []))
+        return out
 
     def keep_result(self, result, backward) -> tuple[list[ast.stmt], ast.expr]:
         """The result's values, kept under names of their own when the backward sweep rebinds their names
@@ -533,6 +596,10 @@ def _restore(op: Op) -> ast.stmt:
     return put_back
 
 
+def _copy(expr: ast.expr) -> ast.expr:
+    return ast.Call(ast.Attribute(helper_name("np", numpy), "copy", ast.Load()), [expr], [])
+
+
 def _surely_basic(index) -> bool:
     """Is ``index`` integers, slices, ``None`` and ``...`` only (so it names no entry twice)?"""
     if isinstance(index, Pack):
@@ -549,5 +616,5 @@ def _call_node(op: Op):
 
 
 def reverse(function: Function, wrt: list[Var], active: set[Var], seed: str | None = None,
-            checkpoint: bool = False) -> Adjoint:
-    return ReverseSweep(function, wrt, active, checkpoint).run(seed)
+            checkpoint: bool = False, copy_tapes: bool = False) -> Adjoint:
+    return ReverseSweep(function, wrt, active, checkpoint, copy_tapes).run(seed)

@@ -154,6 +154,7 @@ class Function:
     namer: Namer
     written_params: set = field(default_factory=set)  # parameters whose arrays the function writes into
     parameter_checks: list = field(default_factory=list)  # guards: those must not share another's memory
+    aliases: object = None  # the may-share-memory graph (compiler/aliasing.py)
 
     def ops(self):
         """The operations of the top-level body (not inside regions)."""
@@ -406,6 +407,7 @@ class Builder:
         params = [self.define(name) for name in self.parsed.params]
         function = Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
         function.written_params = self.aliases.check(self.parsed, params)
+        function.aliases = self.aliases
         function.parameter_checks = self.aliases.parameter_checks(self.parsed, params, function.written_params)
         return function
 

@@ -5,7 +5,7 @@ dispatches (``__array_function__``) instead of coercing where it can. This
 package imports only NumPy, so an exported gradient can carry these helpers
 with it.
 """
-from .broadcast import broadcast_like, like, shape_of, unbroadcast, unmean, unsum, zeros_like
+from .broadcast import broadcast_like, like, shape_of, unbroadcast, unmean, unsum, zero_tangent, zeros_like
 from .elementwise import (astype, astype_grad, clip_share, replace_zero, safe_div, select_grads, select_tangent,
                           sinc_derivative,
                           tie_share)

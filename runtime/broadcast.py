@@ -45,6 +45,17 @@ def zeros_like(x):
     return np.zeros_like(x)
 
 
+def zero_tangent(x):
+    """A zero tangent for ``x``: like ``zeros_like``, but a container gets a container of zeros, every
+    entry there to read (a gradient's partial container leaves entries out)."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(zero_tangent(item) for item in x) if type(x) in (list, tuple) else \
+            [zero_tangent(item) for item in x]
+    if isinstance(x, dict):
+        return {key: zero_tangent(item) for key, item in x.items()}
+    return zeros_like(x)
+
+
 def broadcast_like(t, result):
     """A tangent grown to its value's shape (an operand that broadcast contributes to every entry)."""
     shape = shape_of(result)

@@ -78,7 +78,7 @@ def writes_into_an_attribute(x):
 
 
 def test_writing_into_a_view_or_an_attribute_is_refused():
-    err = raises_at(writes_into_a_view, "row[1] = 5.0", np.ones((2, 2)), match="changes 'x' too: they share memory")
+    err = raises_at(writes_into_a_view, "row[1] = 5.0", np.ones((2, 2)), match="changes 'x' too")
     assert "row = row.copy()" in err.message
     raises_at(writes_into_an_attribute, "x.flat", np.ones(2), match="assignment to an attribute")
 

@@ -7,6 +7,9 @@ adjoint of ``unsum`` is ``np.sum``, of ``unindex`` indexing). Arguments that onl
 ``unbroadcast(g, x)``) get no gradient. A helper that gives a matrix product's gradient is bilinear in
 ``g`` and the other operand: for ``L(g, a, b)``, the gradient of ``<g, P(a, b)>`` in ``a``,
 ``<d, L(g, a, b)> = <g, P(d, b)>``, which names both adjoints. Their tangent rules are in ``tangents.py``.
+
+Helpers that return one gradient per item of a list (``unconcatenate``) are registered with
+``outputs="list"``: generated code unpacks their result (``da, db = unconcatenate(...)``) or indexes it.
 """
 import numpy as np
 
@@ -105,7 +108,7 @@ def _(result, g, a, axis=-1):
 # -- joining, splitting and rearranging ----------------------------------------------------------------
 
 
-@adjoint(unconcatenate)
+@adjoint(unconcatenate, outputs="list")
 def _(result, g, arrays, axis=0):
     d[g] = unsplit(d[result], arrays, g, axis)
 
@@ -115,17 +118,17 @@ def _(result, grads, parts, ary, axis=0):
     d[grads] = unconcatenate(d[result], parts, axis)
 
 
-@adjoint(unstack)
+@adjoint(unstack, outputs="list")
 def _(result, g, arrays, axis=0):
     d[g] = np.stack(filled(d[result], arrays), axis)
 
 
-@adjoint(unvstack)
+@adjoint(unvstack, outputs="list")
 def _(result, g, arrays):
     d[g] = np.vstack(filled(d[result], arrays))
 
 
-@adjoint(unhstack)
+@adjoint(unhstack, outputs="list")
 def _(result, g, arrays):
     d[g] = np.hstack(filled(d[result], arrays))
 
@@ -178,7 +181,7 @@ def _(result, g, index, item):
     d[g] = unindex(d[result], g, index)
 
 
-@adjoint(array_grad)
+@adjoint(array_grad, outputs="list")
 def _(result, g, obj):
     d[g] = stacked_gradient(d[result], obj)
 
@@ -191,7 +194,7 @@ def _(result, g, x, dtype):
 # -- elementwise -------------------------------------------------------------------------------------------
 
 
-@adjoint(select_grads)
+@adjoint(select_grads, outputs="list")
 def _(result, g, condlist, choicelist):
     d[g] = unbroadcast(select_tangent(condlist, d[result], choicelist), g)
 

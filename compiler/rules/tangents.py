@@ -147,7 +147,7 @@ linear(runtime.matmul_grad_left, runtime.dot_grad_left, runtime.inner_grad_left,
 linear(runtime.matmul_grad_right, runtime.dot_grad_right, runtime.inner_grad_right, runtime.outer_grad_right,
        runtime.tensordot_grad_right, runtime.var_grad, positions=(0, 1), kind="multi")
 # (vdot_grad and kron_grad: with the other runtime helpers' adjoints, in runtime_helpers.py)
-nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.replace_zero, runtime.zeros_like)
+nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.replace_zero, runtime.zeros_like, runtime.zero_tangent)
 
 
 # -- templates: nonlinear functions that are not elementwise --------------------------------------
