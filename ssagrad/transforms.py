@@ -159,8 +159,8 @@ def hvp(fn, wrt=None, mode="forward"):
 
 def hessian(fn, wrt=None, mode="forward"):
     """The Hessian of a scalar function, one pass over the generated gradient code per input entry:
-    forward mode over it (``mode="forward"``, a column a pass) or reverse mode over it (``"reverse"``: one
-    run of the gradient, then one backward sweep of it per row)."""
+    forward mode over it (``mode="forward"``, a column a pass) or reverse mode over it (``"reverse"``: the
+    gradient run forwards, then its backward sweep, a row a pass)."""
     compiled, bound, index = _second_order(fn, wrt, mode)
 
     def hessian_at(*args):
@@ -168,9 +168,8 @@ def hessian(fn, wrt=None, mode="forward"):
         x = args[index]
         if mode == "forward":
             lines = [np.ravel(compiled.function(*args, **{compiled.parameters[0]: e})) for e in _basis(x)]
-        else:
-            _, saved = compiled.forward(*args)
-            lines = [np.ravel(compiled.backward(saved, e)[0]) for e in _basis(x)]
+        else:  # a fresh forward run each row: a backward sweep puts back entries the gradient wrote into arrays
+            lines = [np.ravel(compiled.backward(compiled.forward(*args)[1], e)[0]) for e in _basis(x)]
         flat = np.stack(lines, axis=-1 if mode == "forward" else 0) if lines else np.zeros((0, 0))
         return flat.reshape(np.shape(x) + np.shape(x))
     return hessian_at

@@ -362,9 +362,6 @@ class TestSecondOrder:
             check_grads(f, x, order=2)
         assert ssagrad.grad(ssagrad.grad(ssagrad.grad(lambda x: power_by_loop(x, 4))))(0.5) == pytest.approx(24 * 0.5)
 
-    @pytest.mark.xfail(strict=True, reason="the generated gradient writes into a loop-carried copy of `out` "
-                       "(`out_1 = out`), which differentiating it again refuses as a write through an alias; "
-                       "the alias model is being reworked (compiler/ssa.py, compiler/aliasing.py)")
     def test_writes_into_an_array(self):
         def f(x):
             out = np.zeros(3)
