@@ -19,13 +19,17 @@ module.
 import ast
 import builtins
 import inspect
+import numbers
 import textwrap
 
+from ..runtime import zeros_like
 from .names import helper_name
 from .pyast import clone, operand_ast
-from .ssa import Const, Pack, Var
+from .ssa import Const, Free, Pack, Var, operand_vars
 
 _UNSUPPLIED = object()
+_SLICE_BOUNDS = ("the bounds of a slice (a:b) carry no derivative here: for a range that depends on the "
+                 "differentiated inputs, use np.arange or np.linspace")
 
 
 class Template:
@@ -105,9 +109,11 @@ class Instantiation(ast.NodeTransformer):
                 operand = self.operand_of(stmt.targets[0].slice)
                 if isinstance(operand, Var) and self.needs(operand):
                     out += self.write(operand, self.visit(clone(stmt.value)))
-                elif isinstance(operand, Pack) and any(isinstance(i, Var) and self.needs(i) for i in operand.items):
+                elif isinstance(operand, Pack) and any(self.needs(v) for v in operand_vars(operand)):
                     # one gradient per item of a sequence argument (np.concatenate([a, b]), einsum's operands)
                     out += self.write_items(operand.items, self.visit(clone(stmt.value)))
+                elif any(self.needs(v) for v in operand_vars(operand)):
+                    raise TypeError(_SLICE_BOUNDS)
             elif isinstance(stmt, (ast.Assign, ast.Expr)):
                 out.append(self.visit(clone(stmt)))
             elif isinstance(stmt, ast.Raise):  # a case the rule does not handle (decided statically)
@@ -118,27 +124,44 @@ class Instantiation(ast.NodeTransformer):
 
     def missing(self, operand) -> bool:
         """No d[operand] to read: for a sequence (np.select's choices), none of its items has one."""
-        if isinstance(operand, Pack):
-            return all(self.read(item) is None for item in operand.items)
-        return self.read(operand) is None
+        if isinstance(operand, Var):
+            return self.read(operand) is None
+        return all(self.read(v) is None for v in operand_vars(operand))  # a display, a slice's bounds
 
     def write_items(self, items, value) -> list[ast.stmt]:
-        """``d[items] = value``: unpacked straight into fresh names when each item takes a new one."""
+        """``d[items] = value``: one gradient per item, ``value[i]``; a nested display's items get
+        ``value[i][j]`` (np.array([[a, b], [c, d]])). Unpacked straight into fresh names when each item
+        takes a new one."""
         holders, pieces, writes = [], [], []  # holders: the name of the tuple of parts, spelled only if needed
-        for index, item in enumerate(items):
-            if isinstance(item, Var) and self.needs(item):
-                holders.append(ast.Name("", ast.Load()))
-                pieces.append(ast.Subscript(holders[-1], ast.Constant(index), ast.Load()))
-                writes.append(self.write(item, pieces[-1]))
+
+        def collect(items, path):
+            for index, item in enumerate(items):
+                if isinstance(item, Pack):
+                    collect(item.items, path + [index])
+                elif not isinstance(item, Var) and any(self.needs(v) for v in operand_vars(item)):
+                    raise TypeError(_SLICE_BOUNDS)
+                elif isinstance(item, Var) and self.needs(item):
+                    holders.append(ast.Name("", ast.Load()))
+                    piece = holders[-1]
+                    for i in path + [index]:
+                        piece = ast.Subscript(piece, ast.Constant(i), ast.Load())
+                    pieces.append(piece)
+                    writes.append(self.write(item, piece))
+        collect(items, [])
         fresh = [w[0].targets[0] for w, piece in zip(writes, pieces) if len(w) == 1 and isinstance(w[0], ast.Assign)
-                 and isinstance(w[0].targets[0], ast.Name) and w[0].value is piece]
+                 and isinstance(w[0].targets[0], ast.Name) and w[0].value is piece
+                 and isinstance(piece.value, ast.Name)]
         if len(fresh) == len(items) == len(pieces):  # dw, dv = eigh_tangents(...)
             store = ast.Tuple([ast.Name(t.id, ast.Store()) for t in fresh], ast.Store())
             return [ast.Assign([store], value, lineno=0)]
-        parts = self.namer.fresh("parts")
+        if isinstance(value, ast.Name):  # already a name (d[object] = d[result]): index it directly
+            parts, out = value.id, []
+        else:
+            parts = self.namer.fresh("parts")
+            out = [ast.Assign([ast.Name(parts, ast.Store())], value, lineno=0)]
         for holder in holders:
             holder.id = parts
-        return [ast.Assign([ast.Name(parts, ast.Store())], value, lineno=0)] + [s for w in writes for s in w]
+        return out + [s for w in writes for s in w]
 
     def static(self, test):
         """Decide a template ``if`` on constant parameters now (a sequence is a tuple, a run-time value opaque)."""
@@ -147,7 +170,8 @@ class Instantiation(ast.NodeTransformer):
             if isinstance(node, ast.Name) and node.id in self.bound:
                 value = self.bound.get(node.id, _UNSUPPLIED)
                 env[node.id] = self.t.defaults[node.id] if value is _UNSUPPLIED else _static_value(value)
-        return eval(compile(ast.Expression(test), self.t.where, "eval"), {"__builtins__": builtins}, env)
+        return eval(compile(ast.Expression(test), self.t.where, "eval"), {**self.t.globals, "__builtins__": builtins},
+                    env)
 
     def is_d(self, node):
         return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "d"
@@ -174,17 +198,31 @@ class Instantiation(ast.NodeTransformer):
 
     def visit_Subscript(self, node):
         if self.is_d(node):
-            operand = self.operand_of(node.slice)
-            if isinstance(operand, Pack):
-                names = [self.read(item) for item in operand.items]
-                return ast.Tuple([ast.Constant(None) if n is None else ast.Name(n, ast.Load()) for n in names],
-                                 ast.Load())
-            name = self.read(operand)
-            return ast.Constant(None) if name is None else ast.Name(name, ast.Load())  # None: no gradient
+            return self.gradients_of(self.operand_of(node.slice))
         item = self.item_of(node)
         if item is not None:
             return operand_ast(item)
+        if isinstance(node.slice, ast.Name) and self.bound.get(node.slice.id, _UNSUPPLIED) is not _UNSUPPLIED:
+            # x[index] in a template reads as the call's own index: x[i, 1:], not x[(i, slice(1, None))]
+            return ast.Subscript(self.visit(node.value), operand_ast(self.bound[node.slice.id], in_index=True),
+                                 ast.Load())
         return self.generic_visit(node)
+
+    def gradients_of(self, operand) -> ast.expr:
+        """``d[operand]``: its variable; for a display, one per item (nested as the display is); ``None``
+        where there is none, or going forwards, zeros shaped like the item."""
+        if isinstance(operand, Pack):
+            return operand.kind([self.gradients_of(item) for item in operand.items], ast.Load())
+        name = self.read(operand)
+        if name is not None:
+            return ast.Name(name, ast.Load())
+        if not isinstance(operand, Var) and any(self.read(v) is not None for v in operand_vars(operand)):
+            raise TypeError(_SLICE_BOUNDS)
+        if self.drop_missing and is_scalar_constant(operand):  # an item without a tangent: zero
+            return ast.Constant(type(operand.value)(0))
+        if self.drop_missing and (isinstance(operand, Var) or isinstance(operand, Const) and operand.value is not None):
+            return ast.Call(helper_name("zeros_like", zeros_like), [operand_ast(operand)], [])
+        return ast.Constant(None)  # no gradient
 
     def visit_Call(self, node):
         node.keywords = [k for k in node.keywords
@@ -225,7 +263,15 @@ def _static_value(operand):
         return operand.value
     if isinstance(operand, Pack):
         return tuple(_static_value(i) for i in operand.items)
+    if isinstance(operand, Free) and not _is_data(operand.value):
+        return operand.value  # np.r_, np.float64: resolved when the gradient is compiled, as a callee is
     return _Runtime()
+
+
+def _is_data(value) -> bool:
+    """Numbers, strings, containers and arrays: a free name bound to one is read when the gradient runs."""
+    return isinstance(value, (numbers.Number, str, bytes, list, tuple, dict, set, frozenset)) \
+        or hasattr(value, "__array__") and not isinstance(value, type)
 
 
 class _Runtime:

@@ -532,7 +532,6 @@ case(runtime.appended, appending, A((3,)), A((3,)), wrt=(0, 1))
 case(np.array, as_array, A((3,)), A((3,)), wrt=(0, 1))
 case(np.asarray, as_array, A(None), A(None), wrt=(0, 1))
 
-
 # -- runtime helpers with rules (generated code calls them; derivatives of derivatives differentiate it) ----
 
 
@@ -715,3 +714,78 @@ def owned(x):  # the memory model's private copy of an argument written into (co
 
 case(runtime.own, owned, A((3,)))
 case(runtime.own, owned, A(None))
+
+
+# -- building arrays from values --------------------------------------------------------------
+
+
+def weighted(text):
+    """A case of x and y weighting every entry of ``<text>`` differently, so misplaced gradients show."""
+    return through(text, "x, y")
+
+
+NESTED = [("np.array([[x, x * 2.0], [y ** 2, 1.5]])", [None, ()]),
+          ("np.array(((x, y), (y, np.sin(x)), (x - y, 0.5)))", [None, ()]),
+          ("np.array([[x, x * 2.0], [y ** 2, x - y]])", [None, (), (3,), (2, 3)]),
+          ("np.array([[[x, y]], [[y, x]]])", [None, (), (3,), (2, 3)]), ("np.array(x)", [None, (), (3,), (2, 3)]),
+          ("np.array([x, y], dtype=np.float64)", [None, (3,)]), ("np.array([x, y], copy=True)", [(2, 3)])]
+for text, shapes in NESTED:
+    for xs in shapes:
+        case(np.array, weighted(text), A(xs), A(xs), wrt=(0, 1))
+        case(np.asarray, weighted(text.replace("np.array", "np.asarray")), A(xs), A(xs), wrt=(0, 1))
+
+LINSPACE = [
+    ("np.linspace(x, y, 5)", None, None), ("np.linspace(x, y, num=4, endpoint=False)", None, None),
+    ("np.linspace(x, y, 1)", None, None), ("np.linspace(x, y, 1, endpoint=False)", None, None),
+    ("np.linspace(x, y, 4)", (3,), (3,)), ("np.linspace(x, y, 4, axis=-1)", (3,), (2, 1)),
+    ("np.linspace(x, y, 3, axis=1)", (), (2, 3)), ("np.linspace(x, y, 3, False, axis=2)", (3,), (2, 1)),
+    ("np.linspace(x, 2.0, 6)", None, None), ("np.linspace(-1.0, y, 6)", (), (2,)),
+]
+for text, xs, ys in LINSPACE:
+    case(np.linspace, weighted(text), A(xs), A(ys), wrt=(0, 1))
+case(np.arange, weighted("np.arange(x, 3.0, y)"), A(None, 0.1, 0.2), A(None, 0.5, 0.55), wrt=(0, 1),
+     note="six samples wherever x and y are drawn: the length is piecewise constant")
+case(np.arange, weighted("np.arange(x, 2.5)"), A(None, 0.1, 0.4), 0.0, note="start only")
+case(np.arange, weighted("np.arange(x)"), A(None, 3.1, 3.9), 0.0, note="stop alone: 0, 1, 2, 3")
+for text, xs, ys in [("np.full((2, 3), x)", None, None), ("np.full((2, 3), x)", (3,), None),
+                     ("np.full(4, x) * y", (), (4,)), ("np.full((2, 1), x)", (2, 1), None)]:
+    case(np.full, weighted(text), A(xs), A(ys), wrt=(0, 1))
+for text, xs, ys in [("np.full_like(y, x)", None, (2, 3)), ("np.full_like(y, x)", (3,), (2, 3))]:
+    case(np.full_like, weighted(text), A(xs), A(ys), wrt=(0, 1))
+# an integer result rounds the fill value: piecewise constant (x drawn between two integers)
+case(np.full, weighted("np.full((2, 3), x, dtype=np.int64) * y"), A(None, 0.1, 0.9), A((2, 3)), wrt=(0, 1))
+case(np.full_like, weighted("np.full_like(y.astype(np.int64), x) * y"), A(None, 1.1, 1.9), A((3,)), wrt=(0, 1))
+for xs, ys in [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (2, 1)), ((), ()), ((2, 3, 2), (2, 1, 2))]:
+    case(np.column_stack, weighted("np.column_stack([x, y])"), A(xs), A(ys), wrt=(0, 1))
+if hasattr(np, "row_stack"):
+    for xs, ys in [((3,), (3,)), ((3,), (2, 3)), ((), ())]:
+        case(np.row_stack, weighted("np.row_stack((x, y))"), A(xs), A(ys), wrt=(0, 1),
+             note="deprecated in NumPy 2: it warns")
+JOINED = [
+    ("np.r_[x, y]", (3,), (2,)), ("np.r_[x, 0:3, y, 2.0]", (3,), ()), ("np.r_[x, y]", (2, 3), (1, 3)),
+    ("np.r_[x]", (3,), None), ("np.r_[x, y]", None, None), ("np.r_[[x, y], y]", (), ()),
+    ("np.r_[x, 0.5:2.5:5j]", (2,), None), ("np.c_[x, y]", (3,), (3,)), ("np.c_[x, 0:3, y]", (3,), (3, 2)),
+    ("np.c_[x, y]", (), ()), ("np.c_[x, y]", (2, 2, 3), (2, 2, 1)), ("np.c_[x]", (3,), None),
+]
+for text, xs, ys in JOINED:
+    case(operator.getitem, weighted(text), A(xs), A(ys), wrt=(0, 1) if "y" in text else (0,))
+
+
+def heaviside_at_zero(x):
+    return np.sum(np.sin(np.heaviside(np.array([0.0, -1.0, 0.0, 2.0]), x)) * np.arange(1.0, 5.0))
+
+
+case(np.heaviside, binary(np.heaviside), A((3,), away_from_zero=True), A((3,)), wrt=(0, 1))
+case(np.heaviside, heaviside_at_zero, A(()), note="the second argument is the value at 0")
+case(np.heaviside, heaviside_at_zero, A((4,)))
+case(math.copysign, scalar2(math.copysign), A(None, away_from_zero=True), A(None, away_from_zero=True),
+     wrt=(0, 1))
+
+
+def replacing_zeros(x, y):
+    return np.sum(np.sin(runtime.replace_zero(x, y)) * np.arange(1.0, 4.0))
+
+
+case(runtime.replace_zero, replacing_zeros, A((3,), away_from_zero=True), A(()), wrt=(0, 1))
+case(runtime.replace_zero, replacing_zeros, np.array([0.0, 1.5, 0.0]), A(()), wrt=(1,),
+     note="a zero takes the replacement's gradient")

@@ -74,6 +74,25 @@ def adjoint_rule(fn):
         return None
 
 
+def floating(dtype) -> bool:
+    """For a template ``if``: is ``dtype`` (``None``, a string or a type such as ``np.float32``) a floating
+    dtype, known when the gradient is compiled? A rule that takes a ``dtype`` refuses the others: a cast to
+    integers is piecewise constant, and a dtype only known at run time cannot be checked."""
+    import numpy as np
+    try:
+        return dtype is None or np.issubdtype(np.dtype(dtype), np.floating)
+    except TypeError:
+        return False
+
+
+def joins(x, index) -> bool:
+    """For a template ``if``: is ``x[index]`` a join by ``np.r_`` or ``np.c_`` (without a directive string
+    such as ``'0,2'``), whose items are the index?"""
+    import numpy as np
+    directive = isinstance(index, tuple) and any(isinstance(item, str) for item in index)
+    return (x is np.r_ or x is np.c_) and not directive
+
+
 def is_differentiable(fn) -> bool:
     try:
         return fn not in _NONDIFFERENTIABLE

@@ -17,6 +17,7 @@ SYNTAX = {operator.add: "a + b", operator.sub: "a - b", operator.mul: "a * b", o
           operator.pow: "a ** b", operator.matmul: "a @ b", operator.mod: "a % b", operator.neg: "-a",
           operator.pos: "+a", operator.getitem: "a[index]", runtime.astype: "a.astype(dtype)",
           runtime.appended: "items.append(x)"}
+ALSO = {operator.getitem: ("np.r_[...]", "np.c_[...]")}  # what a rule covers under another spelling
 
 
 def spelling(fn) -> str:
@@ -52,7 +53,8 @@ def markdown() -> str:
     for fn, template in registered_adjoints().items():
         internal = (getattr(fn, "__module__", "") or "").startswith("ssagrad.runtime") and fn not in SYNTAX
         if template.fn.__module__.startswith("ssagrad.compiler.rules") and not internal:
-            groups.setdefault(_group(spelling(fn)), set()).add(spelling(fn))
+            for spelled in (spelling(fn), *ALSO.get(fn, ())):
+                groups.setdefault(_group(spelled), set()).add(spelled)
     constants = sorted({spelling(fn) for fn in registered_nondifferentiable()
                         if not (getattr(fn, "__module__", "") or "").startswith("ssagrad.")})
     lines = ["# Supported functions", "",

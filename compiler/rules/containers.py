@@ -2,7 +2,7 @@
 import numpy as np
 
 from ...runtime import appended, array_grad, head_grad, last_grad
-from . import adjoint
+from . import adjoint, floating
 
 
 @adjoint(appended)
@@ -12,5 +12,12 @@ def _(result, items, item):
 
 
 @adjoint(np.array, np.asarray)
-def _(result, object, dtype=None):
-    d[object] = array_grad(d[result], object)
+def _(result, object, dtype=None, order=None, *, copy=None):
+    if not floating(dtype):
+        raise NotImplementedError("np.array and np.asarray have a gradient rule for floating dtypes only: a cast "
+                                  "to integers has no gradient (cut it with ssagrad.stop_gradient)")
+    if isinstance(object, tuple):  # a display, any depth: each item's gradient is its entry (d[[a, b]][0])
+        d[object] = d[result]
+    else:  # one array (a copy), or a list built at run time
+        d[object] = array_grad(d[result], object)
+

@@ -126,4 +126,9 @@ def _(result, x, y):
     d[y] = d[result] * result * math.log(x)
 
 
-nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.copysign)
+@adjoint(math.copysign)
+def _(result, x, y):
+    d[x] = d[result] * math.copysign(1.0, x) * math.copysign(1.0, y)  # |x| with y's sign; y's sign is constant
+
+
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)

@@ -9,7 +9,8 @@ from ...runtime import (
     prod_grad, safe_div, select_grads, sinc_derivative, std_grad, tensordot_grad_left, tensordot_grad_right,
     tie_share, unbroadcast, unconcatenate, undiag, undiagonal, unhstack, unmean, unpad, unrepeat, unsort,
     unsplit, unstack, unsum, untake, untake_along_axis, untile, untrace, unvstack, var_grad, vdot_grad)
-from . import adjoint, nondifferentiable
+from ...runtime.construction import linspace_ramp, uncolumn_stack, unfill
+from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
 
@@ -206,6 +207,11 @@ def _(result, a, a_min=None, a_max=None):
     d[a_max] = unbroadcast(d[result] * (a > a_max), a_max)
 
 
+@adjoint(np.heaviside)
+def _(result, x1, x2):
+    d[x2] = unbroadcast(d[result] * (x1 == 0), x2)  # the value at 0; elsewhere piecewise constant
+
+
 @adjoint(np.where)
 def _(result, condition, x, y):
     # np.where, not a product: a NaN or inf in the branch not taken stays out of the gradient
@@ -318,9 +324,14 @@ def _(result, arrays, axis=0):
     d[arrays] = unstack(d[result], arrays, axis)
 
 
-@adjoint(np.vstack)
+@adjoint(np.vstack, *[np.row_stack] if hasattr(np, "row_stack") else [])  # row_stack: deprecated in NumPy 2
 def _(result, tup):
     d[tup] = unvstack(d[result], tup)
+
+
+@adjoint(np.column_stack)
+def _(result, tup):
+    d[tup] = uncolumn_stack(d[result], tup)
 
 
 @adjoint(np.hstack)
@@ -396,6 +407,38 @@ def _(result, m, k=0):
     d[m] = np.tril(d[result], k)
 
 
+# -- building arrays from values (np.array is in containers.py, np.r_[...] with indexing in operators.py) ----
+
+
+@adjoint(np.linspace)
+def _(result, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if retstep or not floating(dtype):
+        raise NotImplementedError("np.linspace has derivative rules for floating dtypes, without retstep=True "
+                                  "(compute the step from the ends: (stop - start) / (num - 1))")
+    ramp = linspace_ramp(result, num, endpoint=endpoint, axis=axis)
+    d[start] = unbroadcast(np.sum(d[result] * (1.0 - ramp), axis), start)
+    d[stop] = unbroadcast(np.sum(d[result] * ramp, axis), stop)
+
+
+@adjoint(np.arange)
+def _(result, start, stop=None, step=None, dtype=None):
+    if not floating(dtype):
+        raise NotImplementedError("np.arange has a gradient rule for floating dtypes only")
+    if stop is not None:  # np.arange(stop) alone: 0, 1, ... whatever stop is
+        d[start] = np.sum(d[result])
+        d[step] = np.sum(d[result] * np.arange(np.size(result)))
+
+
+@adjoint(np.full)
+def _(result, shape, fill_value, dtype=None, order="C"):
+    d[fill_value] = unfill(d[result], fill_value, result)
+
+
+@adjoint(np.full_like)
+def _(result, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    d[fill_value] = unfill(d[result], fill_value, result)
+
+
 # -- indexing and sorting ---------------------------------------------------------------------
 
 
@@ -466,11 +509,11 @@ def _(result, a, b):
 # -- no gradient ------------------------------------------------------------------------------
 
 nondifferentiable(
-    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
+    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity,
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide, np.imag,
     np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.nonzero, np.count_nonzero,
     np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal, np.isclose, np.allclose,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
-    np.heaviside, np.searchsorted, np.digitize, np.unique, np.random.default_rng,
+    np.searchsorted, np.digitize, np.random.default_rng,
 )

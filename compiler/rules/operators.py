@@ -4,7 +4,8 @@ import operator
 import numpy as np
 
 from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, safe_div, unbroadcast, unindex
-from . import adjoint, nondifferentiable
+from ...runtime.construction import unjoin
+from . import adjoint, joins, nondifferentiable
 
 
 @adjoint(operator.add, np.add)
@@ -58,7 +59,13 @@ def _(result, x, y):
 
 @adjoint(operator.getitem)
 def _(result, x, index):
-    d[x] = unindex(d[result], x, index)
+    if joins(x, index):  # np.r_[a, 0:3, b]
+        d[index] = unjoin(d[result], x, index)
+    elif hasattr(x, "__getitem__") and not isinstance(x, tuple):  # an object named when compiling (np.mgrid)
+        raise NotImplementedError("indexing this object with values that depend on the differentiated inputs has "
+                                  "no derivative rule (np.r_ and np.c_ without a directive string have one)")
+    else:  # an array, list or dict: integer or boolean indices carry no gradient
+        d[x] = unindex(d[result], x, index)
 
 
 nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,

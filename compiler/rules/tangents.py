@@ -20,11 +20,12 @@ import operator
 import numpy as np
 
 from ... import runtime
-from ...runtime import (select_tangent, broadcast_like, unbroadcast, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, replace_zero, safe_div, solve_tangent, sort_tangent,
+from ...runtime import (select_tangent, broadcast_like, unbroadcast, zeros_like, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, replace_zero, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
+from ...runtime.construction import fill_tangent, join_tangent, linspace_ramp, uncolumn_stack, unfill, unjoin
 from ..pyast import clone
 from ..templates import Template
-from . import _ADJOINTS, _key, adjoint, nondifferentiable
+from . import _ADJOINTS, _key, adjoint, floating, joins, nondifferentiable
 
 _TANGENTS: dict = {}
 _LINEAR: dict = {}   # fn -> ("joint" | "multi", argument positions, or "rest" for *args after the first)
@@ -118,7 +119,7 @@ elementwise(
     np.arctan2, np.hypot, np.logaddexp, np.logaddexp2, np.clip, np.where, builtins.float,
     math.exp, math.expm1, math.log, math.log1p, math.log2, math.log10, math.sqrt, math.sin, math.cos,
     math.tan, math.asin, math.acos, math.atan, math.sinh, math.cosh, math.tanh, math.asinh, math.acosh,
-    math.atanh, math.fabs, math.atan2, math.hypot, math.pow,
+    math.atanh, math.fabs, math.atan2, math.hypot, math.pow, math.copysign, np.heaviside,
 )
 
 # -- linear and multilinear functions -------------------------------------------------------------
@@ -127,8 +128,10 @@ linear(np.sum, np.mean, np.cumsum, np.transpose, np.reshape, np.ravel, np.squeez
        np.atleast_1d, np.atleast_2d, np.atleast_3d, np.swapaxes, np.moveaxis, np.broadcast_to, np.tile,
        np.repeat, np.flip, np.fliplr, np.flipud, np.roll, np.diag, np.diagonal, np.trace, np.triu, np.tril,
        np.take, np.take_along_axis, np.real, np.conj, np.conjugate, np.copy, np.negative, np.positive,
-       operator.neg, operator.pos, operator.getitem, runtime.astype, np.array, np.asarray, np.pad,
-       np.concatenate, np.stack, np.vstack, np.hstack, np.split, np.array_split, builtins.sum)
+       operator.neg, operator.pos, runtime.astype, np.pad, np.concatenate, np.stack, np.vstack, np.hstack,
+       np.column_stack, np.split, np.array_split, builtins.sum)
+if hasattr(np, "row_stack"):  # deprecated in NumPy 2
+    linear(np.row_stack)
 if hasattr(np, "astype"):
     linear(np.astype)
 linear(runtime.appended, positions=(0, 1))
@@ -141,16 +144,64 @@ linear(runtime.broadcast_like, runtime.unbroadcast, runtime.unsum, runtime.unmea
        runtime.untake_along_axis, runtime.unsort, runtime.cumsum_grad, runtime.unconcatenate, runtime.unstack,
        runtime.unvstack, runtime.unhstack, runtime.untile, runtime.unrepeat, runtime.unpad, runtime.undiag,
        runtime.undiagonal, runtime.untrace, runtime.extremum_grad, runtime.head_grad, runtime.last_grad,
-       runtime.item_grad, runtime.array_grad, runtime.astype_grad)
+       runtime.item_grad, runtime.array_grad, runtime.astype_grad, unjoin, uncolumn_stack, unfill, fill_tangent)
+linear(join_tangent, positions=(2,))
 linear(runtime.matmul_grad_left, runtime.dot_grad_left, runtime.inner_grad_left, runtime.outer_grad_left,
        runtime.tensordot_grad_left, positions=(0, 2), kind="multi")
 linear(runtime.matmul_grad_right, runtime.dot_grad_right, runtime.inner_grad_right, runtime.outer_grad_right,
        runtime.tensordot_grad_right, runtime.var_grad, positions=(0, 1), kind="multi")
 # (vdot_grad and kron_grad: with the other runtime helpers' adjoints, in runtime_helpers.py)
-nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.replace_zero, runtime.zeros_like, runtime.zero_tangent)
+nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.zeros_like, runtime.zero_tangent, linspace_ramp)
 
 
 # -- templates: nonlinear functions that are not elementwise --------------------------------------
+
+@tangent(operator.getitem)
+def _(result, x, index):
+    if joins(x, index):  # np.r_[a, 0:3, b]
+        d[result] = join_tangent(x, index, d[index])
+    elif hasattr(x, "__getitem__") and not isinstance(x, tuple):  # an object named when compiling (np.mgrid)
+        raise NotImplementedError("indexing this object with values that depend on the differentiated inputs has "
+                                  "no derivative rule (np.r_ and np.c_ without a directive string have one)")
+    else:  # linear in x; integer or boolean indices carry no tangent
+        d[result] = d[x][index]
+
+
+@tangent(np.array, np.asarray)
+def _(result, object, dtype=None, order=None, *, copy=None):
+    if not floating(dtype):
+        raise NotImplementedError("np.array and np.asarray have a tangent rule for floating dtypes only: a cast "
+                                  "to integers has no derivative (cut it with ssagrad.stop_gradient)")
+    d[result] = np.array(d[object], dtype=dtype)
+
+
+@tangent(np.linspace)
+def _(result, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if retstep or not floating(dtype):
+        raise NotImplementedError("np.linspace has derivative rules for floating dtypes, without retstep=True "
+                                  "(compute the step from the ends: (stop - start) / (num - 1))")
+    d[result] = np.linspace(d[start], zeros_like(stop), num, endpoint=endpoint, axis=axis)  # linear in both ends
+    d[result] = np.linspace(zeros_like(start), d[stop], num, endpoint=endpoint, axis=axis)
+
+
+@tangent(np.arange)
+def _(result, start, stop=None, step=None, dtype=None):
+    if not floating(dtype):
+        raise NotImplementedError("np.arange has a tangent rule for floating dtypes only")
+    if stop is not None:  # np.arange(stop) alone: 0, 1, ... whatever stop is
+        d[result] = fill_tangent(d[start], result)
+        d[result] = d[step] * np.arange(np.size(result))
+
+
+@tangent(np.full)
+def _(result, shape, fill_value, dtype=None, order="C"):
+    d[result] = fill_tangent(d[fill_value], result)
+
+
+@tangent(np.full_like)
+def _(result, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    d[result] = fill_tangent(d[fill_value], result)
+
 
 @tangent(operator.pow, np.power, builtins.pow)
 def _(result, x, y):
@@ -286,3 +337,12 @@ def _(result, g, d):
 @adjoint(broadcast_like)
 def _(result, t, like):
     d[t] = unbroadcast(d[result], t)
+
+
+@adjoint(replace_zero)  # log(replace_zero(x, 1.0)) in pow's gradient: differentiated again by hessians
+def _(result, x, value):
+    d[x] = d[result] * (x != 0)
+    d[value] = unbroadcast(d[result] * (x == 0), value)
+
+
+elementwise(replace_zero)
