@@ -21,7 +21,8 @@ from .parse import ParsedFunction, parse_function
 from .forward import forward
 from .reverse import reverse
 from .scalars import result_is_scalar
-from .ssa import Function, Pack, build_ssa, format_function
+from . import ops
+from .ssa import Function, Op, Pack, build_ssa, format_function, walk
 
 __all__ = ["DifferentiationError", "Location", "CompiledGradient", "compile_gradient", "cache", "to_ssa"]
 
@@ -135,8 +136,10 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     arguments = ast.arguments([], [ast.arg("saved"), ast.arg(seed)], None, [], [], None, [])
     backward_fn = codegen.generate(function.parsed, function.namer, f"{name}_backward", unpack + backward,
                                    gradients, arguments=arguments)
+    writes = any(isinstance(op, Op) and ops.is_write(op.fn) for op in walk(function.body))
     return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
-                       callees, outputs=len(values))
+                       callees, outputs=len(values),
+                       consumes_saved=writes or any(callee.consumes_saved for callee in callees))
 
 
 @dataclass

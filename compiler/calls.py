@@ -28,6 +28,9 @@ class CompiledVJP:
     sources: list
     callees: list = field(default_factory=list)
     outputs: int = 1          # how many values the function returns (a tuple display of them, or one)
+    # its backward puts back array entries the forward wrote (here or in a callee), so saved values serve
+    # one backward sweep: a second one needs the forward run again
+    consumes_saved: bool = False
 
 
 @dataclass(eq=False)

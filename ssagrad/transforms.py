@@ -65,9 +65,15 @@ def vjp(fn, *primals):
     compiled = compile_vjp(function, active)
     out = compiled.forward(*primals)
     value, saved = (out[0], out[1]) if compiled.outputs == 1 else (out[:-1], out[-1])
+    fresh = [saved]
 
     def vjp_fn(cotangent):
-        grads = iter(compiled.backward(saved, cotangent))
+        # a backward sweep that puts back entries written into arrays leaves its saved values as they were
+        # before the writes: a second pullback runs the forward function again for its own
+        saved_now = fresh.pop() if fresh else compiled.forward(*primals)[-1]
+        if not compiled.consumes_saved:
+            fresh.append(saved_now)
+        grads = iter(compiled.backward(saved_now, cotangent))
         result = tuple(_fit(next(grads), x) if p in active else None for p, x in zip(params, primals))
         return result[len(bound):]
     return value, vjp_fn

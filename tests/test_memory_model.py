@@ -422,3 +422,18 @@ def test_second_order_through_a_loop_that_writes_into_an_array():
         return np.sum(y * x)
     ssagrad.check_grads(f, np.array([0.3, -0.5, 0.7]), order=2)
     assert "set_at" not in ssagrad.grad(f).source  # first-order code restores in place, keeps references
+
+
+def test_a_pullback_called_twice_on_a_function_that_writes_into_arrays():
+    def f(x):
+        y = np.sin(x)
+        z = y * x
+        y[[0, 1, 0]] = z[:3] ** 2
+        return np.sin(y) * 2.0 + z
+    x = X.copy()
+    _, pullback = ssagrad.vjp(f, x)
+    first = pullback(np.ones(5))[0]
+    np.testing.assert_allclose(pullback(np.ones(5))[0], first)
+    rows = ssagrad.jacobian(f, mode="reverse")(x)
+    np.testing.assert_allclose(rows, ssagrad.jacobian(f, mode="forward")(x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(rows.sum(axis=0), first, rtol=1e-10)
