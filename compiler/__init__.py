@@ -22,9 +22,12 @@ from .forward import forward
 from .reverse import reverse
 from .scalars import result_is_scalar
 from . import ops
-from .ssa import Function, Op, Pack, build_ssa, format_function, walk
+from .ssa import Function, Op, Pack, Var, build_ssa, format_function, walk
+from .shapes import infer as infer_shapes
+from .specialize import specialize
 
-__all__ = ["DifferentiationError", "Location", "CompiledGradient", "compile_gradient", "cache", "to_ssa"]
+__all__ = ["DifferentiationError", "Location", "CompiledGradient", "compile_gradient", "cache", "to_ssa",
+           "SPECIALIZATIONS"]
 
 
 @dataclass
@@ -58,15 +61,21 @@ def to_ssa(fn) -> Function:
 
 
 def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False,
-                    checkpoint: bool = False):
+                    checkpoint: bool = False, signature: tuple | None = None):
     def build(fn) -> CompiledGradient:
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
         active = active_vars(function, wrt_vars)
         callees = expand_calls(function, active, compile_vjp)
         adjoint = reverse(function, wrt_vars, active, checkpoint=checkpoint, copy_tapes=bare)
+        scalar_result = result_is_scalar(function)
+        if signature is not None:  # shapes known: helper calls become the NumPy they amount to
+            known = infer_shapes(function, signature)
+            adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()})
+            result_kind = known.get(function.result.value) if isinstance(function.result.value, Var) else None
+            scalar_result = scalar_result or (result_kind is not None and result_kind.shape == ())
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
-        returns_value = with_value or (not bare and not result_is_scalar(function))
+        returns_value = with_value or (not bare and not scalar_result)
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
         body, result = optimize(adjoint.body, result)
         if bare:  # to be differentiated again: every name bound on every path
@@ -77,16 +86,27 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
     return build
 
 
+# Specialized gradients kept per function and wrt: past this many signatures, new ones use the generic code
+# (a training loop whose batch size varies must not compile, and keep, a gradient per size).
+SPECIALIZATIONS = 8
+
+
 def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: bool,
-                     bare: bool = False, checkpoint: bool = False) -> CompiledGradient:
+                     bare: bool = False, checkpoint: bool = False, signature: tuple | None = None) -> CompiledGradient:
     """The cached reverse-mode gradient of ``fn`` with respect to the parameters at ``wrt``.
 
     Its function returns ``(value, gradients)``, or only ``gradients`` when
-    ``with_value`` is false and the result is a scalar by construction, or
-    when ``bare`` (for differentiating the gradient again: no value to check).
+    ``with_value`` is false and the result is a scalar by construction (or, with a ``signature``, known
+    to be one), or when ``bare`` (for differentiating the gradient again: no value to check).
+    ``signature`` (``compiler/shapes.py``): what the arguments are, to specialize for; None: generic code.
     """
     key = ("reverse", wrt, tuple_result, with_value, bare, checkpoint)
-    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare, checkpoint))
+    if signature is not None and not cache.has(fn, key + (signature,)) \
+            and cache.count(fn, lambda k: k[1:len(key) + 1] == key and len(k) > len(key) + 1) >= SPECIALIZATIONS:
+        signature = None
+    if signature is not None:
+        key = key + (signature,)
+    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare, checkpoint, signature))
 
 
 def _build_vjp(active_params: tuple[str, ...]):

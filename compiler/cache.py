@@ -40,6 +40,15 @@ class Cache:
             per_function[full_key] = (entry, deps)
             return entry
 
+    def has(self, fn, key) -> bool:
+        with self._lock:
+            return (fn.__code__,) + tuple(key) in self._entries.get(fn, {})
+
+    def count(self, fn, predicate) -> int:
+        """How many of ``fn``'s entries have a key (code object first) for which ``predicate`` holds."""
+        with self._lock:
+            return sum(1 for k in self._entries.get(fn, {}) if predicate(k))
+
     def clear(self):
         with self._lock:
             self._entries.clear()

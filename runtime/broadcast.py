@@ -113,4 +113,6 @@ def unmean(g, x, axis=None, keepdims=False):
         count = 1
         for a in _positive_axes(axis, len(shape)):
             count *= shape[a]
+    if count == 0:  # the mean of nothing: x is empty, and so is its gradient
+        return zeros_like(x)
     return unsum(g / count, x, axis, keepdims)  # divide the small gradient, not the spread one

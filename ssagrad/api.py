@@ -7,7 +7,8 @@ import numbers
 
 import numpy as np
 
-from .compiler import DifferentiationError, Location, compile_gradient
+from .compiler import SPECIALIZATIONS, DifferentiationError, Location, compile_gradient
+from .compiler.shapes import signature, signature_key
 from .runtime.containers import fill, leaves
 
 
@@ -165,6 +166,8 @@ class GradFunction:
         self.with_value = with_value
         self._params = _parameters(function)
         self._compiled = None
+        self._variants = {}   # signature key -> the gradient specialized to arguments of that kind
+        self._last = None     # the gradient the last call ran (what .source shows)
         if mode not in ("reverse", "forward"):
             raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.mode = mode
@@ -180,13 +183,35 @@ class GradFunction:
                                                          self.with_value, checkpoint=self.checkpoint)
         return compiled
 
+    def compiled_for(self, args):
+        """The gradient specialized to arguments like ``args`` (their kinds, dtypes and shapes; the values
+        of ints), compiled on the first call with such arguments; the generic one for arguments of other
+        kinds (containers, Dask arrays) and past ``SPECIALIZATIONS`` signatures."""
+        key = signature_key(args)
+        if key is None:
+            return self.compiled
+        compiled = self._variants.get(key)
+        if compiled is None or not compiled.guard():
+            compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value,
+                                        checkpoint=self.checkpoint, signature=signature(args))
+            if len(self._variants) < SPECIALIZATIONS or key in self._variants:
+                self._variants[key] = compiled
+        return compiled
+
     @property
     def source(self) -> str:
-        """The generated gradient function (the tangent function in forward mode), as Python source."""
+        """The generated gradient function (the tangent function in forward mode), as Python source: the
+        one the last call ran (specialized to its arguments), or the generic one before any call."""
         if self.mode == "forward":
             from .compiler import compile_jvp
             return compile_jvp(self._function, tuple(self._params[i] for i in self.wrt)).source
-        return self.compiled.source
+        return (self._last or self.compiled).source
+
+    def source_for(self, *args, **kwargs) -> str:
+        """The generated gradient that a call with these arguments runs."""
+        if self.mode == "forward":
+            return self.source
+        return (self.compiled_for(self._bound_to + args) if not kwargs else self.compiled).source
 
     @property
     def ssa(self) -> str:
@@ -196,8 +221,8 @@ class GradFunction:
     def __call__(self, *args, **kwargs):
         if self.mode == "forward":
             return self._forward(args, kwargs)
-        compiled = self.compiled
         args = self._bound_to + args
+        compiled = self._last = self.compiled_for(args) if not kwargs else self.compiled
         inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):
             _check_differentiable_input(value, self._params[i], self._function)

@@ -1,0 +1,243 @@
+"""Gradients specialized to their arguments: helper calls replaced by the NumPy they amount to.
+
+Generic generated code calls run-time helpers that look at ranks and shapes on every call
+(``unbroadcast(g, x)``, ``unsum``, ``unmean``, ``matmul_grad_left``). When the shapes are known for a
+signature of the arguments (``compiler/shapes.py``), each such call in the backward sweep's straight-line
+code becomes what it does for those shapes: nothing (``dout = dsub``), one exact ``.sum(axis=...)``,
+``np.full``, ``g @ b.T``.
+
+Every replacement is checked when it is made: the helper call and its replacement are both run on random
+stand-in values of the known kinds, and the replacement is kept only if the results agree in kind, dtype,
+shape and value. Statements inside loops and branches, and anything whose kind is not known, keep the
+generic helper.
+"""
+import ast
+import operator
+
+import numpy
+
+from ..runtime import matmul_grad_left, matmul_grad_right, unbroadcast, unmean, unsum
+from ..runtime.broadcast import SMALL
+from .names import helper_name
+from .pyast import is_comment
+from .shapes import abstract
+
+
+def specialize(statements: list, known: dict, seed: int = 0) -> list:
+    """``statements`` (top-level backward code) with helper calls specialized; ``known``: name -> Abstract."""
+    rng = numpy.random.default_rng(seed)
+    values = {}
+    for name, kind in known.items():
+        if kind is not None:
+            values[name] = _random(kind, rng)
+    out = []
+    for stmt in statements:
+        if is_comment(stmt):
+            out.append(stmt)
+            continue
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            for name in _stored(stmt):  # inside a region, or an unpacking: no longer known
+                values.pop(name, None)
+            out.append(stmt)
+            continue
+        stmt.value = _Rewrite(values).visit(stmt.value)
+        result = _evaluate(stmt.value, values)
+        if result is _UNKNOWN:
+            values.pop(stmt.targets[0].id, None)
+        else:
+            values[stmt.targets[0].id] = result
+        out.append(stmt)
+    return out
+
+
+def _random(kind, rng):
+    if kind.kind in ("int", "bool"):
+        return kind.stand_in()
+    dtype = numpy.dtype(kind.dtype) if kind.kind != "float" else numpy.dtype(float)
+    if dtype.kind in "biu":
+        return kind.stand_in()
+    value = rng.uniform(0.5, 1.5, size=kind.shape).astype(dtype)
+    if kind.kind == "float":
+        return float(value)
+    if kind.kind == "scalar":
+        return dtype.type(value)
+    return value
+
+
+_UNKNOWN = object()
+
+
+def _evaluate(node, values):
+    """The value of an expression of generated code on the stand-ins, or _UNKNOWN."""
+    try:
+        with numpy.errstate(all="ignore"):
+            return _eval(node, values)
+    except Exception:
+        return _UNKNOWN
+
+
+def _eval(node, values):
+    if isinstance(node, ast.Name):
+        if hasattr(node, "ssagrad_helper"):
+            return node.ssagrad_helper
+        if node.id not in values:
+            raise KeyError(node.id)
+        return values[node.id]
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Attribute):
+        return getattr(_eval(node.value, values), node.attr)
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_eval(node.left, values), _eval(node.right, values))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_eval(node.operand, values)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [_eval(e, values) for e in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.Subscript):
+        return _eval(node.value, values)[_eval(node.slice, values)]
+    if isinstance(node, ast.Slice):
+        return slice(*(None if p is None else _eval(p, values) for p in (node.lower, node.upper, node.step)))
+    if isinstance(node, ast.Call) and not any(isinstance(a, ast.Starred) for a in node.args):
+        fn = _eval(node.func, values)
+        return fn(*[_eval(a, values) for a in node.args], **{k.arg: _eval(k.value, values) for k in node.keywords})
+    raise ValueError("not evaluated")
+
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow, ast.MatMult: operator.matmul}
+
+
+class _Rewrite(ast.NodeTransformer):
+    """Replace the helper calls whose arguments are known, bottom-up."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        helper = getattr(node.func, "ssagrad_helper", None)
+        make = _SPECIALIZATIONS.get(helper) if _hashable(helper) else None
+        if make is None or node.keywords and helper not in (unsum, unmean):
+            return node
+        args = [_evaluate(a, self.values) for a in node.args]
+        keywords = {k.arg: _evaluate(k.value, self.values) for k in node.keywords}
+        if any(a is _UNKNOWN for a in args + list(keywords.values())):
+            return node
+        replacement = make(node, args, keywords)
+        if replacement is None:
+            return node
+        replacement = ast.copy_location(replacement, node)
+        if _same(_evaluate(node, self.values), _evaluate(replacement, self.values)):
+            return replacement
+        return node
+
+
+def _same(a, b) -> bool:
+    if a is _UNKNOWN or b is _UNKNOWN or type(a) is not type(b):
+        return False
+    if abstract(a) != abstract(b) or abstract(a) is None:
+        return False
+    return bool(numpy.allclose(a, b, rtol=1e-12, atol=0.0))
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+        return True
+    except TypeError:
+        return False
+
+
+def _np(attribute: str) -> ast.expr:
+    return ast.Attribute(helper_name("np", numpy), attribute, ast.Load())
+
+
+def _method(receiver, name, **keywords) -> ast.expr:
+    return ast.Call(ast.Attribute(receiver, name, ast.Load()), [],
+                    [ast.keyword(k, ast.Constant(v)) for k, v in keywords.items()])
+
+
+def _unbroadcast(node, args, keywords):
+    g, x = args
+    g_shape, shape = numpy.shape(g), numpy.shape(x)
+    expr = node.args[0]
+    if g_shape == shape:
+        return expr
+    if type(g) is not numpy.ndarray:
+        return None
+    extra = len(g_shape) - len(shape)
+    if extra > 0:
+        axes = tuple(range(extra))
+        expr = _method(expr, "sum", axis=axes[0] if len(axes) == 1 else axes)
+        g_shape = g_shape[extra:]
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and i < len(g_shape) and g_shape[i] != 1)
+    if stretched:
+        expr = _method(expr, "sum", axis=stretched[0] if len(stretched) == 1 else stretched, keepdims=True)
+    return expr
+
+
+def _spread(node, g, x, count, axis, keepdims):
+    """``unsum``/``unmean`` for known shapes: g (divided by count) spread over x's shape."""
+    shape = numpy.shape(x)
+    g_expr = node.args[0] if count == 1 else ast.BinOp(node.args[0], ast.Div(), ast.Constant(count))
+    if type(x) is not numpy.ndarray:
+        return None
+    if axis is None and numpy.ndim(g) == 0:
+        if x.size <= SMALL:
+            return ast.Call(_np("full"), [ast.Constant(shape), g_expr], [])
+        return ast.Call(_np("broadcast_to"), [g_expr, ast.Constant(shape)], [])
+    if axis is not None and not keepdims:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        g_expr = ast.Call(_np("expand_dims"), [g_expr, ast.Constant(tuple(a % len(shape) for a in axes))], [])
+    return ast.Call(_np("broadcast_to"), [g_expr, ast.Constant(shape)], [])
+
+
+def _reduction_arguments(args, keywords):
+    g, x = args[:2]
+    axis = args[2] if len(args) > 2 else keywords.get("axis")
+    keepdims = args[3] if len(args) > 3 else keywords.get("keepdims", False)
+    return g, x, axis, keepdims
+
+
+def _unsum(node, args, keywords):
+    g, x, axis, keepdims = _reduction_arguments(args, keywords)
+    return _spread(node, g, x, 1, axis, keepdims)
+
+
+def _unmean(node, args, keywords):
+    g, x, axis, keepdims = _reduction_arguments(args, keywords)
+    shape = numpy.shape(x)
+    if axis is None:
+        count = int(numpy.prod(shape))
+    else:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        count = int(numpy.prod([shape[a] for a in axes]))
+    return _spread(node, g, x, count, axis, keepdims)
+
+
+def _matrices(args) -> bool:
+    _, a, b = args
+    return type(a) is numpy.ndarray and type(b) is numpy.ndarray and a.ndim == 2 and b.ndim == 2
+
+
+def _matmul_left(node, args, keywords):
+    if not _matrices(args):
+        return None
+    g, _, b = node.args
+    return ast.BinOp(g, ast.MatMult(), ast.Attribute(b, "T", ast.Load()))
+
+
+def _matmul_right(node, args, keywords):
+    if not _matrices(args):
+        return None
+    g, a, _ = node.args
+    return ast.BinOp(ast.Attribute(a, "T", ast.Load()), ast.MatMult(), g)
+
+
+_SPECIALIZATIONS = {unbroadcast: _unbroadcast, unsum: _unsum, unmean: _unmean, matmul_grad_left: _matmul_left,
+                    matmul_grad_right: _matmul_right}
+
+
+def _stored(stmt) -> set:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}

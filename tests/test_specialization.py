@@ -1,0 +1,126 @@
+"""Gradients specialized to the kinds, dtypes and shapes of their arguments (compiler/specialize.py).
+
+Every specialized gradient must equal the generic one and central differences: the specialization is
+a rewrite of helper calls for known shapes, checked when it is made, and these tests check it again
+from the outside, on broadcasting shapes, size-1 axes, 0-d arrays, Python floats and float32.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import ssagrad
+from ssagrad.compiler import SPECIALIZATIONS, cache, compile_gradient
+
+
+def mlp(w1, b1, w2, b2, x, y):
+    h = np.tanh(x @ w1 + b1)
+    out = h @ w2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def broadcasting(a, b, c):
+    return np.sum(np.sin(a * b + c) ** 2) + np.mean(a / (1.5 + b ** 2))
+
+
+def generic(f, wrt, *args):
+    """The gradients from the generic code (no signature), which the call path does not use for arrays."""
+    return compile_gradient(f, wrt, True, True).function(*args)[1]
+
+
+def check_against_generic(f, wrt, *args):
+    ours = ssagrad.grad(f, wrt=wrt)(*args)
+    theirs = generic(f, wrt, *args)
+    for g, h, i in zip(ours, theirs, wrt):
+        assert np.shape(g) == np.shape(args[i])
+        np.testing.assert_allclose(g, h, rtol=1e-12, atol=1e-14)
+    if all(np.size(a) for a in args):  # the mean of an empty array is NaN: nothing to difference
+        ssagrad.check_grads(f, *args, wrt=wrt, modes=("rev",))
+
+
+def test_the_mlp_gradient_reads_like_hand_written_backprop():
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(8, 16)), rng.normal(size=16), rng.normal(size=(16, 1)), rng.normal(size=1),
+            rng.normal(size=(16, 8)), rng.normal(size=(16, 1)))
+    g = ssagrad.grad(mlp, wrt=(0, 1, 2, 3))
+    assert "unbroadcast" in g.source  # before any call: the generic code
+    g(*args)
+    source = g.source
+    for helper in ("unbroadcast", "matmul_grad", "unmean", "unsum"):
+        assert helper not in source
+    assert "db1 = dadd.sum(axis=0)" in source and "dw1 = x.T @ dadd" in source
+    assert g.source_for(*args) == source
+    check_against_generic(mlp, (0, 1, 2, 3), *args)
+
+
+SHAPES = [((3,), (3,), ()), ((2, 3), (3,), (1, 3)), ((2, 1), (1, 4), (2, 4)), ((), (), ()), ((1,), (4, 1), (4, 3)),
+          ((2, 3, 4), (3, 1), (1,)), ((0, 3), (3,), ())]
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+def test_broadcasting_shapes(shapes):
+    rng = np.random.default_rng(1)
+    args = [rng.uniform(0.5, 1.5, size=s) for s in shapes]
+    check_against_generic(broadcasting, (0, 1, 2), *args)
+
+
+def test_python_floats_float32_and_0d_arrays():
+    check_against_generic(broadcasting, (0, 1, 2), 0.3, 0.7, -0.2)
+    check_against_generic(broadcasting, (0, 1, 2), np.array(0.3), 0.7, np.array([0.1, 0.2]))
+    a = np.linspace(0.5, 1.0, 6, dtype=np.float32).reshape(2, 3)
+    grads = ssagrad.grad(broadcasting, wrt=(0, 1, 2))(a, np.float32(0.7), np.ones(3, np.float32))
+    expected = generic(broadcasting, (0, 1, 2), a, np.float32(0.7), np.ones(3, np.float32))
+    for g, e, x in zip(grads, expected, (a, np.float32(0.7), np.ones(3, np.float32))):
+        assert np.result_type(g) == np.float32 and np.shape(g) == np.shape(x)
+        np.testing.assert_allclose(g, e, rtol=1e-6)
+
+
+def ramp(x):
+    return np.sum(np.arange(x, 3.0, 0.5) ** 2)
+
+
+def masked(x):
+    return np.sum(x[x > 0.5] ** 2) + np.sum(np.zeros(int(np.sum(x > 0.5))) + 1.0) * np.sum(x)
+
+
+def test_shapes_that_depend_on_values_are_not_assumed():
+    for x in (0.25, 0.75, 1.6):  # np.arange's length depends on x
+        assert ssagrad.grad(ramp)(x) == pytest.approx(2 * len(np.arange(x, 3.0, 0.5)) * x + 0.5 * 2 * sum(
+            range(len(np.arange(x, 3.0, 0.5)))))
+    for x in (np.array([0.1, 0.9, 0.7]), np.array([0.9, 0.2, 0.3])):  # the mask selects a value-dependent count
+        ssagrad.check_grads(masked, x, modes=("rev",))
+
+
+def loop(x, n):
+    s = x
+    for i in range(n):
+        s = np.tanh(s * 1.5) + x[i % 3]
+    return np.sum(s)
+
+
+def test_a_loop_and_an_int_argument():
+    x = np.array([0.2, -0.4, 0.9])
+    for n in (0, 1, 4):
+        check_against_generic(loop, (0,), x, n)
+
+
+def test_signatures_are_bounded_per_function():
+    def f(x):
+        return np.sum(np.sin(x) ** 2)
+    g = ssagrad.grad(f)
+    for n in range(1, SPECIALIZATIONS + 5):  # a new shape each call, as a varying batch size would give
+        x = np.linspace(0, 1, n)
+        np.testing.assert_allclose(g(x), np.sin(2 * x))
+    assert len(g._variants) <= SPECIALIZATIONS
+    specialized = cache.count(f, lambda k: len(k) > 7)
+    assert specialized <= SPECIALIZATIONS
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([1, 2, 3]), min_size=0, max_size=3),
+       st.lists(st.booleans(), min_size=3, max_size=3))
+def test_random_broadcasting_against_the_generic_gradient(shape, ones):
+    a_shape = tuple(shape)
+    b_shape = tuple(1 if keep else n for n, keep in zip(shape, ones))[-2:]
+    rng = np.random.default_rng(len(shape))
+    args = [rng.uniform(0.5, 1.5, size=a_shape), rng.uniform(0.5, 1.5, size=b_shape), 0.3]
+    check_against_generic(broadcasting, (0, 1, 2), *args)
