@@ -167,6 +167,7 @@ class GradFunction:
         self._params = _parameters(function)
         self._compiled = None
         self._variants = {}   # signature key -> the gradient specialized to arguments of that kind
+        self._checked = {}    # the same, once a call with such arguments passed the input checks
         self._last = None     # the gradient the last call ran (what .source shows)
         if mode not in ("reverse", "forward"):
             raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
@@ -222,10 +223,20 @@ class GradFunction:
         if self.mode == "forward":
             return self._forward(args, kwargs)
         args = self._bound_to + args
+        key = signature_key(args) if not kwargs else None
+        compiled = self._checked.get(key)
+        if compiled is not None and compiled.guard():  # arguments of a kind already seen and checked
+            return self._run(compiled, args)
+        return self._call_checked(args, kwargs, key)
+
+    def _call_checked(self, args, kwargs=None, key=None):
+        kwargs = kwargs or {}
         compiled = self._last = self.compiled_for(args) if not kwargs else self.compiled
         inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):
             _check_differentiable_input(value, self._params[i], self._function)
+        if key is not None and self._variants.get(key) is compiled:
+            self._checked[key] = compiled
         if compiled.returns_value:
             value, gradients = compiled.function(*args, **kwargs)
         else:
@@ -242,6 +253,22 @@ class GradFunction:
             gradients = tuple(_fit(g, x) for g, x in zip(gradients, inputs))
         else:
             gradients = _fit(gradients, inputs[0])
+        return (value, gradients) if self.with_value else gradients
+
+    def _run(self, compiled, args):
+        """A call with NumPy arguments of a signature seen before: no checks that cannot fail again."""
+        self._last = compiled
+        if not compiled.returns_value:
+            gradients = compiled.function(*args)
+            value = None
+        else:
+            value, gradients = compiled.function(*args)
+            if type(value) not in _SCALARS and np.ndim(value) != 0:
+                return self._call_checked(args)  # which raises the located error
+        if self._tuple_result:
+            gradients = tuple([_fit(g, args[i]) for g, i in zip(gradients, self.wrt)])
+        else:
+            gradients = _fit(gradients, args[self.wrt[0]])
         return (value, gradients) if self.with_value else gradients
 
     def _forward(self, args, kwargs):

@@ -124,3 +124,14 @@ def test_random_broadcasting_against_the_generic_gradient(shape, ones):
     rng = np.random.default_rng(len(shape))
     args = [rng.uniform(0.5, 1.5, size=a_shape), rng.uniform(0.5, 1.5, size=b_shape), 0.3]
     check_against_generic(broadcasting, (0, 1, 2), *args)
+
+
+def test_a_known_signature_skips_the_checks_only_after_they_passed():
+    def f(x):
+        return np.sum(x * 2.0)
+    g = ssagrad.grad(f)
+    for _ in range(2):  # an integer array is refused every time, not only on the first call
+        with pytest.raises(ssagrad.DifferentiationError, match="integer"):
+            g(np.arange(3))
+    np.testing.assert_allclose(g(np.ones(3)), 2.0)
+    np.testing.assert_allclose(g(np.ones(3)), 2.0)
