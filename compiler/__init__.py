@@ -24,7 +24,7 @@ from .scalars import result_is_scalar
 from . import ops
 from .ssa import Function, Op, Pack, Var, build_ssa, format_function, walk
 from .shapes import infer as infer_shapes
-from .specialize import specialize
+from .specialize import masks, specialize
 
 __all__ = ["DifferentiationError", "Location", "CompiledGradient", "compile_gradient", "cache", "to_ssa",
            "SPECIALIZATIONS"]
@@ -71,7 +71,8 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
         scalar_result = result_is_scalar(function)
         if signature is not None:  # shapes known: helper calls become the NumPy they amount to
             known = infer_shapes(function, signature)
-            adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()})
+            adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
+                                          plain_division=not masks(function))
             result_kind = known.get(function.result.value) if isinstance(function.result.value, Var) else None
             scalar_result = scalar_result or (result_kind is not None and result_kind.shape == ())
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]

@@ -40,6 +40,7 @@ class Adjoint:
     backward: list[ast.stmt]   # the backward blocks
     value: ast.expr            # the primal result
     gradients: list[ast.expr]  # d[wrt] for each wrt parameter, in order
+    adjoint_of: dict = field(default_factory=dict)  # each adjoint variable's name -> its value's name
 
     @property
     def body(self) -> list[ast.stmt]:
@@ -97,6 +98,7 @@ class ReverseSweep:
         self.active = active
         self.namer = function.namer
         self.adjoint: dict[Var, str] = {}
+        self.adjoint_of: dict[str, str] = {}
         self.forced: dict[Var, str] = {}   # names a loop-carried adjoint must take
         self.frames = [_Frame(set(function.params) | _defined_in(function.body))]
         self.plans: dict[int, _LoopPlan] = {}
@@ -117,6 +119,7 @@ class ReverseSweep:
             return [pyast.assign(total, ast.BinOp(pyast.name(total), ast.Add(), expr))]
         name = self.forced.pop(var, None) or self.namer.fresh("d" + var.name)
         self.adjoint[var] = name
+        self.adjoint_of[name] = var.name
         home = next(i for i in range(len(self.frames) - 1, -1, -1) if var in self.frames[i].defined)
         if home == len(self.frames) - 1:
             return [pyast.assign(name, expr)]
@@ -261,6 +264,7 @@ class ReverseSweep:
         for c in carried:  # the adjoint leaving the loop enters its last reversed iteration
             if c.var not in self.adjoint:
                 self.adjoint[c.var] = self.namer.fresh("d" + c.var.name)
+                self.adjoint_of[self.adjoint[c.var]] = c.var.name
                 before.append(pyast.assign(self.adjoint[c.var], _zeros_like(c.var.name)))
         names = {c.var: self.adjoint[c.var] for c in carried}
 
@@ -491,7 +495,7 @@ class ReverseSweep:
             gradients.append(pyast.name(self.adjoint[var]))
         forward = own_parameters(self.function) + self.forward_block(self.function.body[:-1])
         kept, value = self.keep_result(result, backward)
-        return Adjoint(forward + kept, backward, value, gradients)
+        return Adjoint(forward + kept, backward, value, gradients, self.adjoint_of)
 
     def seed_items(self, pack: Pack, seed: ast.expr) -> list[ast.stmt]:
         """Each item of a tuple within the result its entry of ``seed`` (zero where nothing reached it)."""

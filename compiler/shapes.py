@@ -230,6 +230,16 @@ def _value(operand, env, region):
     return None
 
 
+def _merge(a, b):
+    """A value that is ``a`` on some iterations and ``b`` on others: a Python float and a NumPy float64
+    (which subclasses float, and computes alike) are a float64 scalar; anything else that differs is
+    unknown."""
+    floats = {Abstract("float", "float64"), Abstract("scalar", "<f8")}
+    if a in floats and b in floats:
+        return Abstract("scalar", "<f8")
+    return None
+
+
 def _loop(loop: Loop, env) -> None:
     if loop.target is not None:
         env[loop.target] = Abstract("int", "int64")  # the index: its value changes
@@ -242,7 +252,7 @@ def _loop(loop: Loop, env) -> None:
         for c in loop.carried:
             after = _value(c.next, inner, inner)
             if after != env[c.var]:
-                env[c.var] = None
+                env[c.var] = _merge(after, env[c.var])
                 changed = True
         if not changed:
             env.update(inner)

@@ -12,42 +12,64 @@ shape and value. Statements inside loops and branches, and anything whose kind i
 generic helper.
 """
 import ast
+import math
 import operator
 
 import numpy
 
-from ..runtime import matmul_grad_left, matmul_grad_right, unbroadcast, unmean, unsum
+from ..runtime import matmul_grad_left, matmul_grad_right, safe_div, unbroadcast, unmean, unsum
 from ..runtime.broadcast import SMALL
+from . import ops
 from .names import helper_name
 from .pyast import is_comment
 from .shapes import abstract
 
 
-def specialize(statements: list, known: dict, seed: int = 0) -> list:
-    """``statements`` (top-level backward code) with helper calls specialized; ``known``: name -> Abstract."""
+def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_division: bool = False,
+               seed: int = 0) -> list:
+    """``statements`` (backward code) with helper calls specialized; ``known``: value name -> Abstract;
+    ``adjoint_of``: adjoint variable name -> its value's name (an adjoint has its value's kind).
+
+    Straight-line code at the top is followed statement by statement (a seed ``1.0`` is a float). Inside
+    loops and branches, where a name takes a new value each time round, names stand for their value's
+    kind: an adjoint its value's, which the rules keep (a loop's carried kinds agree, or are unknown).
+    ``plain_division``: nothing in the function masks a value out (``np.where``, indexing, ``np.maximum``,
+    ...), so ``safe_div(g, d)``, which differs from ``g / d`` only where a masked-out branch has a zero
+    gradient and an infinite derivative, is ``g / d``."""
     rng = numpy.random.default_rng(seed)
-    values = {}
-    for name, kind in known.items():
-        if kind is not None:
-            values[name] = _random(kind, rng)
+    values = {name: _random(kind, rng) for name, kind in known.items() if kind is not None}
+    region = dict(values)
+    for adjoint, name in (adjoint_of or {}).items():
+        if name in values:
+            region[adjoint] = _random(known[name], rng)
     out = []
     for stmt in statements:
         if is_comment(stmt):
             out.append(stmt)
-            continue
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
-            for name in _stored(stmt):  # inside a region, or an unpacking: no longer known
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            stmt.value = _Rewrite(values, plain_division).visit(stmt.value)
+            result = _evaluate(stmt.value, values)
+            if result is _UNKNOWN:
+                values.pop(stmt.targets[0].id, None)
+            else:
+                values[stmt.targets[0].id] = result
+            out.append(stmt)
+        else:
+            _in_region(stmt, region, plain_division)
+            for name in _stored(stmt):  # inside a region, or an unpacking: no longer followed
                 values.pop(name, None)
             out.append(stmt)
-            continue
-        stmt.value = _Rewrite(values).visit(stmt.value)
-        result = _evaluate(stmt.value, values)
-        if result is _UNKNOWN:
-            values.pop(stmt.targets[0].id, None)
-        else:
-            values[stmt.targets[0].id] = result
-        out.append(stmt)
     return out
+
+
+def _in_region(stmt, region, plain_division) -> None:
+    """Specialize the assignments inside a loop or branch, names standing for their kinds."""
+    if isinstance(stmt, ast.Assign):
+        stmt.value = _Rewrite(region, plain_division).visit(stmt.value)
+    for field in ("body", "orelse"):
+        for inner in getattr(stmt, field, []) or []:
+            if not is_comment(inner):
+                _in_region(inner, region, plain_division)
 
 
 def _random(kind, rng):
@@ -111,12 +133,18 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 class _Rewrite(ast.NodeTransformer):
     """Replace the helper calls whose arguments are known, bottom-up."""
 
-    def __init__(self, values):
+    def __init__(self, values, plain_division=False):
         self.values = values
+        self.plain_division = plain_division
 
     def visit_Call(self, node):
         self.generic_visit(node)
+        twin = self.math_twin(node)
+        if twin is not None:
+            return twin
         helper = getattr(node.func, "ssagrad_helper", None)
+        if helper is safe_div and self.plain_division and len(node.args) == 2:
+            return ast.copy_location(ast.BinOp(node.args[0], ast.Div(), node.args[1]), node)
         make = _SPECIALIZATIONS.get(helper) if _hashable(helper) else None
         if make is None or node.keywords and helper not in (unsum, unmean):
             return node
@@ -131,6 +159,18 @@ class _Rewrite(ast.NodeTransformer):
         if _same(_evaluate(node, self.values), _evaluate(replacement, self.values)):
             return replacement
         return node
+
+
+    def math_twin(self, node):
+        """``np.cos(x)`` as ``math.cos(x)`` when x is a float (or a float64 scalar)."""
+        if not (isinstance(node.func, ast.Attribute) and len(node.args) == 1 and not node.keywords):
+            return None
+        fn = _evaluate(node.func, self.values)
+        twin = MATH_TWINS.get(fn) if _hashable(fn) else None
+        if twin is None or type(_evaluate(node.args[0], self.values)) not in (float, numpy.float64):
+            return None
+        return ast.copy_location(ast.Call(ast.Attribute(helper_name("math", math), twin.__name__, ast.Load()),
+                                          node.args, []), node)
 
 
 def _same(a, b) -> bool:
@@ -216,27 +256,71 @@ def _unmean(node, args, keywords):
     return _spread(node, g, x, count, axis, keepdims)
 
 
-def _matrices(args) -> bool:
+def _arrays(args) -> tuple | None:
+    """The ranks of matmul's operands, when both are NumPy arrays of rank 1 or 2."""
     _, a, b = args
-    return type(a) is numpy.ndarray and type(b) is numpy.ndarray and a.ndim == 2 and b.ndim == 2
+    if type(a) is numpy.ndarray and type(b) is numpy.ndarray and a.ndim in (1, 2) and b.ndim in (1, 2):
+        return a.ndim, b.ndim
+    return None
 
 
 def _matmul_left(node, args, keywords):
-    if not _matrices(args):
-        return None
-    g, _, b = node.args
-    return ast.BinOp(g, ast.MatMult(), ast.Attribute(b, "T", ast.Load()))
+    g, a, b = node.args
+    ranks = _arrays(args)
+    if ranks == (2, 2):
+        return ast.BinOp(g, ast.MatMult(), ast.Attribute(b, "T", ast.Load()))
+    if ranks == (2, 1):
+        return ast.Call(_np("outer"), [g, b], [])
+    if ranks == (1, 2):
+        return ast.BinOp(b, ast.MatMult(), g)
+    if ranks == (1, 1):
+        return ast.BinOp(g, ast.Mult(), b)
+    return None
 
 
 def _matmul_right(node, args, keywords):
-    if not _matrices(args):
-        return None
-    g, a, _ = node.args
-    return ast.BinOp(ast.Attribute(a, "T", ast.Load()), ast.MatMult(), g)
+    g, a, b = node.args
+    ranks = _arrays(args)
+    if ranks in ((2, 2), (2, 1)):
+        return ast.BinOp(ast.Attribute(a, "T", ast.Load()), ast.MatMult(), g)
+    if ranks == (1, 2):
+        return ast.Call(_np("outer"), [a, g], [])
+    if ranks == (1, 1):
+        return ast.BinOp(g, ast.Mult(), a)
+    return None
+
+
+# NumPy functions of one float with a math twin that is defined on every float (no exception where NumPy
+# would give inf or nan): on a float or a NumPy float64 scalar, the math one skips NumPy's dispatch.
+MATH_TWINS = {numpy.sin: math.sin, numpy.cos: math.cos, numpy.tan: math.tan, numpy.tanh: math.tanh,
+              numpy.arctan: math.atan, numpy.fabs: math.fabs}
 
 
 _SPECIALIZATIONS = {unbroadcast: _unbroadcast, unsum: _unsum, unmean: _unmean, matmul_grad_left: _matmul_left,
                     matmul_grad_right: _matmul_right}
+
+
+# Operations after which part of a value no longer reaches the result: their gradient is exactly zero
+# there, and a derivative there may be infinite (log at 0), which safe_div guards.
+MASKING = {numpy.where, numpy.select, numpy.clip, numpy.maximum, numpy.minimum, numpy.fmax, numpy.fmin,
+           numpy.abs, numpy.absolute, numpy.max, numpy.min, numpy.amax, numpy.amin, numpy.sort, numpy.heaviside,
+           numpy.take, numpy.take_along_axis, numpy.diagonal, numpy.diag, numpy.trace, numpy.tril, numpy.triu,
+           numpy.split, numpy.array_split, max, min, abs, operator.getitem, operator.abs, operator.mod}
+
+
+def masks(function) -> bool:
+    """Does the function mask part of a value out (so a zero gradient may meet an infinite derivative)?"""
+    from .ssa import Op, walk
+    from .calls import is_user_function
+    for op in walk(function.body):
+        if isinstance(op, Op):
+            try:
+                masking = op.fn in MASKING
+            except TypeError:
+                masking = True
+            if masking or is_user_function(op.fn) or ops.is_write(op.fn):
+                return True
+    return False
 
 
 def _stored(stmt) -> set:
