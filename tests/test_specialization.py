@@ -135,3 +135,59 @@ def test_a_known_signature_skips_the_checks_only_after_they_passed():
             g(np.arange(3))
     np.testing.assert_allclose(g(np.ones(3)), 2.0)
     np.testing.assert_allclose(g(np.ones(3)), 2.0)
+
+
+def guarded_log(x):
+    return np.sum(np.where(x > 0, np.log(np.abs(x) + (x <= 0)), 0.0))
+
+
+def cross_entropy(w, X, y):
+    p = 1 / (1 + np.exp(-(X @ w)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def test_division_is_plain_only_where_nothing_is_masked_out():
+    rng = np.random.default_rng(3)
+    X, w, y = rng.normal(size=(32, 8)), rng.normal(size=8) * 0.1, (rng.random(32) > 0.5) * 1.0
+    g = ssagrad.grad(cross_entropy)
+    np.testing.assert_allclose(g(w, X, y), X.T @ (1 / (1 + np.exp(-(X @ w))) - y) / 32, rtol=1e-10)
+    assert "safe_div" not in g.source
+    x = np.array([0.0, 0.5, -1.0])
+    h = ssagrad.grad(guarded_log)
+    np.testing.assert_allclose(h(x), [0.0, 2.0, 0.0])  # finite at 0: the masked-out branch contributes 0
+    assert "safe_div" in h.source
+
+
+def rnn(W, h, xs):
+    for x in xs:
+        h = np.tanh(W @ h + x)
+    return np.sum(h ** 2)
+
+
+def float_chain(x):
+    for _ in range(20):
+        x = np.sin(x) + 0.1 * np.cos(x)
+    return x
+
+
+def test_loops_are_specialized_and_agree_with_the_generic_gradient():
+    rng = np.random.default_rng(4)
+    W, h, xs = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=4), rng.normal(size=(5, 4))
+    check_against_generic(rnn, (0, 1, 2), W, h, xs)
+    assert "matmul_grad" not in ssagrad.grad(rnn, wrt=(0, 1, 2)).source_for(W, h, xs)
+    check_against_generic(float_chain, (0,), 0.3)  # a float, then NumPy float64 scalars: math.sin/cos
+    assert "math.cos(x_1)" in ssagrad.grad(float_chain).source_for(0.3)
+
+
+def branchy(a, b):
+    if np.sum(a) > 0:
+        c = a * b
+    else:
+        c = a - b
+    return np.sum(c ** 2)
+
+
+def test_branches_with_broadcasting():
+    rng = np.random.default_rng(5)
+    for sign in (1.0, -1.0):
+        check_against_generic(branchy, (0, 1), sign * rng.uniform(0.5, 1.5, size=(3, 2)), rng.normal(size=2))
