@@ -323,6 +323,42 @@ def optimize(body: list[ast.stmt], result: ast.expr):
     body, result = propagate_copies(body, result)
     _names_memo.clear()  # statements are no longer rewritten from here on: what each names is fixed
     try:
-        return eliminate_dead_code(body, _loaded(result)), result
+        body = eliminate_dead_code(body, _loaded(result))
+        if prune_tapes(body):  # what fed only the dropped entries is dead now
+            _names_memo.clear()
+            body = eliminate_dead_code(body, _loaded(result))
+        return body, result
     finally:
         _names_memo.clear()
+
+
+def _statements(body):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _statements(getattr(stmt, field, []) or [])
+
+
+def prune_tapes(body) -> bool:
+    """Drop the tape entries a reversed loop never reads (a specialized body reads fewer values than the
+    generic one the tape was planned for), from the loop's unpacking and from every append to that tape."""
+    changed = False
+    for loop in [s for s in _statements(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
+                 and getattr(s.iter.func, "ssagrad_helper", None) is reversed and len(s.iter.args) == 1
+                 and isinstance(s.iter.args[0], ast.Name) and isinstance(s.target, ast.Tuple)]:
+        tape, targets = loop.iter.args[0].id, loop.target.elts
+        read = set().union(*(_mentions(stmt) for stmt in loop.body))
+        keep = [i for i, t in enumerate(targets) if isinstance(t, ast.Name) and t.id in read]
+        if len(keep) == len(targets) or not keep:
+            continue
+        for stmt in _statements(body):
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append" \
+                    and isinstance(call.func.value, ast.Name) and call.func.value.id == tape \
+                    and isinstance(call.args[0], ast.Tuple) and len(call.args[0].elts) == len(targets):
+                items = [call.args[0].elts[i] for i in keep]
+                call.args[0] = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
+        kept = [targets[i] for i in keep]
+        loop.target = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Store())
+        changed = True
+    return changed

@@ -171,9 +171,57 @@ def _registered_pure(fn) -> bool:
         return False
 
 
+def _is_user_function(fn) -> bool:
+    from .calls import is_user_function
+    return is_user_function(fn)
+
+
+_inferring: set = set()
+
+
+def _call(op: Op, fn, env) -> None:
+    """A call of the user's own function: its values inferred from its own SSA, with these arguments."""
+    import inspect
+    from . import to_ssa
+    from .errors import DifferentiationError
+    if fn in _inferring:  # recursion: unknown
+        return
+    try:
+        bound = inspect.signature(fn).bind(*op.args, **op.kwargs)
+        bound.apply_defaults()
+        callee = to_ssa(fn)
+    except (TypeError, ValueError, DifferentiationError):
+        return
+    kinds = []
+    for name in callee.parsed.params:
+        operand = bound.arguments.get(name)
+        kind = env.get(operand) if isinstance(operand, Var) else abstract(
+            operand.value if isinstance(operand, Const) else operand)
+        kinds.append(kind)
+    if any(k is None for k in kinds):
+        return
+    _inferring.add(fn)
+    try:
+        inner = infer(callee, tuple(kinds))
+    finally:
+        _inferring.discard(fn)
+    result = callee.result.value
+    results = result.items if isinstance(result, Pack) else [result]
+    values = [inner.get(r) if isinstance(r, Var) else abstract(getattr(r, "value", None)) for r in results]
+    targets = op.targets[:-1] if type(op.fn).__name__ == "CalleeVJP" else op.targets
+    if len(values) == len(targets):
+        for t, v in zip(targets, values):
+            env[t] = v
+
+
 def _op(op: Op, env) -> None:
     for t in op.targets:
         env[t] = None
+    callee = getattr(op.fn, "function", None) if type(op.fn).__name__ == "CalleeVJP" else \
+        op.fn if _is_user_function(op.fn) else None
+    if callee is not None:
+        _call(op, callee, env)
+        return
     if ops.is_write(op.fn):
         env[op.targets[0]] = env.get(op.args[0])  # a write keeps the array's shape and dtype
         return

@@ -171,10 +171,6 @@ def loop_writes(x):
     return np.sum(out ** 2)
 
 
-@pytest.mark.xfail(strict=True, reason="found, not fixed: the tape entry of a loop that writes into an array is a "
-                   "tuple; the gradient of `tape.append(entry)` hands each item of the tuple its part "
-                   "(`parts[2]`), which is None where nothing reached it, and None is then added "
-                   "(compiler/templates.py, items of a display)")
 def test_writes_in_a_loop_by_reverse_over_reverse():
     assert_second_order(loop_writes, X)
 
