@@ -66,11 +66,11 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
         active = active_vars(function, wrt_vars)
-        callees = expand_calls(function, active, compile_vjp)
+        known = infer_shapes(function, signature) if signature is not None else None
+        callees = expand_calls(function, active, compile_vjp, known)
         adjoint = reverse(function, wrt_vars, active, checkpoint=checkpoint, copy_tapes=bare)
         scalar_result = result_is_scalar(function)
         if signature is not None:  # shapes known: helper calls become the NumPy they amount to
-            known = infer_shapes(function, signature)
             adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
                                           plain_division=not masks(function))
             result_kind = known.get(function.result.value) if isinstance(function.result.value, Var) else None
@@ -101,30 +101,42 @@ def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: b
     to be one), or when ``bare`` (for differentiating the gradient again: no value to check).
     ``signature`` (``compiler/shapes.py``): what the arguments are, to specialize for; None: generic code.
     """
-    key = ("reverse", wrt, tuple_result, with_value, bare, checkpoint)
-    if signature is not None and not cache.has(fn, key + (signature,)) \
-            and cache.count(fn, lambda k: k[1:len(key) + 1] == key and len(k) > len(key) + 1) >= SPECIALIZATIONS:
-        signature = None
-    if signature is not None:
-        key = key + (signature,)
+    key, signature = _specialized_key(fn, ("reverse", wrt, tuple_result, with_value, bare, checkpoint), signature)
     return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare, checkpoint, signature))
 
 
-def _build_vjp(active_params: tuple[str, ...]):
+def _specialized_key(fn, key: tuple, signature):
+    """The cache key for ``signature`` -- or, past SPECIALIZATIONS signatures for this key, for the generic
+    code (and signature None)."""
+    if signature is None:
+        return key, None
+    if not cache.has(fn, key + (signature,)) and cache.count(
+            fn, lambda k: k[1:len(key) + 1] == key and len(k) > len(key) + 1) >= SPECIALIZATIONS:
+        return key, None
+    return key + (signature,), signature
+
+
+def _build_vjp(active_params: tuple[str, ...], signature: tuple | None = None):
     def build(fn) -> CompiledVJP:
         function = to_ssa(fn)
         wrt_vars = [function.params[function.parsed.params.index(name)] for name in active_params]
         active = active_vars(function, wrt_vars)
-        callees = expand_calls(function, active, compile_vjp)
+        known = infer_shapes(function, signature) if signature is not None else None
+        callees = expand_calls(function, active, compile_vjp, known)
         seed = function.namer.fresh("d" + function.name)
         adjoint = reverse(function, wrt_vars, active, seed)
+        if signature is not None:
+            adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
+                                          plain_division=not masks(function))
         return split_vjp(function, adjoint, seed, callees, fn, active_params)
     return build
 
 
-def compile_vjp(fn, active_params: tuple[str, ...]) -> CompiledVJP:
-    """The cached forward and backward functions of a user function called from differentiated code."""
-    return cache.get(fn, ("vjp", active_params), _build_vjp(active_params))
+def compile_vjp(fn, active_params: tuple[str, ...], signature: tuple | None = None) -> CompiledVJP:
+    """The cached forward and backward functions of a user function called from differentiated code
+    (specialized to its arguments' ``signature`` when the caller knows it)."""
+    key, signature = _specialized_key(fn, ("vjp", active_params), signature)
+    return cache.get(fn, key, _build_vjp(active_params, signature))
 
 
 def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJP:

@@ -9,13 +9,14 @@ backward sweep the second, so code size stays linear in the program and a
 helper used in many places is compiled once.
 """
 import ast
+import copy
 import inspect
 import threading
 from dataclasses import dataclass, field
 
 from .names import helper_name
 from .rules import adjoint_rule, is_differentiable
-from .ssa import Function, If, Loop, Op, Pack, Var, op_vars, walk
+from .ssa import Const, Free, Function, If, Loop, Op, Pack, Var, op_vars, walk
 
 SPLIT = "__ssagrad_split__"  # marks where the forward sweep ends while both are optimized as one
 
@@ -60,7 +61,7 @@ def is_user_function(fn) -> bool:
         and not (fn.__module__ or "").startswith("ssagrad.")
 
 
-def expand_calls(function: Function, active: set, compile_vjp) -> list:
+def expand_calls(function: Function, active: set, compile_vjp, known: dict | None = None) -> list:
     """Rewrite each differentiated call of a user function into a call of its forward function.
 
     Returns the compiled callees (for ``.source``).
@@ -87,7 +88,7 @@ def expand_calls(function: Function, active: set, compile_vjp) -> list:
                                f"recursion cannot be differentiated yet", op.node)
         _compiling.stack = stack + [fn]
         try:
-            vjp = compile_vjp(fn, names)
+            vjp = compile_vjp(fn, names, _argument_kinds(bound, known))
         finally:
             _compiling.stack = stack
         if len(op.targets) != vjp.outputs:
@@ -99,6 +100,27 @@ def expand_calls(function: Function, active: set, compile_vjp) -> list:
         op.targets.append(Var(function.namer.fresh(f"{vjp.name}_saved"), f"{vjp.name}_saved"))
         callees.append(vjp)
     return callees
+
+
+def _argument_kinds(bound, known) -> tuple | None:
+    """What each parameter of a call is (compiler/shapes.py), when all are known: the callee's signature."""
+    if known is None:
+        return None
+    from .shapes import abstract
+    bound = copy.copy(bound)
+    bound.apply_defaults()
+    kinds = []
+    for operand in bound.arguments.values():
+        if isinstance(operand, Var):
+            kind = known.get(operand)
+        elif isinstance(operand, (Const, Free)):
+            kind = abstract(operand.value)
+        else:  # a default value, or a list or tuple display
+            kind = None if isinstance(operand, Pack) else abstract(operand)
+        if kind is None:
+            return None
+        kinds.append(kind)
+    return tuple(kinds)
 
 
 def _pack_vars(pack):

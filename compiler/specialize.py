@@ -56,8 +56,11 @@ def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_div
             out.append(stmt)
         else:
             _in_region(stmt, region, plain_division)
-            for name in _stored(stmt):  # inside a region, or an unpacking: no longer followed
-                values.pop(name, None)
+            for name in _stored(stmt):  # inside a region, or an unpacking: a name stands for its kind again
+                if name in region:
+                    values[name] = region[name]
+                else:
+                    values.pop(name, None)
             out.append(stmt)
     return out
 
