@@ -4,6 +4,9 @@ import functools
 import inspect
 import linecache
 import numbers
+import types
+import weakref
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -143,6 +146,20 @@ def _compute_lazy(value, gradients, inputs, tuple_result, with_value):
     return value, (tuple(grads) if tuple_result else grads[0])
 
 
+@dataclass
+class _Shared:
+    """What every ``grad(f, wrt=...)`` of one function and options shares."""
+
+    wrt: tuple
+    tuple_result: bool
+    params: list
+    variants: dict = field(default_factory=dict)
+    checked: dict = field(default_factory=dict)
+
+
+_PREPARED = weakref.WeakKeyDictionary()  # function -> options -> _Shared
+
+
 class GradFunction:
     """The gradient of a Python function, compiled from its source on first use.
 
@@ -154,23 +171,38 @@ class GradFunction:
     def __init__(self, fn, wrt=None, with_value=False, mode="reverse", checkpoint=False):
         self._bound_to = ()  # a bound method: its object, passed first
         function = fn
-        if inspect.ismethod(fn):
+        if type(fn) is types.MethodType:
             self._bound_to, function = (fn.__self__,), fn.__func__
-        if not inspect.isfunction(function):
+        if type(function) is not types.FunctionType and not inspect.isfunction(function):
             raise TypeError(f"ssagrad.grad takes a Python function defined with def; got {fn!r}")
-        functools.update_wrapper(self, fn)
+        # functools.update_wrapper, without its generic attribute loop (grad(f) may be made in a loop)
+        self.__module__, self.__name__ = getattr(fn, "__module__", None), getattr(fn, "__name__", None)
+        self.__qualname__, self.__doc__ = getattr(fn, "__qualname__", None), getattr(fn, "__doc__", None)
+        self.__dict__.update(getattr(fn, "__dict__", {}))
+        self.__wrapped__ = fn
         self.primal = fn
         self._function = function
-        visible, self._tuple_result = _resolve_wrt(fn, wrt)
-        self.wrt = tuple(i + len(self._bound_to) for i in visible)  # positions in the underlying function
-        self.with_value = with_value
-        self._params = _parameters(function)
-        self._compiled = None
-        self._variants = {}   # signature key -> the gradient specialized to arguments of that kind
-        self._checked = {}    # the same, once a call with such arguments passed the input checks
-        self._last = None     # the gradient the last call ran (what .source shows)
         if mode not in ("reverse", "forward"):
             raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        # grad(f) made again (in a loop, say) finds what the first one worked out, and its gradients
+        prepared = _PREPARED.get(function)
+        if prepared is None:
+            prepared = _PREPARED[function] = {}
+        key = (wrt, with_value, checkpoint, len(self._bound_to))
+        try:
+            shared = prepared.get(key)
+        except TypeError:  # an unhashable wrt (a list): worked out again
+            prepared, key, shared = {}, None, None
+        if shared is None:
+            visible, tuple_result = _resolve_wrt(fn, wrt)
+            shared = prepared[key] = _Shared(tuple(i + len(self._bound_to) for i in visible), tuple_result,
+                                             _parameters(function))
+        self.wrt, self._tuple_result, self._params = shared.wrt, shared.tuple_result, shared.params
+        self._variants = shared.variants   # signature key -> the gradient specialized to such arguments
+        self._checked = shared.checked     # the same, once a call with such arguments passed the checks
+        self.with_value = with_value
+        self._compiled = None
+        self._last = None     # the gradient the last call ran (what .source shows)
         self.mode = mode
         self.checkpoint = checkpoint
 
@@ -333,8 +365,8 @@ def grad(fn=None, *, wrt=None, mode=None, checkpoint=False):
     """
     if fn is None:
         return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint)
-    from .transforms import Derivative, derivative_of
-    if isinstance(fn, (GradFunction, Derivative)):
+    if isinstance(fn, GradFunction) or type(fn).__name__ == "Derivative":  # a derivative of a derivative
+        from .transforms import derivative_of
         return derivative_of(fn, mode or "forward")
     return GradFunction(fn, wrt, mode=mode or "reverse", checkpoint=checkpoint)
 
