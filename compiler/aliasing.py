@@ -162,8 +162,8 @@ class Aliases:
                 names = others + [r[2] for r in held if isinstance(r, tuple) and r[0] == "free"]
                 write.op.guard = (SharedMemoryCheck(parsed.error(_message(write, names), write.node)),
                                   [write.array] + [write.bound[n] for n in others] + outside)
-            # every kind: `v *= 2` in a helper run as it is (or a helper it calls) writes into the caller's array
-            written |= {p.name for p in params if p in held}
+            if write.kind in ("setitem", "callee"):  # a helper run as it is writes into the caller's array
+                written |= {p.name for p in params if p in held}
         return written
 
     def parameter_checks(self, parsed, params, written: set) -> list:
@@ -174,7 +174,7 @@ class Aliases:
             others = [p for p in params if p is not param]
             if param.name not in written or not others:
                 continue
-            write = next(w for w in self.writes if param in self.roots(w.array))
+            write = next(w for w in self.writes if w.kind in ("setitem", "callee") and param in self.roots(w.array))
             message = (f"the function writes into {param.name!r}, which shares memory with "
                        f"{' or '.join(repr(p.name) for p in others)} in this call; pass separate arrays")
             checks.append((SharedMemoryCheck(parsed.error(message, write.node)), [param] + others))
