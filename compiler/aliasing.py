@@ -120,9 +120,10 @@ class Aliases:
         if operands:
             self.edges.setdefault(var, []).extend(operands)
 
-    def roots(self, operand) -> set:
-        """The memory an operand may be: parameters, fresh values, globals (``Free``), attributes."""
-        if isinstance(operand, Var) and operand in self._roots:
+    def roots(self, operand, contents: bool = True) -> set:
+        """The memory an operand may be: parameters, fresh values, globals (``Free``), attributes --
+        with what a list or tuple holds (``contents``), or only the object itself."""
+        if contents and isinstance(operand, Var) and operand in self._roots:
             return self._roots[operand]
         found, seen, stack = set(), set(), [operand]
         while stack:  # plain reachability: loop-carried values make cycles
@@ -130,7 +131,8 @@ class Aliases:
             if isinstance(item, tuple):  # memory outside the function (an object's attribute)
                 found.add(item)
             elif isinstance(item, Pack):
-                stack.extend(item.items)
+                if contents:
+                    stack.extend(item.items)
             elif isinstance(item, Free):
                 found.add(("free", id(item.value), ast.unparse(item.node), item))
             elif isinstance(item, Var) and item not in seen:
@@ -138,16 +140,17 @@ class Aliases:
                 if item not in self.edges or item in self.own_memory:
                     found.add(item)
                 stack.extend(self.edges.get(item, ()))
-        if isinstance(operand, Var):
+        if contents and isinstance(operand, Var):
             self._roots[operand] = found
         return found
 
-    def check(self, parsed, params) -> set:
+    def check(self, parsed, params) -> tuple[set, set]:
         """Refuse writes into memory from outside the function; guard every write another live name may
         see (whether it does depends on the run: `y = x; y += 1` is fine for a float, not for an array).
-        Returns the parameters written into."""
+        Returns the parameters written into, and those changed in place in any way (``v *= 2`` on a
+        parameter rebinds it here, but changes the caller's array in Python)."""
         self._roots.clear()
-        written = set()
+        written, changed = set(), set()
         for write in self.writes:
             held = self.roots(write.array)
             if any(isinstance(r, tuple) and r[0] == "attribute" for r in held):
@@ -164,7 +167,9 @@ class Aliases:
                                   [write.array] + [write.bound[n] for n in others] + outside)
             if write.kind in ("setitem", "callee"):  # a helper run as it is writes into the caller's array
                 written |= {p.name for p in params if p in held}
-        return written
+            else:  # a += b, items.append(x): the object itself, not what a list holds
+                changed |= {p.name for p in params if p in self.roots(write.array, contents=False)}
+        return written, written | changed
 
     def parameter_checks(self, parsed, params, written: set) -> list:
         """``(check, [p, *others])`` for each parameter written into: it must not share memory with another
@@ -239,7 +244,7 @@ def _written_params(fn) -> set:
     from .errors import DifferentiationError
     _analyzing.add(fn)
     try:
-        written = to_ssa(fn).written_params
+        written = to_ssa(fn).changed_params
     except DifferentiationError:  # code ssagrad cannot read: any parameter it writes into may be written
         import inspect
         tree = ast.parse(__import__("textwrap").dedent(inspect.getsource(fn)))

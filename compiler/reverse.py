@@ -28,6 +28,7 @@ from .optimize import upward_exposed
 from .pyast import operand_ast, own_parameters, reads_in_order, write_statement
 from .rules import adjoint_rule, output_count
 from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Slice, Var, operand_vars, primitive_name, walk
+from .aliasing import callee_writes
 from .calls import CalleeVJP
 from .templates import Instantiation
 
@@ -332,10 +333,12 @@ class ReverseSweep:
         if not self.copy_tapes:
             return stmt
         aliases = self.function.aliases
-        if isinstance(op.fn, CalleeVJP):
+        if isinstance(op.fn, CalleeVJP) or callee_writes(op.fn, op.args, op.kwargs):
+            written_by_callee = {id(operand) for _, operand in callee_writes(op.fn, op.args, op.kwargs)}
+
             def private(expr, operand):
-                return _copy(expr) if isinstance(operand, Var) and aliases.roots(operand) & self.written_memory \
-                    else expr
+                return _copy(expr) if isinstance(operand, Var) and (
+                    id(operand) in written_by_callee or aliases.roots(operand) & self.written_memory) else expr
             stmt.value.args = [private(arg, v) for arg, v in zip(stmt.value.args, op.args)]
             for keyword in stmt.value.keywords:
                 keyword.value = private(keyword.value, op.kwargs.get(keyword.arg))

@@ -153,6 +153,7 @@ class Function:
     parsed: ParsedFunction
     namer: Namer
     written_params: set = field(default_factory=set)  # parameters whose arrays the function writes into
+    changed_params: set = field(default_factory=set)  # ... or changes in place in any way (v *= 2)
     parameter_checks: list = field(default_factory=list)  # guards: those must not share another's memory
     aliases: object = None  # the may-share-memory graph (compiler/aliasing.py)
 
@@ -375,19 +376,26 @@ class Builder:
         is_for = isinstance(stmt, ast.For)
         range_args = [self.operand(a) for a in stmt.iter.args] if is_for else []
         # A variable the body assigns is carried around the loop when it had a value before the loop
-        # or is read outside it. Temporaries are not, nor the loop index, which Python rebinds at
-        # each iteration and leaves at its last value.
+        # or is read outside it -- and is read somewhere at all. Temporaries are not. The loop index is
+        # carried only when it is read after the loop: Python leaves it at its last value, or at the
+        # value it had before when the loop did not run.
         skip = self.parsed.temporaries | ({stmt.target.id} if is_for else set())
         outside = self.loads - _loads(stmt)
-        names = [n for n in _assigned(stmt.body) if n not in skip and (n in self.current or outside[n])]
+        names = [n for n in _assigned(stmt.body) if n not in skip and self.loads[n]
+                 and (n in self.current or outside[n])]
+        if is_for and outside[stmt.target.id]:
+            names.append(stmt.target.id)
         loop = Loop("for" if is_for else "while", [], [], node=stmt)
+        before = dict(self.current)
         if is_for:
             loop.target = self.define(stmt.target.id)
             loop.range_args, loop.reverse = range_args, stmt.ssagrad_reversed
         for name in names:
-            init = self.current.get(name) or Const(ast.Constant(None))
+            init = before.get(name) or Const(ast.Constant(None))
             loop.carried.append(Carried(self.define(name), init))
             self.aliases.share(loop.carried[-1].var, [init])
+        if is_for:
+            self.current[stmt.target.id] = loop.target  # the body reads the index, not the carried value
         carried = loop.carried
         if not is_for:
             loop.cond = self.block(stmt.ssagrad_cond)
@@ -406,7 +414,7 @@ class Builder:
         self.body = body
         params = [self.define(name) for name in self.parsed.params]
         function = Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
-        function.written_params = self.aliases.check(self.parsed, params)
+        function.written_params, function.changed_params = self.aliases.check(self.parsed, params)
         function.aliases = self.aliases
         function.parameter_checks = self.aliases.parameter_checks(self.parsed, params, function.written_params)
         return function
