@@ -72,3 +72,11 @@ def expression(fn, operands):
     if kind == "unary":
         return ast.UnaryOp(node(), operands[0])
     return ast.Compare(operands[0], [node()], [operands[1]])
+
+
+def lookup(table: dict, key):
+    """``table.get(key)``, and None for a key that cannot be hashed (an array bound as a helper, say)."""
+    try:
+        return table.get(key)
+    except TypeError:
+        return None

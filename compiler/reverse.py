@@ -549,7 +549,7 @@ def _read_for_shape_only(body) -> set[str]:
     for node in nodes:
         if isinstance(node, ast.Call):
             helper = getattr(node.func, "ssagrad_helper", None)
-            position = SHAPE_ARGUMENT.get(helper) if callable(helper) and _hashable(helper) else None
+            position = ops.lookup(SHAPE_ARGUMENT, helper)
             if position is not None and position < len(node.args):
                 shape_reads.add(id(node.args[position]))
     shaped, other = set(), set()
@@ -557,14 +557,6 @@ def _read_for_shape_only(body) -> set[str]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not hasattr(node, "ssagrad_helper"):
             (shaped if id(node) in shape_reads else other).add(node.id)
     return shaped - other
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-        return True
-    except TypeError:
-        return False
 
 
 def _yields(loop: Loop) -> list[ast.stmt]:

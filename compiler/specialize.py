@@ -148,7 +148,7 @@ class _Rewrite(ast.NodeTransformer):
         helper = getattr(node.func, "ssagrad_helper", None)
         if helper is safe_div and self.plain_division and len(node.args) == 2:
             return ast.copy_location(ast.BinOp(node.args[0], ast.Div(), node.args[1]), node)
-        make = _SPECIALIZATIONS.get(helper) if _hashable(helper) else None
+        make = ops.lookup(_SPECIALIZATIONS, helper)
         if make is None or node.keywords and helper not in (unsum, unmean):
             return node
         args = [_evaluate(a, self.values) for a in node.args]
@@ -169,7 +169,7 @@ class _Rewrite(ast.NodeTransformer):
         if not (isinstance(node.func, ast.Attribute) and len(node.args) == 1 and not node.keywords):
             return None
         fn = _evaluate(node.func, self.values)
-        twin = MATH_TWINS.get(fn) if _hashable(fn) else None
+        twin = ops.lookup(MATH_TWINS, fn)
         if twin is None or type(_evaluate(node.args[0], self.values)) not in (float, numpy.float64):
             return None
         return ast.copy_location(ast.Call(ast.Attribute(helper_name("math", math), twin.__name__, ast.Load()),
@@ -182,14 +182,6 @@ def _same(a, b) -> bool:
     if abstract(a) != abstract(b) or abstract(a) is None:
         return False
     return bool(numpy.allclose(a, b, rtol=1e-12, atol=0.0))
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-        return True
-    except TypeError:
-        return False
 
 
 def _np(attribute: str) -> ast.expr:
