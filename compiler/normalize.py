@@ -119,6 +119,7 @@ class Normalizer:
         try:
             for stmt in stmts:
                 self.statement(stmt, result_name)
+            self.flush_guard()
             return self.out
         finally:
             self.out = outer
@@ -344,9 +345,17 @@ class Normalizer:
     def emit(self, stmt, origin):
         if not hasattr(origin, "lineno"):  # made by an earlier lowering: use the statement being normalized
             origin = self.statement_node
+        if self.guard is not None and not isinstance(stmt, ast.Assign):
+            self.flush_guard()
         if self.guard is not None:
             stmt.ssagrad_guard, self.guard = self.guard, None
         self.out.append(ast.copy_location(stmt, origin))
+
+    def flush_guard(self):
+        """A check whose write is not here (it was dead code) still runs: on an assignment of its own."""
+        if self.guard is not None:
+            self.emit(ast.Assign([ast.Name(self.temporary("checked"), ast.Store())], self.guard[1][0]),
+                      self.statement_node)
 
     # -- expressions ------------------------------------------------------------
     def atom(self, node, hint=None, exact=False):

@@ -272,7 +272,7 @@ def _live_before(stmt, live: set) -> set:
         keep = _writes_into(stmt) & live or getattr(stmt, "ssagrad_keep", False)
         return live | _loaded(stmt) if keep else live
     if isinstance(stmt, ast.Assign):
-        if not _stored(stmt) & live:
+        if not _stored(stmt) & live and not getattr(stmt, "ssagrad_keep", False):
             return live
         return (live - _stored(stmt)) | _loaded(stmt.value)
     return live | _loaded(stmt)

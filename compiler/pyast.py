@@ -5,6 +5,7 @@ import builtins
 import numpy
 
 from . import ops
+from .aliasing import callee_writes
 from ..runtime import own
 from .names import helper_name
 from .ssa import COPY, Const, Free, Function, Op, Pack, Slice, Var
@@ -85,6 +86,8 @@ def op_statement(op: Op) -> ast.stmt:
         target = ast.Tuple([ast.Name(t.name, ast.Store()) for t in op.targets], ast.Store())
         stmt = ast.Assign([target], op_expression(op), lineno=0)
     stmt.ssagrad_primal = True  # the user's own arithmetic: `b = x * 1.0` is a new array, never folded to x
+    if callee_writes(op.fn, op.args, op.kwargs):  # a call that changes its argument runs, used or not
+        stmt.ssagrad_keep = True
     return stmt
 
 
@@ -123,4 +126,5 @@ def guard_statement(op: Op) -> list[ast.stmt]:
 
 def _check(guard) -> list[ast.stmt]:
     check, values = guard
+    # an expression statement: never dead code, even when the write it guards is
     return [ast.Expr(ast.Call(helper_name("check_unshared", check), [operand_ast(v) for v in values], []))]
