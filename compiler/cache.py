@@ -21,6 +21,7 @@ class Cache:
         self._lock = threading.RLock()
         self._entries = weakref.WeakKeyDictionary()
         self.compiles = 0  # how many times something was compiled (for tests and benchmarks)
+        self.also_clear = []  # callables that forget what was found through this cache (ssagrad/api.py)
 
     def get(self, fn, key, build):
         """The cached ``build(fn)`` for ``(fn, key)``, built once and again when its guard fails."""
@@ -52,6 +53,8 @@ class Cache:
     def clear(self):
         with self._lock:
             self._entries.clear()
+            for forget in self.also_clear:
+                forget()
 
 
 cache = Cache()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compiler import SPECIALIZATIONS, DifferentiationError, Location, compile_gradient
+from .compiler import SPECIALIZATIONS, DifferentiationError, Location, cache, compile_gradient
 from .compiler.shapes import signature, signature_key
 from .runtime.containers import fill, leaves
 
@@ -158,6 +158,7 @@ class _Shared:
 
 
 _PREPARED = weakref.WeakKeyDictionary()  # function -> options -> _Shared
+cache.also_clear.append(_PREPARED.clear)  # its gradients came from the compiler's cache
 
 
 class GradFunction:
