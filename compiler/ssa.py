@@ -407,6 +407,10 @@ class Builder:
             self.aliases.share(c.var, [c.next])
         flag = getattr(stmt, "ssagrad_break", None)
         loop.break_flag = self.current[flag] if flag else None
+        kept = {c.var.source for c in carried} | ({flag} if flag else set())
+        for name in _assigned(stmt.body):  # the rest lives in the body alone: unbound if it never ran
+            if name not in kept and name not in before and name in self.current:
+                del self.current[name]
         return loop
 
     def build(self, body: list[ast.stmt]) -> Function:
