@@ -299,7 +299,7 @@ def eliminate_dead_code(stmts, live: set) -> list:
         if isinstance(stmt, ast.If):
             stmt.body = eliminate_dead_code(stmt.body, live)
             stmt.orelse = eliminate_dead_code(stmt.orelse, live)
-            if not stmt.body and not stmt.orelse:
+            if all(isinstance(s, ast.Pass) for s in stmt.body + stmt.orelse):  # nothing left in either branch
                 continue
             if not stmt.body:
                 stmt.body = [ast.Pass()]

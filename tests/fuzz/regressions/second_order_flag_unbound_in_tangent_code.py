@@ -1,4 +1,4 @@
-# OPEN (not run by the tests): found by a 10^4-program sample, seed != CI's. hvp in x fails inside the tangent
+# Found by a 10^4-program sample, seed != CI's. hvp in x fails inside the tangent
 # code of the generated gradient with NameError: name 'gt_4' is not defined (second order through while loops
 # whose body sets flags on some paths, bind_unbound's None and the tape). First order, jvp and the value are right.
 import numpy as np
