@@ -60,6 +60,12 @@ def to_ssa(fn) -> Function:
     return build_ssa(parsed, body, namer)
 
 
+def _specialize(function, adjoint, known) -> None:
+    """The backward sweep with helper calls specialized to the values' ``known`` kinds (compiler/shapes.py)."""
+    adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
+                                  plain_division=not masks(function))
+
+
 def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False,
                     checkpoint: bool = False, signature: tuple | None = None):
     def build(fn) -> CompiledGradient:
@@ -71,8 +77,7 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
         adjoint = reverse(function, wrt_vars, active, checkpoint=checkpoint, copy_tapes=bare)
         scalar_result = result_is_scalar(function)
         if signature is not None:  # shapes known: helper calls become the NumPy they amount to
-            adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
-                                          plain_division=not masks(function))
+            _specialize(function, adjoint, known)
             result_kind = known.get(function.result.value) if isinstance(function.result.value, Var) else None
             scalar_result = scalar_result or (result_kind is not None and result_kind.shape == ())
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
@@ -126,8 +131,7 @@ def _build_vjp(active_params: tuple[str, ...], signature: tuple | None = None):
         seed = function.namer.fresh("d" + function.name)
         adjoint = reverse(function, wrt_vars, active, seed)
         if signature is not None:
-            adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
-                                          plain_division=not masks(function))
+            _specialize(function, adjoint, known)
         return split_vjp(function, adjoint, seed, callees, fn, active_params)
     return build
 

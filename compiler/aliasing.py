@@ -17,7 +17,9 @@ been built, so that loop-carried values know everything they may hold.
 """
 import ast
 import builtins
+import inspect
 import operator
+import textwrap
 from dataclasses import dataclass
 
 import numpy
@@ -25,7 +27,7 @@ import numpy
 from . import ops
 from .. import runtime
 from ..runtime import SharedMemoryCheck, appended, broadcast_like
-from .ssa import COPY, Free, Pack, Var
+from .ssa import COPY, Free, Pack, Var, load_counts
 
 # Registered functions whose result may be (a view of) an argument: every other registered function
 # returns a fresh array. tests/test_aliasing.py probes each registered function to keep this honest.
@@ -221,7 +223,6 @@ _analyzing: set = set()
 
 def callee_writes(fn, args, kwargs) -> list:
     """``(parameter, argument)`` for each parameter a called user function writes into."""
-    import inspect
     if not inspect.isfunction(fn) or _registered(fn) or (fn.__module__ or "").startswith("ssagrad."):
         return []
     written = _written_params(fn)
@@ -246,8 +247,7 @@ def _written_params(fn) -> set:
     try:
         written = to_ssa(fn).changed_params
     except DifferentiationError:  # code ssagrad cannot read: any parameter it writes into may be written
-        import inspect
-        tree = ast.parse(__import__("textwrap").dedent(inspect.getsource(fn)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
         writes = any(isinstance(n, ast.AugAssign) or isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
                      for n in ast.walk(tree))
         written = set(inspect.signature(fn).parameters) if writes else set()
@@ -259,10 +259,11 @@ def _written_params(fn) -> set:
 
 # -- liveness of the user's names, on the normalized syntax ----------------------------------
 def _loads(node) -> set:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return set(load_counts(node))
 
 
-def _stores(stmt) -> set:
+def assigned_names(stmt) -> set:
+    """The names an assignment binds (not the arrays it writes into)."""
     targets = stmt.targets if isinstance(stmt, ast.Assign) else []
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
@@ -298,5 +299,5 @@ def _before(stmt, live: set, out: dict) -> set:
                 return live | top | header
             top |= entry
     if isinstance(stmt, ast.Assign):
-        return (live - _stores(stmt)) | _loads(stmt)
+        return (live - assigned_names(stmt)) | _loads(stmt)
     return live | _loads(stmt)

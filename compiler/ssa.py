@@ -211,7 +211,8 @@ def _assigned(stmts) -> list[str]:
     return names
 
 
-def _loads(node) -> Counter:
+def load_counts(node) -> Counter:
+    """Every name ``node`` reads, with how often."""
     return Counter(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
 
 
@@ -346,8 +347,7 @@ class Builder:
         if self.live is None:
             self.live = aliasing.live_after(self.body)
         stmt = op.node
-        rebound = {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)
-                   and isinstance(n.ctx, ast.Store)} | ({array.source} if kind == "setitem" else set())
+        rebound = aliasing.assigned_names(stmt) | ({array.source} if kind == "setitem" else set())
         bound = {n: v for n, v in self.current.items() if v not in op.targets}
         self.aliases.writes.append(aliasing.Write(op, array, stmt, bound, self.live.get(id(stmt), set()),
                                                   kind, rebound, callee))
@@ -380,7 +380,7 @@ class Builder:
         # carried only when it is read after the loop: Python leaves it at its last value, or at the
         # value it had before when the loop did not run.
         skip = self.parsed.temporaries | ({stmt.target.id} if is_for else set())
-        outside = self.loads - _loads(stmt)
+        outside = self.loads - load_counts(stmt)
         names = [n for n in _assigned(stmt.body) if n not in skip and self.loads[n]
                  and (n in self.current or outside[n])]
         if is_for and outside[stmt.target.id]:
@@ -414,7 +414,7 @@ class Builder:
         return loop
 
     def build(self, body: list[ast.stmt]) -> Function:
-        self.loads = _loads(ast.Module(body, []))
+        self.loads = load_counts(ast.Module(body, []))
         self.body = body
         params = [self.define(name) for name in self.parsed.params]
         function = Function(self.parsed.name, params, self.block(body), self.parsed, self.namer)
