@@ -44,7 +44,7 @@ class CompiledGradient:
     @property
     def source(self) -> str:
         """The generated gradient, then the forward and backward functions of each function it calls."""
-        return "\n\n".join([self.generated.source] + callee_sources(self.callees))
+        return "\n\n".join([self.generated.source] + callee_sources(self.callees, self.generated.helpers))
 
     def result_location(self) -> Location | None:
         returns = [n for n in ast.walk(self.parsed.tree) if isinstance(n, ast.Return)]
@@ -60,10 +60,14 @@ def to_ssa(fn) -> Function:
     return build_ssa(parsed, body, namer)
 
 
-def _specialize(function, adjoint, known) -> None:
-    """The backward sweep with helper calls specialized to the values' ``known`` kinds (compiler/shapes.py)."""
-    adjoint.backward = specialize(adjoint.backward, {v.name: a for v, a in known.items()}, adjoint.adjoint_of,
-                                  plain_division=not masks(function))
+def _specialize(function, adjoint, known, seed: str | None = None) -> None:
+    """The backward sweep with helper calls specialized to the values' ``known`` kinds (compiler/shapes.py);
+    ``seed``: a callee's backward function's parameter, the adjoint of its result, which has its kind."""
+    names = {v.name: a for v, a in known.items()}
+    result = function.result.value
+    if seed is not None and isinstance(result, Var) and known.get(result) is not None:
+        names[seed] = known[result]
+    adjoint.backward = specialize(adjoint.backward, names, adjoint.adjoint_of, plain_division=not masks(function))
 
 
 def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False,
@@ -131,7 +135,7 @@ def _build_vjp(active_params: tuple[str, ...], signature: tuple | None = None):
         seed = function.namer.fresh("d" + function.name)
         adjoint = reverse(function, wrt_vars, active, seed)
         if signature is not None:
-            _specialize(function, adjoint, known)
+            _specialize(function, adjoint, known, seed)
         return split_vjp(function, adjoint, seed, callees, fn, active_params)
     return build
 
@@ -176,7 +180,8 @@ def split_vjp(function, adjoint, seed, callees, fn, active_params) -> CompiledVJ
     writes = any(isinstance(op, Op) and ops.is_write(op.fn) for op in walk(function.body))
     return CompiledVJP(name, forward_fn.bind(fn), backward_fn.bind(fn), [forward_fn.source, backward_fn.source],
                        callees, outputs=len(values),
-                       consumes_saved=writes or any(callee.consumes_saved for callee in callees))
+                       consumes_saved=writes or any(callee.consumes_saved for callee in callees),
+                       helpers={**forward_fn.helpers, **backward_fn.helpers})
 
 
 @dataclass

@@ -11,6 +11,7 @@ helper used in many places is compiled once.
 import ast
 import copy
 import inspect
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ class CompiledVJP:
     # its backward puts back array entries the forward wrote (here or in a callee), so saved values serve
     # one backward sweep: a second one needs the forward run again
     consumes_saved: bool = False
+    helpers: dict = field(default_factory=dict)  # names its two functions bind at compile time (its callees')
 
 
 @dataclass(eq=False)
@@ -128,17 +130,20 @@ def _pack_vars(pack):
                                                 _pack_vars(item) if isinstance(item, Pack) else [])]
 
 
-def callee_sources(callees) -> list[str]:
-    """The generated sources of the callees, each once, depth first."""
+def callee_sources(callees, helpers: dict) -> list[str]:
+    """The generated sources of the callees, each once, depth first, each under the name its caller
+    binds it to (``helpers``: two specializations of one function are ``f_forward`` and ``f_forward_1``)."""
     seen, out = set(), []
 
-    def visit(vjp):
+    def visit(vjp, helpers):
         if id(vjp) in seen:
             return
         seen.add(id(vjp))
-        out.extend(vjp.sources)
+        for source, function in zip(vjp.sources, (vjp.forward, vjp.backward)):
+            name = next((n for n, value in helpers.items() if value is function), None)
+            out.append(re.sub(r"^def \w+\(", f"def {name}(", source, count=1) if name else source)
         for inner in vjp.callees:
-            visit(inner)
+            visit(inner, vjp.helpers)
     for vjp in callees:
-        visit(vjp)
+        visit(vjp, helpers)
     return out

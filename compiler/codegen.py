@@ -107,6 +107,7 @@ def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> tuple[dict, set]:
             clashes_user = name in plain and (name in local or parsed.lookup(name) is not node.ssagrad_helper)
             if clashes_user or (name in helpers and helpers[name] is not node.ssagrad_helper):
                 name = namer.fresh(node.id)
+            namer.taken.add(name)  # so that another helper of this spelling gets a fresh one
             chosen[key] = name
             helpers[name] = node.ssagrad_helper
         node.id = chosen[key]

@@ -4,6 +4,8 @@ Every specialized gradient must equal the generic one and central differences: t
 a rewrite of helper calls for known shapes, checked when it is made, and these tests check it again
 from the outside, on broadcasting shapes, size-1 axes, 0-d arrays, Python floats and float32.
 """
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -191,3 +193,24 @@ def test_branches_with_broadcasting():
     rng = np.random.default_rng(5)
     for sign in (1.0, -1.0):
         check_against_generic(branchy, (0, 1), sign * rng.uniform(0.5, 1.5, size=(3, 2)), rng.normal(size=2))
+
+
+def affine(a, b):
+    return np.tanh(a * b + 0.5)
+
+
+def calls_one_helper_with_two_signatures(m, v, s):
+    return np.sum(affine(m, v)) + np.sum(affine(v, m)) + np.sum(affine(v, s))
+
+
+def test_a_helper_called_with_two_signatures_gets_a_function_for_each():
+    """Each call runs the specialization made for its arguments (they were once bound under one name, and
+    the last one compiled served every call), and `.source` shows each under the name it is called by."""
+    rng = np.random.default_rng(7)
+    args = rng.normal(size=(2, 3)), rng.normal(size=3), 0.7
+    check_against_generic(calls_one_helper_with_two_signatures, (0, 1, 2), *args)
+    gradient = ssagrad.grad(calls_one_helper_with_two_signatures, wrt=(0, 1, 2))
+    gradient(*args)
+    called = set(re.findall(r"\b(affine_(?:forward|backward)\w*)\(", gradient.source.split("\ndef affine")[0]))
+    defined = set(re.findall(r"^def (affine_\w+)\(", gradient.source, re.M))
+    assert len(called) == 6 and called == defined

@@ -1,5 +1,6 @@
-# OPEN (not run by the tests): a 5000-program sample with SSAGRAD_FUZZ_SEED=1 stopped here after the
-# last fixes of this session. Failure: ValueError: not enough values to unpack (expected 13, got 11)
+# Found by the random-program run: fill() is called with two signatures, so it has two specialized forward
+# and backward functions; both were bound under one name (fill_forward) and the last compiled served both
+# calls (here a tape of 11 values unpacked as 13; with tapes of one length, another call's backward code).
 import numpy as np
 
 M = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [-0.2, 0.3, 0.5]])
