@@ -294,7 +294,7 @@ class ReverseSweep:
         saved = [n for n in reads_in_order(body) if n in forward_names and n in exposed]
         plan = _LoopPlan(self.namer.fresh("tape"), saved, shapes_only=_read_for_shape_only(body) & set(saved))
         if self.copy_tapes:
-            plan.copied = self.written_in(loop, saved) - plan.shapes_only
+            plan.copied = self.shares_written_memory(loop, saved) - plan.shapes_only
         if not saved:
             plan.tape, plan.count = "", self.namer.fresh("count")
         self.plans[id(loop)] = plan
@@ -353,10 +353,12 @@ class ReverseSweep:
             self._written_memory = set().union(*(self.function.aliases.roots(a) for a in writes))
         return self._written_memory
 
-    def written_in(self, loop: Loop, names) -> set[str]:
-        """The names among ``names`` of arrays ``loop`` writes into (views of them are copies already)."""
-        writes = {op.args[0].name for op in walk(loop.body) if isinstance(op, Op) and ops.is_write(op.fn)}
-        return writes & set(names)
+    def shares_written_memory(self, loop: Loop, names) -> set[str]:
+        """The names among ``names`` (values ``loop`` defines) that may share memory with an array written
+        into anywhere: the array itself, or another name for it (``y_2`` of ``if c: y[0] = v``), which a
+        later write would change on the tape, and a restore (a new array, see ``restore``) not put back."""
+        defined = {v.name: v for v in _defined_in(loop.body) | {c.var for c in loop.carried}}
+        return {n for n in names if n in defined and self.function.aliases.roots(defined[n]) & self.written_memory}
 
     def _inner_plans(self, body):
         return [self.plans[id(s)] for s in walk(body) if isinstance(s, Loop) and id(s) in self.plans]

@@ -1,5 +1,7 @@
-# OPEN (not run by the tests): a 5000-program sample with SSAGRAD_FUZZ_SEED=1 stopped here after the
-# last fixes of this session. Failure: DifferentiationError: writing into 'y_1' changes 'tape' too (here at least one of them shares its memory: `b = a`, basic slices `a[1:]`, `a.T`, `a.reshape(...)` and `np.asarray(a)` share memory), and 
+# Found by the random-program run: in the gradient made to be differentiated again, the loop's tape kept
+# y_2 (the phi of `if ...: y[0] = ...`, another name for y) by reference; the next iteration's write changed
+# it, and the restore, there a new array, did not put it back: the second derivative refused (located in
+# generated code). A tape now copies every saved name that may share memory with an array written into.
 import numpy as np
 
 M = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [-0.2, 0.3, 0.5]])
