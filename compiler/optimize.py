@@ -13,8 +13,12 @@ edge never carries a renaming. Arithmetic on non-constant operands is never
 folded: ``0 * x`` is not ``0`` when ``x`` is inf or NaN.
 """
 import ast
+import itertools
 import operator
 
+import numpy
+
+from .names import helper_name
 from .pyast import is_comment
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
@@ -103,6 +107,19 @@ class _Rewrite(ast.NodeTransformer):
         if isinstance(node.op, ast.Mult) and _is_number(node.left) and node.left.value == 1:
             return node.right
         return node
+
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if self.fold and _is_numpy(node.func, "negative") and len(node.args) == 1 and not node.keywords \
+                and _is_number(node.args[0]):  # a rule's np.negative(shift) of a constant shift
+            return ast.copy_location(ast.Constant(-node.args[0].value), node)
+        return node
+
+
+def _is_numpy(func, name: str) -> bool:
+    return isinstance(func, ast.Attribute) and func.attr == name and isinstance(func.value, ast.Name) \
+        and getattr(func.value, "ssagrad_helper", None) is numpy
 
 
 class _Rename(ast.NodeTransformer):
@@ -341,24 +358,61 @@ def _statements(body):
 
 def prune_tapes(body) -> bool:
     """Drop the tape entries a reversed loop never reads (a specialized body reads fewer values than the
-    generic one the tape was planned for), from the loop's unpacking and from every append to that tape."""
+    generic one the tape was planned for), from the loop's unpacking and from every append to that tape;
+    a tape left with nothing to hold becomes a count of the iterations."""
     changed = False
     for loop in [s for s in _statements(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
                  and getattr(s.iter.func, "ssagrad_helper", None) is reversed and len(s.iter.args) == 1
-                 and isinstance(s.iter.args[0], ast.Name) and isinstance(s.target, ast.Tuple)]:
-        tape, targets = loop.iter.args[0].id, loop.target.elts
+                 and isinstance(s.iter.args[0], ast.Name) and isinstance(s.target, (ast.Tuple, ast.Name))]:
+        tape = loop.iter.args[0].id
+        targets = loop.target.elts if isinstance(loop.target, ast.Tuple) else [loop.target]
         read = set().union(*(_mentions(stmt) for stmt in loop.body))
         keep = [i for i, t in enumerate(targets) if isinstance(t, ast.Name) and t.id in read]
-        if len(keep) == len(targets) or not keep:
+        if len(keep) == len(targets):
             continue
-        for stmt in _statements(body):
-            call = stmt.value if isinstance(stmt, ast.Expr) else None
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append" \
-                    and isinstance(call.func.value, ast.Name) and call.func.value.id == tape \
-                    and isinstance(call.args[0], ast.Tuple) and len(call.args[0].elts) == len(targets):
+        changed = True
+        if not keep:
+            _count_instead(body, loop, tape)
+            continue
+        for call in _appends(body, tape):
+            if isinstance(call.args[0], ast.Tuple) and len(call.args[0].elts) == len(targets):
                 items = [call.args[0].elts[i] for i in keep]
                 call.args[0] = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         kept = [targets[i] for i in keep]
         loop.target = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Store())
-        changed = True
     return changed
+
+
+def _appends(body, tape: str) -> list[ast.Call]:
+    """The ``tape.append(...)`` calls in ``body``."""
+    return [stmt.value for stmt in _statements(body) if isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "append" and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id == tape]
+
+
+def _count_instead(body, loop: ast.For, tape: str) -> None:
+    """``count = 0``, ``count = count + 1`` and ``for _ in range(count)`` for a tape of empty entries
+    (an outer loop's tape saving the inner tape saves the count instead)."""
+    taken = {n.id for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    spellings = itertools.chain(["count"], (f"count_{i}" for i in itertools.count(1)))
+    count = next(name for name in spellings if name not in taken)
+    appends = {id(call) for call in _appends(body, tape)}
+
+    def rewrite(statements):
+        for i, stmt in enumerate(statements):
+            if isinstance(stmt, ast.Expr) and id(stmt.value) in appends:
+                statements[i] = ast.Assign([ast.Name(count, ast.Store())], ast.BinOp(
+                    ast.Name(count, ast.Load()), ast.Add(), ast.Constant(1)), lineno=0)
+            elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.List) and not stmt.value.elts \
+                    and [getattr(t, "id", None) for t in stmt.targets] == [tape]:
+                stmt.value = ast.Constant(0)
+            for field in ("body", "orelse"):
+                rewrite(getattr(stmt, field, None) or [])
+    rewrite(body)
+    loop.iter = ast.Call(helper_name("range", range), [ast.Name(tape, ast.Load())], [])
+    loop.target = ast.Name("_", ast.Store())
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and node.id == tape:
+                node.id = count

@@ -214,3 +214,25 @@ def test_a_helper_called_with_two_signatures_gets_a_function_for_each():
     called = set(re.findall(r"\b(affine_(?:forward|backward)\w*)\(", gradient.source.split("\ndef affine")[0]))
     defined = set(re.findall(r"^def (affine_\w+)\(", gradient.source, re.M))
     assert len(called) == 6 and called == defined
+
+
+def linear_springs(x, v, k, steps):
+    for _ in range(steps):
+        for _ in range(2):  # the inner loop's tape is saved on the outer one's
+            force = k * (np.roll(x, 1) + np.roll(x, -1) - 2.0 * x)
+            v = v + 0.1 * force
+        x = x + 0.1 * v
+    return np.sum(x ** 2)
+
+
+def test_a_loop_whose_reversed_body_reads_nothing_counts_its_iterations():
+    """Linear steps: the specialized backward sweep reads no value of the loop, only how many times it ran;
+    the tapes of shapes (`like(...)`) planned for the generic code become counts (the inner loop's count
+    is what the outer loop's tape keeps)."""
+    rng = np.random.default_rng(6)
+    args = rng.normal(size=5), rng.normal(size=5), 0.5, 3
+    check_against_generic(linear_springs, (0, 1), *args)
+    source = ssagrad.grad(linear_springs, wrt=(0, 1)).source_for(*args)
+    assert not re.search(r"\blike\(", source)
+    assert "for _ in range(count):" in source and "for count in reversed(tape" in source
+    assert "np.negative" not in source  # the rule's np.negative(shift) of a constant is folded
