@@ -22,12 +22,12 @@ import numpy
 
 from ..runtime import (broadcast_like, checkpoint_interval, item_grad, like, set_at, unbroadcast, unindex, unmean, unsum,
                        untake, written_part, zero_at, zeros_like)
-from . import ops, purity, pyast
+from . import ops, purity, pyast, shapes
 from .names import helper_name
 from .optimize import upward_exposed
 from .pyast import operand_ast, own_parameters, reads_in_order, write_statement
 from .rules import adjoint_rule, output_count
-from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Slice, Var, operand_vars, primitive_name, walk
+from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Slice, Var, op_vars, operand_vars, primitive_name, walk
 from .aliasing import callee_writes
 from .calls import CalleeVJP
 from .templates import Instantiation
@@ -70,6 +70,11 @@ def _zeros_like(var_name: str) -> ast.expr:
     return ast.Call(helper_name("zeros_like", zeros_like), [pyast.name(var_name)], [])
 
 
+def _pure(fn) -> bool:
+    """A registered NumPy, math or operator function that returns the same value for the same arguments."""
+    return shapes.registered_pure(fn) and purity.why_impure(fn) is None
+
+
 def _defined_in(body) -> set:
     """Every SSA value a block defines, regions included."""
     out = set()
@@ -93,6 +98,7 @@ class ReverseSweep:
         # into (restores keep references right, but a second differentiation cannot follow them)
         self.copy_tapes = copy_tapes
         self._written_memory = None
+        self._outermost = None
         self.function = function
         self.parsed = function.parsed
         self.wrt = wrt
@@ -289,6 +295,7 @@ class ReverseSweep:
         if loop.target is not None:
             forward_names.add(loop.target.name)
         forward_names |= {p.tape or p.count for p in self._inner_plans(loop.body)}
+        forward_names -= self.invariants(loop)  # the same every iteration: read once, after the loop
         # to-be-recorded: what the reversed body reads before (re)binding it itself, that the loop defines
         exposed = upward_exposed(body)
         saved = [n for n in reads_in_order(body) if n in forward_names and n in exposed]
@@ -359,6 +366,38 @@ class ReverseSweep:
         later write would change on the tape, and a restore (a new array, see ``restore``) not put back."""
         defined = {v.name: v for v in _defined_in(loop.body) | {c.var for c in loop.carried}}
         return {n for n in names if n in defined and self.function.aliases.roots(defined[n]) & self.written_memory}
+
+    def invariants(self, loop: Loop) -> set[str]:
+        """The names of values a loop computes the same in every iteration (a pure operation at the top of
+        its body, of values from before the loop or other such values), which its tape need not hold:
+        after the loop the name holds the value every iteration had. Only for a loop that runs once a
+        call (a loop inside another computes them anew each outer iteration), and never for memory
+        written into anywhere."""
+        if self.checkpoint or id(loop) not in self.outermost_loops:
+            return set()
+        inside = _defined_in(loop.body) | {c.var for c in loop.carried} | {loop.target}
+        found = set()
+        for op in loop.body:
+            if isinstance(op, Op) and len(op.targets) == 1 and not ops.is_write(op.fn) \
+                    and not isinstance(op.fn, CalleeVJP) and _pure(op.fn) \
+                    and all(v not in inside or v in found for v in op_vars(op)) \
+                    and not self.function.aliases.roots(op.targets[0]) & self.written_memory:
+                found.add(op.targets[0])
+        return {v.name for v in found}
+
+    @property
+    def outermost_loops(self) -> set[int]:
+        """The ids of the loops not inside another loop."""
+        if self._outermost is None:
+            self._outermost = set()
+            stack = list(self.function.body)
+            while stack:
+                stmt = stack.pop()
+                if isinstance(stmt, Loop):
+                    self._outermost.add(id(stmt))
+                elif isinstance(stmt, If):
+                    stack += stmt.body + stmt.orelse
+        return self._outermost
 
     def _inner_plans(self, body):
         return [self.plans[id(s)] for s in walk(body) if isinstance(s, Loop) and id(s) in self.plans]

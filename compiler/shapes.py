@@ -160,7 +160,7 @@ def _unknown_sizes(op, env) -> bool:
                for a in operands)
 
 
-def _registered_pure(fn) -> bool:
+def registered_pure(fn) -> bool:
     from .rules import adjoint_rule, is_differentiable
     try:
         if fn in VALUE_DEPENDENT:
@@ -228,7 +228,7 @@ def _op(op: Op, env) -> None:
     if op.fn is COPY and isinstance(op.args[0], Var):
         env[op.targets[0]] = env.get(op.args[0])
         return
-    if op.fn is COPY or not _registered_pure(op.fn) or op.fn is ops.ATTRIBUTE or _unknown_sizes(op, env):
+    if op.fn is COPY or not registered_pure(op.fn) or op.fn is ops.ATTRIBUTE or _unknown_sizes(op, env):
         return
     try:
         args = [_operand(a, env) for a in op.args]

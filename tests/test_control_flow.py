@@ -271,6 +271,51 @@ def test_the_tape_holds_only_what_the_reversed_body_reads():
     assert set(items[0]) == {"x_1", "x_2"}          # the carried value in, and tanh's result
 
 
+def computed_in_the_loop(logw, x, n, noise):
+    for i in range(n):
+        w = np.exp(logw)            # the same every iteration: kept once
+        scale = 2.0 * np.ones(3)    # the same
+        row = noise[i]              # changes with i: on the tape (as it is read)
+        x = np.tanh(w @ x) * scale + row * x
+    return np.sum(x ** 2)
+
+
+def written_invariant(logw, x, n):
+    for i in range(n):
+        w = np.exp(logw)
+        w[0, 0] = x[0]              # written: not the same every iteration
+        x = np.tanh(w @ x)
+    return np.sum(x ** 2)
+
+
+def nested_invariant(logw, x, n):
+    for j in range(2):
+        logw = logw * 0.9
+        for i in range(n):
+            w = np.exp(logw)        # the same in the inner loop, not from one outer iteration to the next
+            x = np.tanh(w @ x)
+    return np.sum(x ** 2)
+
+
+def test_values_a_loop_computes_the_same_every_iteration_are_kept_once():
+    rng = np.random.default_rng(3)
+    logw, x, noise = rng.normal(size=(3, 3)) * 0.3, rng.normal(size=3), rng.normal(size=(5, 3)) * 0.1
+    for n in (0, 1, 5):
+        check(computed_in_the_loop, logw, x, n, noise, wrt=(0, 1, 3))
+        check(written_invariant, logw, x, n, wrt=(0, 1))
+        check(nested_invariant, logw, x, n, wrt=(0, 1))
+        hessian_vector = ssagrad.hvp(computed_in_the_loop, wrt=0)(logw, x, n, noise, np.ones((3, 3)))
+        expected = (ssagrad.grad(computed_in_the_loop)(logw + 1e-6, x, n, noise)
+                    - ssagrad.grad(computed_in_the_loop)(logw - 1e-6, x, n, noise)) / 2e-6
+        np.testing.assert_allclose(hessian_vector, expected, rtol=1e-5, atol=1e-8)
+    items = tape_items(ssagrad.grad(computed_in_the_loop, wrt=(0, 1, 3)).source_for(logw, x, 5, noise))
+    assert len(items) == 1 and not {"w", "scale", "ones"} & set(items[0]) and "row" in items[0]
+    written = tape_items(ssagrad.grad(written_invariant, wrt=(0, 1)).source_for(logw, x, 5))
+    assert "w" in written[0]
+    nested = tape_items(ssagrad.grad(nested_invariant, wrt=(0, 1)).source_for(logw, x, 5))
+    assert any("w" in items for items in nested)
+
+
 def no_saved_values(x, n):
     for _ in range(n):
         x = x * 2.0 + 1.0
