@@ -2,7 +2,12 @@
 
     ssagrad show path/to/file.py:func [--wrt a,b] [--mode reverse|forward] [--ssa]
     ssagrad export path/to/file.py:func [--wrt a,b] -o grad_func.py
-    ssagrad graph path/to/file.py:func --args "2,1" [-o graph.dot|.svg|.png]
+    ssagrad graph path/to/file.py:func --args "2,1" [--mode reverse|forward] [--wrt b] [--paths a,b]
+                  [-o graph.dot|.svg|.png]
+
+``file.py:func`` names the function as written in the file: decorators that
+keep the original around (a cache, a JIT, ssagrad.grad itself) are looked
+through, so ssagrad reads the source the name was defined with.
 """
 import argparse
 import ast
@@ -14,6 +19,7 @@ import numpy as np
 
 from .api import GradFunction
 from .compiler import DifferentiationError, compile_jvp
+from .undecorate import undecorated
 
 
 class UsageError(Exception):
@@ -41,7 +47,7 @@ def load_function(target: str):
                                and getattr(v, "__module__", None) == module.__name__)
             raise UsageError(f"{path} has no function {name!r}; it defines: {', '.join(available) or 'none'}")
         fn = getattr(fn, part)
-    return fn.primal if isinstance(fn, GradFunction) else fn
+    return undecorated(fn)
 
 
 def parse_wrt(text):
@@ -102,10 +108,12 @@ def draw(args):
     fn = load_function(args.target)
     if args.args is None:
         raise UsageError("graph needs the point to evaluate at: --args \"2,1\"")
-    picture = graph(fn, *parse_args_text(args.args))
-    if args.output:
-        return f"wrote {picture.render(args.output)}"
-    return picture.source
+    wrt = parse_wrt(args.wrt)
+    picture = graph(fn, *parse_args_text(args.args), wrt=wrt, mode=args.mode)
+    wrote = f"wrote {picture.render(args.output)}\n" if args.output else ""
+    if args.paths:  # the listing instead of the DOT text (which -o still writes)
+        return wrote + "".join(str(picture.paths(name.strip())) for name in args.paths.split(",") if name.strip())
+    return wrote or picture.source
 
 
 def main(argv=None) -> int:
@@ -122,9 +130,14 @@ def main(argv=None) -> int:
     p.add_argument("--wrt")
     p.add_argument("-o", "--output", help="the module to write (default: print it)")
     p.set_defaults(run=export)
-    p = commands.add_parser("graph", help="draw the computational graph with values and gradients")
+    p = commands.add_parser("graph", help="draw the computational graph: values and derivatives on the nodes, "
+                                          "local derivatives on the edges")
     p.add_argument("target")
     p.add_argument("--args", help="the point, as Python literals: \"2,1\"")
+    p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                   help="reverse: nodes show d(result)/d(node); forward: d(node)/d(the --wrt input)")
+    p.add_argument("--wrt", help="reverse: the inputs whose gradients are drawn; forward: the one input")
+    p.add_argument("--paths", help="list the sum over paths from these inputs (comma-separated) to the result")
     p.add_argument("-o", "--output", help="graph.dot, graph.svg or graph.png (default: print DOT)")
     p.set_defaults(run=draw)
     args = parser.parse_args(argv)

@@ -1,13 +1,21 @@
-"""Pictures of the computational graph, with the forward values and the gradients on it.
+"""Pictures of the computational graph: values and derivatives on the nodes, local derivatives on the edges.
 
-``ssagrad.graph(f, *args)`` runs the generated gradient once, keeping every
-intermediate value and adjoint, and draws the SSA form: a node per operation
-(what it computes, its value, and the gradient of the result with respect to
-it), an edge from each value to the operations that read it, labelled with
-that value and its gradient. A loop is one clustered region (its body drawn
-once, not unrolled) and a branch a cluster per side. The result renders as
-Graphviz DOT text always, and as SVG or PNG when Graphviz's ``dot`` is
-installed; in Jupyter it displays inline.
+``ssagrad.graph(f, *args)`` draws the SSA form of ``f`` at ``args``: a node
+per operation (what it computes and its value), an edge from each value to
+the operations that read it. Each edge carries its local derivative
+∂head/∂tail at the point (``ssagrad/edges.py``). What a node shows besides
+its value depends on the mode:
+
+- ``mode="reverse"`` (default): ∂result/∂node, the adjoint the backward sweep
+  gives every node (``∂e/∂c = 2``);
+- ``mode="forward", wrt="b"``: ∂node/∂b, the tangent the forward sweep
+  carries along with every value (``∂c/∂b = 1``).
+
+``.paths("b")`` lists the sum over paths from an input to the result, each
+path the product of its edges (``ssagrad/paths.py``). A loop is one
+clustered region (its body drawn once, not unrolled, values not shown) and a
+branch a cluster per side. The picture is Graphviz DOT text always, SVG or
+PNG when Graphviz's ``dot`` is installed; in Jupyter it displays inline.
 """
 import ast
 import shutil
@@ -15,25 +23,16 @@ import subprocess
 
 import numpy as np
 
+from . import recording
 from .api import _parameters
-from .compiler import codegen, to_ssa
-from .compiler.activity import active_vars
+from .compiler import to_ssa
 from .compiler.pyast import op_statement
-from .compiler.reverse import ReverseSweep
 from .compiler.ssa import COPY, If, Loop, Op, Var, format_operand, operand_vars
+from .edges import is_float, local_derivatives, phi_edges
+from .paths import Paths, sum_over_paths
+from .summary import jacobian, summary
 
-
-def _number(value) -> str:
-    if value is None:
-        return "?"
-    if np.ndim(value) == 0:
-        try:
-            return f"{float(value):.4g}"
-        except (TypeError, ValueError):
-            return str(value)
-    flat = np.ravel(value)
-    shown = ", ".join(f"{v:.3g}" for v in flat[:3]) + (", ..." if flat.size > 3 else "")
-    return f"array{tuple(np.shape(value))} [{shown}]"
+MODES = ("reverse", "forward")
 
 
 def _quote(text: str) -> str:
@@ -41,13 +40,32 @@ def _quote(text: str) -> str:
 
 
 class Graph:
-    """A computational graph picture: ``.source`` is DOT text; ``render(path)`` writes .dot, .svg or .png."""
+    """A computational graph picture.
 
-    def __init__(self, dot: str):
+    ``.source``: DOT text; ``render(path)`` writes .dot, .svg or .png. The numbers drawn, by node name:
+    ``.values``, ``.derivatives`` (∂output/∂node in reverse mode, ∂node/∂wrt in forward mode) and
+    ``.local`` (∂head/∂tail by ``(tail, head)``).
+    """
+
+    def __init__(self, dot: str, *, mode="reverse", output=None, wrt=(), values=None, derivatives=None,
+                 local=None, edges=(), blocked=()):
         self.source = dot
+        self.mode, self.output, self.wrt = mode, output, tuple(wrt)
+        self.values = values or {}
+        self.derivatives = derivatives or {}
+        self.local = local or {}
+        self.edges, self.blocked = list(edges), set(blocked)
 
     def __str__(self):
         return self.source
+
+    def paths(self, input: str) -> Paths:
+        """The sum over paths from ``input`` to the output; ``str()`` of it is the listing."""
+        if input not in self.values:
+            raise ValueError(f"no node {input!r} in this graph; its nodes are {', '.join(self.values)}")
+        # a branch not taken computed nothing: its edges are not paths
+        ran = [(t, h) for t, h in self.edges if self.values.get(t) is not None and self.values.get(h) is not None]
+        return sum_over_paths(ran, self.local, self.blocked, input, self.output)
 
     def pipe(self, fmt: str) -> bytes:
         """The picture in ``fmt`` ('svg', 'png') from Graphviz's ``dot``."""
@@ -76,39 +94,59 @@ class Graph:
 
 
 class _Drawing:
-    def __init__(self, function, values, adjoint, result_name):
+    def __init__(self, function, record, local, output, symbol):
         self.function = function
-        self.values = values
-        self.adjoint = adjoint
-        self.result = result_name
+        self.values = record.values
+        self.derivative_name = record.derivative
+        self.local = local
+        self.output = output
+        self.symbol = symbol      # var name -> how its derivative is written: ∂e/∂c, or ∂c/∂b
+        self.zero_default = False  # forward mode: a value that does not vary with the input has tangent 0
         self.lines = []
         self.clusters = 0
+        self.shown_values, self.shown_derivatives, self.edge_list, self.blocked = {}, {}, [], set()
 
-    def gradient(self, var):
-        name = self.adjoint.get(var)
-        return self.values.get(name) if name else None
+    def derivative(self, var):
+        name = self.derivative_name.get(var)
+        if name is not None and name in self.values:
+            return self.values[name]
+        if self.zero_default and is_float(self.values.get(var.name)):
+            return 0.0
+        return None
 
     def label(self, var, text, in_loop):
         lines = [text]
         if not in_loop:
-            lines.append(f"= {_number(self.values.get(var.name))}")
-            g = self.gradient(var)
+            value = self.values.get(var.name)
+            lines.append(f"= {summary(value)}")
+            self.shown_values[var.name] = value
+            g = self.derivative(var)
             if g is not None:
-                lines.append(f"∂{self.result}/∂{var.name} = {_number(g)}")
+                lines.append(f"{self.symbol(var.name)} = {summary(g)}")
+                self.shown_derivatives[var.name] = g
         return "\\n".join(_quote(line) for line in lines)
 
-    def edge_label(self, var, in_loop):
-        if in_loop or var.name not in self.values:
+    def edge_label(self, tail, head):
+        found = self.local.get((tail.name, head.name))
+        if found is None:
             return ""
-        g = self.gradient(var)
-        return _quote(_number(self.values[var.name]) + (f" | ∂ {_number(g)}" if g is not None else ""))
+        if found.along_ones:  # a large tail: the tangent along all-ones stands in for the Jacobian
+            return f"∂{head.name}/∂{tail.name}·1 = {summary(found.value)}"
+        text = jacobian(found.value, np.shape(self.values[head.name]), np.shape(self.values[tail.name]))
+        return f"∂{head.name}/∂{tail.name} = {text}"
 
     def node(self, var, text, in_loop, shape="box"):
         self.lines.append(f'  "{var.name}" [label="{self.label(var, text, in_loop)}", shape={shape}];')
 
-    def edges(self, op_vars, target, in_loop):
-        for v in dict.fromkeys(op_vars):
-            self.lines.append(f'  "{v.name}" -> "{target.name}" [label="{self.edge_label(v, in_loop)}"];')
+    def edges(self, tails, head, in_loop):
+        for tail in dict.fromkeys(tails):
+            self.edge_list.append((tail.name, head.name))
+            label = ""
+            if in_loop:
+                self.blocked.add((tail.name, head.name))
+            else:
+                label = self.edge_label(tail, head)
+            self.lines.append(f'  "{tail.name}" -> "{head.name}" [label="{_quote(label)}"];')
 
     def block(self, body, in_loop):
         for stmt in body:
@@ -135,15 +173,16 @@ class _Drawing:
         self.lines.append(f'  subgraph "cluster_{self.clusters}" {{ label="{_quote(title)}"; style=rounded;')
         for c in carried:
             self.node(c.var, f"{c.var.name} (carried)", in_loop, "ellipse")
-            self.edges(operand_vars(c.init), c.var, False)
+            # entering the loop is not one operation with one local derivative
+            self.edges(operand_vars(c.init), c.var, True)
         self.block(body, in_loop)
         for c in carried:
             self.edges(operand_vars(c.next), c.var, True)
         self.lines.append("  }")
 
-    def dot(self):
-        self.lines = ["digraph ssagrad {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];',
-                      '  edge [fontname="Helvetica", fontsize=9];']
+    def dot(self, title):
+        self.lines = ["digraph ssagrad {", "  rankdir=LR;", f'  label="{_quote(title)}"; labelloc=t;',
+                      '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
         for param in self.function.params:
             self.node(param, f"{param.name} (input)", False, "ellipse")
         self.block(self.function.body[:-1], False)
@@ -154,24 +193,59 @@ class _Drawing:
         return "\n".join(self.lines) + "\n"
 
 
-def graph(fn, *args, wrt=None) -> Graph:
-    """The computational graph of ``fn`` at ``args``, with values and gradients (see the module docstring).
+def _chosen(wrt, params, function, args):
+    """``wrt`` (names or positions; None: every float input) as the function's parameter Vars."""
+    if wrt is None:
+        return [function.params[i] for i, a in enumerate(args) if is_float(a)]
+    items = [wrt] if isinstance(wrt, (int, str)) else list(wrt)
+    for item in items:
+        if isinstance(item, str) and item not in params:
+            raise ValueError(f"{item!r} is not a parameter of {function.name}(); its parameters are "
+                             f"{', '.join(params)}")
+    return [function.params[i if isinstance(i, int) else params.index(i)] for i in items]
 
-    ``wrt``: the inputs whose gradients are drawn (default: every float input).
+
+def graph(fn, *args, wrt=None, mode="reverse", direction=None) -> Graph:
+    """The computational graph of ``fn`` at ``args`` (see the module docstring).
+
+    ``wrt``: reverse mode, the inputs whose gradients are drawn (default: every float input); forward
+    mode, the one input the tangents are taken along (default: the first float input).
+    ``direction``: forward mode, the tangent of that input (default 1, or all-ones for an array).
     """
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     function = to_ssa(fn)
     params = _parameters(fn)
-    if wrt is None:
-        wrt = [i for i, a in enumerate(args) if isinstance(a, (float, np.floating, np.ndarray))
-               and np.result_type(a).kind == "f"]
-    wrt_vars = [function.params[i if isinstance(i, int) else params.index(i)] for i in wrt]
-    sweep = ReverseSweep(function, wrt_vars, active_vars(function, wrt_vars))
-    adjoint = sweep.run()
-    body = adjoint.forward + adjoint.backward
-    everything = ast.Call(ast.Name("locals", ast.Load()), [], [])
-    generated = codegen.generate(function.parsed, function.namer, f"{function.name}_graph", body, everything)
-    with np.errstate(all="ignore"):
-        values = generated.bind(fn)(*args)
+    wrt_vars = _chosen(wrt, params, function, args)
     result = function.result.value
-    drawing = _Drawing(function, values, sweep.adjoint, result.name if isinstance(result, Var) else "f")
-    return Graph(drawing.dot())
+    output = result.name if isinstance(result, Var) else function.name
+    if mode == "reverse":
+        record = recording.reverse(function, fn, args, wrt_vars)
+        symbol = lambda name: f"∂{output}/∂{name}"  # noqa: E731
+        title = f"reverse mode at the point: each node shows its value and ∂{output}/∂node; " \
+                f"each edge the local derivative ∂head/∂tail"
+    else:
+        if wrt is None:
+            wrt_vars = wrt_vars[:1]
+        if len(wrt_vars) != 1:
+            raise ValueError("forward mode takes the derivative along one input: name one (wrt='b', or --wrt b "
+                             "on the command line)")
+        x = wrt_vars[0]
+        point = args[function.params.index(x)]
+        if not is_float(point):
+            raise ValueError(f"forward mode along {x.name}: it must be a float or a float array, got {point!r}")
+        along = direction is not None or np.ndim(point) != 0
+        if direction is None:
+            direction = np.ones_like(point) if isinstance(point, np.ndarray) else 1.0
+        record = recording.forward(function, fn, args, x, direction)
+        suffix = "·v" if along else ""
+        symbol = lambda name: f"∂{name}/∂{x.name}{suffix}"  # noqa: E731
+        title = f"forward mode at the point, along {x.name}{' (v = its direction)' if along else ''}: each node " \
+                f"shows its value and ∂node/∂{x.name}{suffix}; each edge the local derivative ∂head/∂tail"
+    local = {**local_derivatives(function, fn, record.values), **phi_edges(function, record.values)}
+    drawing = _Drawing(function, record, local, output, symbol)
+    drawing.zero_default = mode == "forward"
+    dot = drawing.dot(title)
+    return Graph(dot, mode=mode, output=output, wrt=[v.name for v in wrt_vars], values=drawing.shown_values,
+                 derivatives=drawing.shown_derivatives, local={edge: found.value for edge, found in local.items()},
+                 edges=drawing.edge_list, blocked=drawing.blocked)

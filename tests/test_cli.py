@@ -89,11 +89,25 @@ def test_export_refuses_what_cannot_be_written_down(capsys, tmp_path):
 def test_the_graph_of_the_seed_example_shows_values_and_gradients(capsys, tmp_path):
     code, out, _ = run(capsys, "graph", SEED, "--args", "2,1")
     assert code == 0
-    for label in ("c = a + b\\n= 3", "d = b + 1\\n= 2", "e = c * d\\n= 6", "∂e/∂a = 2", "∂e/∂b = 5"):
+    for label in ("c = a + b\\n= 3", "d = b + 1\\n= 2", "e = c * d\\n= 6", "∂e/∂a = 2", "∂e/∂b = 5",
+                  '"a" -> "c" [label="∂c/∂a = 1"]', '"c" -> "e" [label="∂e/∂c = 2"]', '"d" -> "e" [label="∂e/∂d = 3"]'):
         assert label in out
     if shutil.which("dot"):
         code, out, _ = run(capsys, "graph", SEED, "--args", "2,1", "-o", str(tmp_path / "e.svg"))
         assert code == 0 and (tmp_path / "e.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_graph_forward_mode_and_paths_on_the_command_line(capsys, tmp_path):
+    code, out, _ = run(capsys, "graph", SEED, "--args", "2,1", "--mode", "forward", "--wrt", "b")
+    assert code == 0 and "∂c/∂b = 1" in out and "∂d/∂b = 1" in out and "e = c * d\\n= 6\\n∂e/∂b = 5" in out
+    code, out, _ = run(capsys, "graph", SEED, "--args", "2,1", "--paths", "a,b", "-o", str(tmp_path / "e.dot"))
+    assert code == 0 and out.splitlines() == [
+        f"wrote {tmp_path / 'e.dot'}",
+        "∂e/∂a = ∂c/∂a·∂e/∂c = 1·2 = 2", "  a → c → e: 1·2 = 2",
+        "∂e/∂b = ∂c/∂b·∂e/∂c + ∂d/∂b·∂e/∂d = 1·2 + 1·3 = 5", "  b → c → e: 1·2 = 2", "  b → d → e: 1·3 = 3"]
+    assert (tmp_path / "e.dot").read_text().startswith("digraph ssagrad {")
+    code, _, err = run(capsys, "graph", SEED, "--args", "2,1", "--mode", "forward", "--wrt", "a,b")
+    assert code == 2 and "along one input" in err
 
 
 def looped(x, w, n):

@@ -1,0 +1,69 @@
+"""One run of a generated sweep that keeps every intermediate value, for pictures of the graph.
+
+Reverse mode runs the gradient (forward values, then the backward sweep) and
+reads ∂result/∂v off each value's adjoint; forward mode runs the tangent code
+with a tangent on one input and reads ∂v/∂input off each value's tangent.
+Both return ``locals()`` instead of a result, unoptimized, so every name the
+sweep made is still there to read.
+"""
+import ast
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compiler import codegen, compile_jvp
+from .compiler.activity import active_vars, varied_vars
+from .compiler.forward import TangentSweep
+from .compiler.reverse import ReverseSweep
+from .compiler.ssa import If, Loop, Op, Var
+
+
+@dataclass
+class Recording:
+    values: dict        # every name the run bound -> its value
+    derivative: dict    # Var -> the name holding its derivative (an adjoint, or a tangent)
+
+
+def _everything():
+    return ast.Call(ast.Name("locals", ast.Load()), [], [])
+
+
+def reverse(function, fn, args, wrt_vars) -> Recording:
+    sweep = ReverseSweep(function, wrt_vars, active_vars(function, wrt_vars))
+    adjoint = sweep.run()
+    generated = codegen.generate(function.parsed, function.namer, f"{function.name}_graph",
+                                 adjoint.forward + adjoint.backward, _everything())
+    with np.errstate(all="ignore"):
+        values = generated.bind(fn)(*args)
+    return Recording(values, dict(sweep.adjoint))
+
+
+class _KeepingSweep(TangentSweep):
+    """The tangent sweep, remembering each value's tangent name (a branch forgets its own when it ends)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.kept = dict(self.tangent)
+
+    def block(self, body):
+        out = []
+        for stmt in body:
+            out += super().block([stmt])
+            made = stmt.targets if isinstance(stmt, Op) else [p.target for p in stmt.phis] \
+                if isinstance(stmt, If) else [c.var for c in stmt.carried] if isinstance(stmt, Loop) else []
+            self.kept.update({v: self.tangent[v] for v in made if v in self.tangent})
+        return out
+
+
+def forward(function, fn, args, wrt: Var, direction) -> Recording:
+    sweep = _KeepingSweep(function, [wrt], varied_vars(function, [wrt]), compile_jvp)
+    tangent = sweep.run()
+    arguments = copy.deepcopy(function.parsed.tree.args)
+    arguments.kwonlyargs += [ast.arg(p) for p in tangent.parameters]
+    arguments.kw_defaults += [None] * len(tangent.parameters)
+    generated = codegen.generate(function.parsed, function.namer, f"{function.name}_graph_jvp", tangent.body,
+                                 _everything(), arguments=arguments)
+    with np.errstate(all="ignore"):
+        values = generated.bind(fn)(*args, **{tangent.parameters[0]: direction})
+    return Recording(values, sweep.kept)
