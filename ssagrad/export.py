@@ -6,6 +6,10 @@ every runtime helper they use, copied from ``ssagrad/runtime`` with what
 those helpers need in turn. Names the generated code reads from your module
 (imports, helper functions, numbers) come along; anything else (a global
 array, an object) is refused, because it could not be written down faithfully.
+Functions are copied without their decorators (``ssagrad/undecorate.py``):
+a registry, a cache or a JIT decorator from a package the reader does not
+have would otherwise stop the module from importing. The module's docstring
+lists the decorators left out.
 """
 import ast
 import builtins
@@ -20,6 +24,7 @@ import numpy
 from . import __version__
 from .api import GradFunction
 from .runtime import SharedMemoryCheck
+from .undecorate import source_without_decorators, undecorated
 
 RUNTIME = "ssagrad.runtime"
 
@@ -51,6 +56,7 @@ class _Module:
         self.runtime: dict[str, str] = {}       # runtime name -> its source
         self.definitions: dict[str, str] = {}   # other names -> their source (your helpers, numbers)
         self.generated_names: set[str] = set()
+        self.dropped: list[str] = []            # "@decorator on name", for the docstring
 
     def bind(self, name, value, origin):
         """Make ``name`` mean ``value`` in the exported module."""
@@ -76,8 +82,9 @@ class _Module:
             self.definitions[name] = f"{name} = math.{value.__name__}"
         elif getattr(builtins, getattr(value, "__name__", ""), None) is value:
             self.definitions[name] = f"{name} = {value.__name__}"
-        elif inspect.isfunction(value):
-            source = textwrap.dedent(inspect.getsource(value))
+        elif inspect.isfunction(undecorated(value)):
+            value = undecorated(value)  # a cached or compiled helper runs the same as its plain source
+            source = self.function_source(value)
             self.definitions[name] = source if name == value.__name__ else f"{source}\n{name} = {value.__name__}"
             self.free_names(value)
         elif isinstance(value, (int, float, complex, str, bool, type(None))) or _is_literal(value):
@@ -86,6 +93,11 @@ class _Module:
             raise ExportError(f"the gradient of {self.primal.__name__}() reads {name!r} ({type(value).__name__}) "
                               f"from {origin}; only modules, functions and numbers can be exported. Pass it as "
                               f"an argument instead.")
+
+    def function_source(self, fn) -> str:
+        source, decorators = source_without_decorators(fn)
+        self.dropped += [f"@{d} on {fn.__name__}" for d in decorators]
+        return source
 
     def add_runtime(self, name, module):
         """A runtime helper's definition, and whatever in the runtime it uses."""
@@ -141,9 +153,16 @@ def _global_names(code) -> set[str]:
     return names
 
 
+def _dropped_note(dropped) -> str:
+    if not dropped:
+        return ""
+    return textwrap.fill(f"Decorators left out, so that it imports without their packages: {', '.join(dropped)}.",
+                         100) + "\n"
+
+
 def export_source(fn, wrt=None) -> str:
     """The text of a standalone module: ``fn``, its generated gradient, and what they need."""
-    gradient = fn if isinstance(fn, GradFunction) else GradFunction(fn, wrt)
+    gradient = fn if isinstance(fn, GradFunction) else GradFunction(undecorated(fn), wrt)
     compiled = gradient.compiled
     generated = _generated_functions(compiled)
     module = _Module(gradient._function)
@@ -151,12 +170,13 @@ def export_source(fn, wrt=None) -> str:
     for function in generated:
         module.free_names(function)
     module.free_names(gradient._function)
+    primal = module.function_source(gradient._function)
     wrt_names = ", ".join(gradient._params[i] for i in gradient.wrt)
     returns = "(value, gradient)" if compiled.returns_value else "the gradient"
     parts = [f'"""The gradient of {gradient._function.__name__}() with respect to {wrt_names}, '
              f'exported by ssagrad {__version__}.\n\n'
              f'{compiled.generated.name}(...) takes the arguments of {gradient._function.__name__}() and returns '
-             f'{returns}.\nIt needs NumPy only.\n"""',
+             f'{returns}.\nIt needs NumPy only.\n{_dropped_note(module.dropped)}"""',
              "\n".join(sorted(set(module.imports.values())))]
     if module.runtime:
         parts.append("# -- runtime helpers, copied from ssagrad.runtime --------------------------------------")
@@ -165,7 +185,7 @@ def export_source(fn, wrt=None) -> str:
         parts.append("# -- what the function reads from its module ----------------------------------------------")
         parts += list(module.definitions.values())
     parts.append("# -- the function ------------------------------------------------------------------------")
-    parts.append(textwrap.dedent(inspect.getsource(gradient._function)).replace("@ssagrad.grad\n", ""))
+    parts.append(primal)
     parts.append("# -- its gradient (generated) ------------------------------------------------------------")
     parts += [compiled.source]
     return "\n\n\n".join(p.strip("\n") for p in parts if p) + "\n"
