@@ -10,9 +10,9 @@
 """
 import os as _os
 
-# In a source checkout the compiler and runtime live in top-level folders
-# (see DESIGN.md); an install maps them under this package. Let a checkout
-# import them too, so `python -c "import ssagrad"` works from the repo root.
+# In a source checkout the compiler and runtime live in top-level folders;
+# an install maps them under this package. Let a checkout import them too,
+# so `python -c "import ssagrad"` works from the repo root.
 _root = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 if not _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "compiler")) \
         and _os.path.isfile(_os.path.join(_root, "compiler", "__init__.py")):
