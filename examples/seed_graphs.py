@@ -34,6 +34,29 @@ def show(title, fn, args, names, expected_value, expected_grads):
     assert value == expected_value and grads == expected_grads, "does not match the worked example"
 
 
+def graphs():
+    """The lesson's pictures as numbers: edges, both modes' nodes, the sum over paths."""
+    reverse = ssagrad.graph(e, 2.0, 1.0)                          # ssagrad graph seed_graphs.py:e --args "2,1"
+    forward = ssagrad.graph(e, 2.0, 1.0, mode="forward", wrt="b")  # ... --mode forward --wrt b
+    print("\nThe graph's edges carry the local derivatives (the same in both modes):")
+    print("  " + ", ".join(f"∂{head}/∂{tail} = {value:g}" for (tail, head), value in reverse.local.items()))
+    assert reverse.local == {("a", "c"): 1, ("b", "c"): 1, ("b", "d"): 1, ("c", "e"): 2, ("d", "e"): 3}
+    assert forward.local == reverse.local
+    print("Forward mode from b puts ∂/∂b on every node:")
+    print("  " + ", ".join(f"∂{node}/∂b = {value:g}" for node, value in forward.derivatives.items()))
+    assert forward.derivatives == {"a": 0, "b": 1, "c": 1, "d": 1, "e": 5}
+    print("Reverse mode from e puts ∂e/∂ on every node:")
+    print("  " + ", ".join(f"∂e/∂{node} = {value:g}" for node, value in reverse.derivatives.items()))
+    assert reverse.derivatives == {"a": 2, "b": 5, "c": 2, "d": 3, "e": 1}
+    print("The sum over paths (ssagrad graph ... --paths a,b):")
+    for name, total in (("a", 2), ("b", 5)):
+        paths = reverse.paths(name)
+        print("  " + str(paths).replace("\n", "\n  ").rstrip())
+        assert paths.total == total
+    print("\nThe pictures: `ssagrad graph examples/seed_graphs.py:e --args \"2,1\" [--mode forward --wrt b] "
+          "-o e.svg`\n(SVG needs Graphviz; -o e.dot, or no -o, gives the DOT text)\n")
+
+
 def main():
     print("1. Graphs with scalar nodes (reverse mode: one backward pass gives every input's gradient)\n")
     show("e = (a + b) * (b + 1)", e, (2.0, 1.0), "ab", 6.0, (2.0, 5.0))
@@ -48,8 +71,7 @@ def main():
         value, derivative = ssagrad.jvp(e, (2.0, 1.0), tangents)
         print(f"  jvp along {name}: e = {value:g}, de/d{name} = {derivative:g}")
         assert derivative == {"a": 2.0, "b": 5.0}[name]
-    print("\nThe graph, with values and gradients (DOT text; `ssagrad graph` renders it):\n")
-    print(ssagrad.graph(e, 2.0, 1.0).source)
+    graphs()
 
     print("2. The sigmoid: its derivative is sigma(x) * (1 - sigma(x))\n")
     dsigmoid = ssagrad.grad(sigmoid)

@@ -1,4 +1,4 @@
-"""The worked examples the project grew out of (DESIGN.md), exact; the functions are the example's own."""
+"""The worked examples the project grew out of, exact; the functions are the example's own."""
 import importlib.util
 import math
 import pathlib
@@ -65,4 +65,10 @@ def test_perceptron_gradient_is_x_times_yhat_one_minus_yhat_times_error():
 
 def test_the_example_script_runs_and_checks_itself(capsys):
     seed_graphs.main()
-    assert "All worked examples match." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "All worked examples match." in out
+    for line in ("∂c/∂a = 1, ∂c/∂b = 1, ∂d/∂b = 1, ∂e/∂c = 2, ∂e/∂d = 3",
+                 "∂a/∂b = 0, ∂b/∂b = 1, ∂c/∂b = 1, ∂d/∂b = 1, ∂e/∂b = 5",
+                 "∂e/∂a = 2, ∂e/∂b = 5, ∂e/∂c = 2, ∂e/∂d = 3, ∂e/∂e = 1",
+                 "∂e/∂b = ∂c/∂b·∂e/∂c + ∂d/∂b·∂e/∂d = 1·2 + 1·3 = 5"):
+        assert line in out
