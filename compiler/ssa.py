@@ -11,6 +11,7 @@ Python, which has no goto.
 """
 import ast
 import operator
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -436,9 +437,48 @@ def primitive_name(fn) -> str:
         return fn.label
     if ops.is_operator(fn):
         return ops.HINTS[fn]
+    public = public_name(fn)
+    if public is not None:
+        return public
     module = getattr(fn, "__module__", None) or ("numpy" if type(fn).__name__ == "ufunc" else "")
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     return f"{module}.{name}" if module and module != "builtins" else name
+
+
+def public_name(fn):
+    """Where a library exports ``fn``, as code names it, or ``None`` if that takes no searching:
+    ``scipy.special.expit`` (a ufunc that says no module), ``scipy.linalg.solve`` (defined in
+    ``scipy.linalg._basic``), ``scipy.stats.norm.logpdf`` (a method of an object a module exports)."""
+    name = getattr(fn, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and not isinstance(owner, type) and type(owner).__module__ != "builtins":
+        owner_name = _exported_as(owner, type(owner).__module__)  # a bound method: norm.logpdf
+        return f"{owner_name}.{name}" if owner_name is not None else None
+    module = getattr(fn, "__module__", None)
+    if module is None and type(fn).__name__ == "ufunc":  # numpy's ufuncs say "numpy"; SciPy's nothing
+        for candidate in ("numpy", "scipy.special"):
+            if getattr(sys.modules.get(candidate), name, None) is fn:
+                return f"{candidate}.{name}"
+        return None
+    if not isinstance(module, str) or not any(part.startswith("_") for part in module.split(".")):
+        return None
+    found = _exported_as(fn, module)
+    return found if found is not None and found.endswith("." + name) else None
+
+
+def _exported_as(obj, module: str):
+    """``package.name`` for the first public package on ``module``'s path that holds ``obj``."""
+    parts = module.split(".")
+    for end in range(1, len(parts) + 1):
+        if parts[end - 1].startswith("_"):
+            break
+        package = sys.modules.get(".".join(parts[:end]))
+        for key, value in (vars(package).items() if package is not None else ()):
+            if value is obj and not key.startswith("_"):
+                return f"{package.__name__}.{key}"
+    return None
 
 
 def format_operand(operand) -> str:

@@ -789,3 +789,5 @@ def replacing_zeros(x, y):
 case(runtime.replace_zero, replacing_zeros, A((3,), away_from_zero=True), A(()), wrt=(0, 1))
 case(runtime.replace_zero, replacing_zeros, np.array([0.0, 1.5, 0.0]), A(()), wrt=(1,),
      note="a zero takes the replacement's gradient")
+
+import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

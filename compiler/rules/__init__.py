@@ -104,3 +104,9 @@ from . import builtins, containers, linalg, math, numpy, operators  # noqa: E402
 from . import tangents  # noqa: E402,F401  (after the adjoint rules: some tangents derive from them)
 from . import memory  # noqa: E402,F401  (own, like: after tangents, which it declares own linear with)
 from . import runtime_helpers  # noqa: E402,F401  (the runtime helpers' adjoints: reverse over reverse)
+try:  # SciPy is optional (pip install 'ssagrad[scipy]'): its rules register only where it is installed
+    import scipy  # noqa: F401
+except ImportError:
+    pass
+else:
+    from . import scipy_special  # noqa: E402,F401

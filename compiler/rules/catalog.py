@@ -6,18 +6,22 @@ a test fails when the file and the registry disagree.
 import builtins
 import math
 import operator
+import sys
 
 import numpy as np
 
 from . import registered_adjoints, registered_nondifferentiable
 from ... import runtime
 from .. import ops
+from ..ssa import public_name
 
 SYNTAX = {operator.add: "a + b", operator.sub: "a - b", operator.mul: "a * b", operator.truediv: "a / b",
           operator.pow: "a ** b", operator.matmul: "a @ b", operator.mod: "a % b", operator.neg: "-a",
           operator.pos: "+a", operator.getitem: "a[index]", runtime.astype: "a.astype(dtype)",
           runtime.appended: "items.append(x)"}
 ALSO = {operator.getitem: ("np.r_[...]", "np.c_[...]")}  # what a rule covers under another spelling
+SCIPY_GROUPS = (("scipy.special.", "SciPy special functions"), ("scipy.stats.", "SciPy statistics"),
+                ("scipy.linalg.", "SciPy linear algebra"))  # listed where SciPy is installed (its rules are)
 
 
 def spelling(fn) -> str:
@@ -33,10 +37,20 @@ def spelling(fn) -> str:
             return prefix + name
     if getattr(builtins, name, None) is fn:
         return name
-    return f"{getattr(fn, '__module__', '')}.{name}"
+    return public_name(fn) or f"{getattr(fn, '__module__', '')}.{name}"
+
+
+def _aliases(fn, spelled: str) -> tuple:
+    """The other names a SciPy module gives ``fn`` (``scipy.special.digamma`` is ``scipy.special.psi``)."""
+    module = sys.modules.get(spelled.rpartition(".")[0]) if spelled.startswith("scipy.") else None
+    return tuple(f"{module.__name__}.{key}" for key, value in vars(module).items()
+                 if value is fn and not key.startswith("_") and f"{module.__name__}.{key}" != spelled) if module else ()
 
 
 def _group(spelled: str) -> str:
+    for prefix, title in SCIPY_GROUPS:
+        if spelled.startswith(prefix):
+            return title
     if spelled.startswith("np.linalg."):
         return "NumPy linear algebra"
     if spelled.startswith("np."):
@@ -53,7 +67,7 @@ def markdown() -> str:
     for fn, template in registered_adjoints().items():
         internal = (getattr(fn, "__module__", "") or "").startswith("ssagrad.runtime") and fn not in SYNTAX
         if template.fn.__module__.startswith("ssagrad.compiler.rules") and not internal:
-            for spelled in (spelling(fn), *ALSO.get(fn, ())):
+            for spelled in (spelling(fn), *ALSO.get(fn, ()), *_aliases(fn, spelling(fn))):
                 groups.setdefault(_group(spelled), set()).add(spelled)
     constants = sorted({spelling(fn) for fn in registered_nondifferentiable()
                         if not (getattr(fn, "__module__", "") or "").startswith("ssagrad.")})
@@ -61,7 +75,8 @@ def markdown() -> str:
              "Generated from the rule registry by `python -m ssagrad.compiler.rules.catalog`; do not edit.",
              "Each function listed has a reverse-mode rule tested against finite differences "
              "(`tests/rule_table.py`).", ""]
-    for title in ("Python operators and syntax", "Python builtins", "math", "NumPy", "NumPy linear algebra"):
+    for title in ("Python operators and syntax", "Python builtins", "math", "NumPy", "NumPy linear algebra",
+                  *(title for _, title in SCIPY_GROUPS if title in groups)):
         names = sorted(groups.get(title, ()))
         lines += [f"## {title} ({len(names)})", "", ", ".join(f"`{n}`" for n in names), ""]
     lines += ["## No gradient (piecewise constant, or not numeric)", "",

@@ -1,0 +1,83 @@
+"""Rule-table cases for the SciPy rules (``compiler/rules/scipy_*.py``), added to ``rule_table.TABLE``.
+
+Imported at the end of ``tests/rule_table.py``; adds nothing where SciPy is not installed.
+"""
+import importlib.util
+import os
+
+import numpy as np
+
+from rule_table import _DIRECTORY, SHAPES, A, binary, case, unary
+
+if importlib.util.find_spec("scipy") is not None:
+    import scipy.linalg
+    import scipy.special as sc
+    import scipy.stats
+else:  # pragma: no cover
+    sc = None
+
+PAIRS = [(None, None), ((), (2, 3)), ((3,), (3,)), ((2, 3), (3,)), ((3, 1), (1, 4))]
+
+
+def weighted(text, params="x"):
+    """``sum(sin(<text>) * ramp)`` as a function of ``params``, from a module file (ssagrad reads source);
+    the ramp makes every entry count differently."""
+    return source(f"np.sum(np.sin({text}) * np.arange(1.0, np.size({text}) + 1.0).reshape(np.shape({text})))",
+                  params)
+
+
+def source(expression, params="x"):
+    """``def f(<params>): return <expression>`` in a module file that imports SciPy."""
+    name = f"case_{len(os.listdir(_DIRECTORY))}"
+    path = os.path.join(_DIRECTORY, name + ".py")
+    with open(path, "w") as handle:
+        handle.write(f"import numpy as np\nimport scipy.linalg\nimport scipy.special as sc\nimport scipy.stats\n"
+                     f"from scipy.stats import norm\n\n\ndef {name}({params}):\n    return {expression}\n")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+if sc is not None:
+    # -- scipy.special: one argument --------------------------------------------------------------------
+    UNARY = [
+        (sc.expit, -4, 4), (sc.logit, 0.05, 0.95), (sc.gammaln, 0.2, 5), (sc.digamma, 0.3, 5), (sc.gamma, 0.2, 4),
+        (sc.erf, -2, 2), (sc.erfc, -2, 2), (sc.erfinv, -0.9, 0.9), (sc.erfcinv, 0.1, 1.9), (sc.entr, 0.1, 3),
+        (sc.ndtr, -3, 3), (sc.log_ndtr, -6, 4), (sc.ndtri, 0.05, 0.95), (sc.i0, -3, 3), (sc.i1, -3, 3),
+        (sc.j0, -6, 6), (sc.j1, -6, 6), (sc.y0, 0.5, 6), (sc.y1, 0.5, 6),
+    ]
+    for op, low, high in UNARY:
+        for shape in SHAPES:
+            case(op, unary(op), A(shape, low, high))
+    case(sc.log_ndtr, unary(sc.log_ndtr), A((3,), -30, -20), note="far in the left tail")
+
+    # -- scipy.special: two arguments, with broadcasting ------------------------------------------------
+    for op, (low_a, high_a), (low_b, high_b) in [
+            (sc.beta, (0.3, 4), (0.3, 4)), (sc.betaln, (0.3, 4), (0.3, 4)), (sc.xlogy, (-2, 2), (0.2, 3)),
+            (sc.xlog1py, (-2, 2), (-0.5, 3))]:
+        for xs, ys in PAIRS:
+            case(op, binary(op), A(xs, low_a, high_a), A(ys, low_b, high_b), wrt=(0, 1))
+    for n in (0, 1, 2, 3):
+        case(sc.polygamma, weighted(f"sc.polygamma({n}, x)"), A((3,), 0.3, 4), note=f"order {n}")
+    case(sc.polygamma, weighted("sc.polygamma(n, x)", "n, x"), np.array([0, 1, 2]), A((2, 3), 0.5, 4), wrt=(1,),
+         note="orders as an array, broadcast")
+    case(sc.polygamma, weighted("sc.polygamma(1, x)"), A(None, 0.3, 4), note="a Python float")
+
+    # -- scipy.special: reductions ----------------------------------------------------------------------
+    for text, shapes in [
+            ("sc.logsumexp(x)", [(3,), (2, 3), ()]), ("sc.logsumexp(x, axis=0)", [(3,), (2, 3)]),
+            ("sc.logsumexp(x, axis=-1, keepdims=True)", [(2, 3)]), ("sc.logsumexp(x, axis=(0, 2))", [(2, 3, 2)]),
+            ("sc.logsumexp(x, 1)", [(2, 3)]), ("sc.logsumexp(x, keepdims=True)", [(2, 3)])]:
+        for shape in shapes:
+            case(sc.logsumexp, weighted(text), A(shape, -3, 3))
+    for text, xs, ys in [("sc.logsumexp(x, b=y)", (3,), (3,)), ("sc.logsumexp(x, axis=1, b=y)", (2, 3), (3,)),
+                         ("sc.logsumexp(x, axis=0, b=y, keepdims=True)", (2, 3), (2, 1)),
+                         ("sc.logsumexp(x, b=y)", (2, 3), ())]:
+        case(sc.logsumexp, weighted(text, "x, y"), A(xs, -3, 3), A(ys, 0.2, 2), wrt=(0, 1), note="weights b")
+    for fn in (sc.softmax, sc.log_softmax):
+        name = fn.__name__
+        for text, shape in [(f"sc.{name}(x)", (3,)), (f"sc.{name}(x)", (2, 3)), (f"sc.{name}(x, axis=1)", (2, 3)),
+                            (f"sc.{name}(x, axis=0)", (2, 3)), (f"sc.{name}(x, -1)", (2, 2, 3)),
+                            (f"sc.{name}(x, axis=(0, 1))", (2, 2, 3))]:
+            case(fn, weighted(text), A(shape, -3, 3))
