@@ -222,8 +222,7 @@ def graph(fn, *args, wrt=None, mode="reverse", direction=None) -> Graph:
     if mode == "reverse":
         record = recording.reverse(function, fn, args, wrt_vars)
         symbol = lambda name: f"∂{output}/∂{name}"  # noqa: E731
-        title = f"reverse mode at the point: each node shows its value and ∂{output}/∂node; " \
-                f"each edge the local derivative ∂head/∂tail"
+        title = f"reverse mode: node = value, ∂{output}/∂node; edge = ∂head/∂tail"
     else:
         if wrt is None:
             wrt_vars = wrt_vars[:1]
@@ -240,8 +239,8 @@ def graph(fn, *args, wrt=None, mode="reverse", direction=None) -> Graph:
         record = recording.forward(function, fn, args, x, direction)
         suffix = "·v" if along else ""
         symbol = lambda name: f"∂{name}/∂{x.name}{suffix}"  # noqa: E731
-        title = f"forward mode at the point, along {x.name}{' (v = its direction)' if along else ''}: each node " \
-                f"shows its value and ∂node/∂{x.name}{suffix}; each edge the local derivative ∂head/∂tail"
+        title = f"forward mode along {x.name}{' (v: its direction)' if along else ''}: node = value, " \
+                f"∂node/∂{x.name}{suffix}; edge = ∂head/∂tail"
     local = {**local_derivatives(function, fn, record.values), **phi_edges(function, record.values)}
     drawing = _Drawing(function, record, local, output, symbol)
     drawing.zero_default = mode == "forward"

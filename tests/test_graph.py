@@ -2,6 +2,7 @@
 local derivatives on the edges checked against central differences on other functions."""
 import importlib.util
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -164,3 +165,11 @@ def test_forward_mode_needs_one_input():
         ssagrad.graph(e, 2.0, 1.0, mode="forward", wrt=("a", "b"))
     with pytest.raises(ValueError, match="mode must be"):
         ssagrad.graph(e, 2.0, 1.0, mode="sideways")
+
+
+def test_docs_show_the_pictures_ssagrad_draws():
+    text = (pathlib.Path(__file__).parent.parent / "docs" / "modes.md").read_text()
+    reverse, forward = re.findall(r"```dot\n(.*?)```", text, re.S)
+    assert reverse == ssagrad.graph(e, 2.0, 1.0).source
+    assert forward == ssagrad.graph(e, 2.0, 1.0, mode="forward", wrt="b").source
+    assert str(ssagrad.graph(e, 2.0, 1.0).paths("b")) in text
