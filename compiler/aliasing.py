@@ -122,6 +122,20 @@ class Aliases:
         if operands:
             self.edges.setdefault(var, []).extend(operands)
 
+    def reaches(self, operand, var: Var) -> bool:
+        """May ``operand`` be ``var``, or a view of it (following what each value may share)?"""
+        seen, stack = set(), [operand]
+        while stack:
+            item = stack.pop()
+            if item is var:
+                return True
+            if isinstance(item, Pack):
+                stack.extend(item.items)
+            elif isinstance(item, Var) and item not in seen:
+                seen.add(item)
+                stack.extend(self.edges.get(item, ()))
+        return False
+
     def roots(self, operand, contents: bool = True) -> set:
         """The memory an operand may be: parameters, fresh values, globals (``Free``), attributes --
         with what a list or tuple holds (``contents``), or only the object itself."""

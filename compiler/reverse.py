@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from ..runtime import (broadcast_like, checkpoint_interval, item_grad, like, set_at, unbroadcast, unindex, unmean, unsum,
+from ..runtime import (broadcast_like, own, checkpoint_interval, item_grad, like, set_at, unbroadcast, unindex, unmean, unsum,
                        untake, written_part, zero_at, zeros_like)
 from . import ops, purity, pyast, shapes
 from .names import helper_name
@@ -99,6 +99,7 @@ class ReverseSweep:
         self.copy_tapes = copy_tapes
         self._written_memory = None
         self._outermost = None
+        self._writes = None
         self.function = function
         self.parsed = function.parsed
         self.wrt = wrt
@@ -353,11 +354,31 @@ class ReverseSweep:
             stmt.value = _copy(stmt.value)
         return stmt
 
+    def alias(self, target: Var, value) -> ast.expr:
+        """``value`` as a branch's or a loop's ``target`` takes it. In code to be differentiated again, an
+        array written into later through ``target`` is taken as a copy (``own``): the restore of that
+        write is a new array there, which would leave ``value`` as the write made it for the backward
+        sweep. Nothing the user reads sees the difference: a write no guard checks is one no other
+        live name of the user's sees."""
+        expr = operand_ast(value)
+        if not self.copy_tapes or not isinstance(value, Var):
+            return expr
+        aliases = self.function.aliases
+        through = [op for op in self.writes if aliases.reaches(op.args[0], target)]
+        if through and not any(op.guard is not None for op in through):
+            return ast.Call(helper_name("own", own), [expr], [])
+        return expr
+
+    @property
+    def writes(self) -> list:
+        if self._writes is None:
+            self._writes = [op for op in walk(self.function.body) if isinstance(op, Op) and ops.is_write(op.fn)]
+        return self._writes
+
     @property
     def written_memory(self) -> set:
         if self._written_memory is None:
-            writes = [op.args[0] for op in walk(self.function.body) if isinstance(op, Op) and ops.is_write(op.fn)]
-            self._written_memory = set().union(*(self.function.aliases.roots(a) for a in writes))
+            self._written_memory = set().union(*(self.function.aliases.roots(op.args[0]) for op in self.writes))
         return self._written_memory
 
     def shares_written_memory(self, loop: Loop, names) -> set[str]:
@@ -413,10 +434,10 @@ class ReverseSweep:
             elif isinstance(stmt, Op):
                 out.append(self.primal_statement(stmt))
             elif isinstance(stmt, If):
-                then = self.forward_block(stmt.body) + [pyast.assign(p.target.name, operand_ast(p.then))
+                then = self.forward_block(stmt.body) + [pyast.assign(p.target.name, self.alias(p.target, p.then))
                                                         for p in stmt.phis]
-                orelse = self.forward_block(stmt.orelse) + [pyast.assign(p.target.name, operand_ast(p.orelse))
-                                                            for p in stmt.phis]
+                orelse = self.forward_block(stmt.orelse) + [
+                    pyast.assign(p.target.name, self.alias(p.target, p.orelse)) for p in stmt.phis]
                 out.append(ast.If(operand_ast(stmt.test), then or [ast.Pass()], orelse))
             elif isinstance(stmt, Loop):
                 out += self.forward_loop(stmt)
@@ -444,7 +465,7 @@ class ReverseSweep:
         return end
 
     def forward_loop(self, loop: Loop) -> list[ast.stmt]:
-        out = [pyast.assign(c.var.name, operand_ast(c.init)) for c in loop.carried]
+        out = [pyast.assign(c.var.name, self.alias(c.var, c.init)) for c in loop.carried]
         plan = self.plans.get(id(loop))
         if plan is not None and plan.checkpoint:
             return out + self.checkpointed_forward(loop, plan)
@@ -531,13 +552,17 @@ class ReverseSweep:
                 elif isinstance(item, Var) and self.needs(item):
                     backward += self.write(item, entry)
         backward += self.backward_block(self.function.body[:-1])
-        gradients = []
+        gradients, unreached = [], []
         for var in self.wrt:
             if var not in self.adjoint:  # the result does not depend on it
                 self.adjoint[var] = self.namer.fresh("d" + var.name)
-                backward.append(pyast.assign(self.adjoint[var], _zeros_like(var.name)))
+                unreached.append(pyast.assign(self.adjoint[var], _zeros_like(var.name)))
             gradients.append(pyast.name(self.adjoint[var]))
         forward = own_parameters(self.function) + self.forward_block(self.function.body[:-1])
+        if self.copy_tapes:  # before the forward sweep writes into the parameter: differentiated again,
+            forward = unreached + forward  # a read of it after the write would be refused
+        else:
+            backward += unreached
         kept, value = self.keep_result(result, backward)
         return Adjoint(forward + kept, backward, value, gradients, self.adjoint_of)
 
