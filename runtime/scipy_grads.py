@@ -99,3 +99,86 @@ def i1_derivative(x):
     at_zero = np.abs(x) < 1e-100
     safe_x = np.where(at_zero, 1.0, x)
     return np.where(at_zero, 0.5, special.i0(x) - special.i1(x) / safe_x)
+
+
+# -- scipy.stats -----------------------------------------------------------------------------------
+
+def _symmetric_from_lower(a):
+    """The symmetric matrix SciPy's multivariate normal reads from ``a``: its lower triangle."""
+    lower = np.tril(a)
+    return lower + np.swapaxes(np.tril(a, -1), -1, -2)
+
+
+def _mvn_parts(x, mean, cov):
+    """Samples as rows ``(n, dim)`` minus the mean, the symmetric covariance, and ``cov^-1 (x - mean)``."""
+    if np.ndim(cov) != 2:
+        raise NotImplementedError("the derivative rules of scipy.stats.multivariate_normal.logpdf take the "
+                                  "covariance as a matrix (pass np.diag(v) or s * np.eye(dim))")
+    dim = np.shape(cov)[-1]
+    rows = np.reshape(x, (-1, dim))
+    if mean is not None:
+        rows = rows - mean
+    sigma = _symmetric_from_lower(cov)
+    alpha = np.linalg.solve(sigma, rows.T).T
+    return rows, sigma, alpha
+
+
+def mvn_logpdf_grads(g, x, mean, cov):
+    """Gradients in ``x``, ``mean`` and ``cov`` of ``scipy.stats.multivariate_normal.logpdf(x, mean, cov)``;
+    the one in ``cov`` is lower triangular (SciPy reads the lower triangle), which on symmetric
+    covariances gives the same derivatives as the symmetric gradient."""
+    rows, sigma, alpha = _mvn_parts(x, mean, cov)
+    weights = np.broadcast_to(np.reshape(g, (-1,)), (rows.shape[0],))
+    weighted = weights[:, None] * alpha
+    dx = np.reshape(-weighted, np.shape(x))
+    dmean = None if mean is None else unbroadcast(np.sum(weighted, axis=0), mean)
+    full = 0.5 * (alpha.T @ weighted - np.sum(weights) * np.linalg.inv(sigma))
+    dcov = 2.0 * np.tril(full, -1) + np.diag(np.diag(full))
+    return dx, dmean, dcov
+
+
+def mvn_logpdf_tangent(dx, dmean, dcov, x, mean, cov, result):
+    """Tangent of ``scipy.stats.multivariate_normal.logpdf`` along the tangents given (``None``: none)."""
+    rows, sigma, alpha = _mvn_parts(x, mean, cov)
+    out = np.zeros(rows.shape[0])
+    if dx is not None:
+        out = out - np.sum(alpha * np.reshape(dx, rows.shape), axis=-1)
+    if dmean is not None:
+        out = out + alpha @ np.broadcast_to(dmean, (rows.shape[1],))
+    if dcov is not None:
+        dsigma = _symmetric_from_lower(dcov)
+        out = out + 0.5 * np.sum((alpha @ dsigma) * alpha, axis=-1) - 0.5 * np.trace(np.linalg.solve(sigma, dsigma))
+    return np.reshape(out, np.shape(result))
+
+
+def _simplex(x, alpha):
+    """``x`` with its last entry appended when it has one fewer than ``alpha`` (as SciPy's dirichlet does)."""
+    if np.shape(x)[0] == np.shape(alpha)[0]:
+        return x, False
+    last = 1.0 - np.sum(x, axis=0, keepdims=True)
+    return np.concatenate([x, last], axis=0), True
+
+
+def dirichlet_logpdf_grads(g, x, alpha):
+    """Gradients in ``x`` (entries as rows, samples as columns, as SciPy takes them) and ``alpha`` of
+    ``scipy.stats.dirichlet.logpdf(x, alpha)``."""
+    alpha = np.asarray(alpha)
+    full, appended = _simplex(x, alpha)
+    extra = (slice(None),) + (None,) * (np.ndim(full) - 1)
+    dfull = g * (alpha[extra] - 1.0) / full
+    dx = dfull[:-1] - dfull[-1:] if appended else dfull
+    dalpha = np.sum(g * (special.digamma(np.sum(alpha)) - special.digamma(alpha)[extra] + np.log(full)),
+                    axis=tuple(range(1, np.ndim(full))))
+    return dx, dalpha
+
+
+def dirichlet_logpdf_tangent(dx, dalpha, x, alpha):
+    """Tangent of ``scipy.stats.dirichlet.logpdf`` along ``dx`` or ``dalpha`` (the other ``None``)."""
+    alpha = np.asarray(alpha)
+    full, appended = _simplex(x, alpha)
+    extra = (slice(None),) + (None,) * (np.ndim(full) - 1)
+    if dx is not None:
+        dfull = np.concatenate([dx, -np.sum(dx, axis=0, keepdims=True)], axis=0) if appended else dx
+        return np.sum((alpha[extra] - 1.0) / full * dfull, axis=0)
+    return np.sum((special.digamma(np.sum(alpha)) - special.digamma(alpha)[extra] + np.log(full)) * dalpha[extra],
+                  axis=0)

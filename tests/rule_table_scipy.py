@@ -81,3 +81,66 @@ if sc is not None:
                             (f"sc.{name}(x, axis=0)", (2, 3)), (f"sc.{name}(x, -1)", (2, 2, 3)),
                             (f"sc.{name}(x, axis=(0, 1))", (2, 2, 3))]:
             case(fn, weighted(text), A(shape, -3, 3))
+
+    # -- scipy.stats: the normal distribution, in x, loc and scale (positional and keyword) -------------
+    NORM = [scipy.stats.norm.logpdf, scipy.stats.norm.pdf, scipy.stats.norm.cdf, scipy.stats.norm.logcdf,
+            scipy.stats.norm.sf, scipy.stats.norm.logsf]
+    for method in NORM:
+        name = method.__name__
+        case(method, weighted(f"norm.{name}(x)"), A((3,), -3, 3))
+        case(method, weighted(f"norm.{name}(x)"), A(None, -3, 3))
+        for xs, ls, ss in [((3,), (), ()), ((2, 3), (3,), (2, 1)), ((), (3,), ()), (None, None, None)]:
+            case(method, weighted(f"scipy.stats.norm.{name}(x, loc, scale)", "x, loc, scale"), A(xs, -3, 3),
+                 A(ls, -1, 1), A(ss, 0.5, 2), wrt=(0, 1, 2))
+            case(method, weighted(f"norm.{name}(x, scale=scale, loc=loc)", "x, loc, scale"), A(xs, -3, 3),
+                 A(ls, -1, 1), A(ss, 0.5, 2), wrt=(0, 1, 2), note="keywords")
+        case(method, weighted(f"norm.{name}(x, loc)", "x, loc"), A((3,), -3, 3), A((), -1, 1), wrt=(0, 1))
+        case(method, weighted(f"norm.{name}(x, scale=scale)", "x, scale"), A((3,), -3, 3), A((3,), 0.5, 2),
+             wrt=(0, 1))
+    case(scipy.stats.norm.logcdf, weighted("norm.logcdf(x)"), A((3,), -30, -20), note="far in the left tail")
+    case(scipy.stats.norm.logsf, weighted("norm.logsf(x)"), A((3,), 20, 30), note="far in the right tail")
+
+    # -- scipy.stats: t, gamma and beta log-densities in every parameter ----------------------------------
+    for xs, ps in [((3,), ()), ((2, 3), (3,)), (None, None)]:
+        case(scipy.stats.t.logpdf, weighted("scipy.stats.t.logpdf(x, df, loc, scale)", "x, df, loc, scale"),
+             A(xs, -3, 3), A(ps, 0.5, 8), A(ps, -1, 1), A(ps, 0.5, 2), wrt=(0, 1, 2, 3))
+        case(scipy.stats.gamma.logpdf, weighted("scipy.stats.gamma.logpdf(x, a, loc, scale)", "x, a, loc, scale"),
+             A(xs, 0.5, 3), A(ps, 0.5, 4), A(ps, -0.4, 0.2), A(ps, 0.5, 2), wrt=(0, 1, 2, 3))
+        case(scipy.stats.beta.logpdf, weighted("scipy.stats.beta.logpdf(x, a, b, loc, scale)", "x, a, b, loc, scale"),
+             A(xs, 0.2, 0.8), A(ps, 0.5, 4), A(ps, 0.5, 4), A(ps, -0.1, 0.1), A(ps, 1.0, 1.3), wrt=(0, 1, 2, 3, 4))
+    case(scipy.stats.t.logpdf, weighted("scipy.stats.t.logpdf(x, df=df)", "x, df"), A((3,), -3, 3), A((), 1, 5),
+         wrt=(0, 1))
+    case(scipy.stats.gamma.logpdf, weighted("scipy.stats.gamma.logpdf(x, a)", "x, a"), A((3,), 0.5, 3),
+         A((3,), 0.5, 4), wrt=(0, 1))
+    case(scipy.stats.beta.logpdf, weighted("scipy.stats.beta.logpdf(x, a, b)", "x, a, b"), A((3,), 0.2, 0.8),
+         A((), 0.5, 4), A((3,), 0.5, 4), wrt=(0, 1, 2))
+
+    # -- scipy.stats: the Poisson log-probability in its rate -------------------------------------------
+    COUNTS = np.array([0, 1, 3, 7])
+    case(scipy.stats.poisson.logpmf, weighted("scipy.stats.poisson.logpmf(k, mu)", "k, mu"), COUNTS,
+         A((4,), 0.3, 6), wrt=(1,))
+    case(scipy.stats.poisson.logpmf, weighted("scipy.stats.poisson.logpmf(k, mu)", "k, mu"), COUNTS,
+         A((), 0.3, 6), wrt=(1,), note="one rate")
+    case(scipy.stats.poisson.logpmf, weighted("scipy.stats.poisson.logpmf(k, mu=mu, loc=1)", "k, mu"), COUNTS + 1,
+         A((2, 4), 0.3, 6), wrt=(1,), note="shifted")
+
+    # -- scipy.stats: the multivariate normal in x, mean and cov; the Dirichlet in x and alpha -----------
+    SPD = A((3, 3), symmetric_positive=True)
+    MVN = scipy.stats.multivariate_normal.logpdf
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean, cov)", "x, mean, cov"), A((4, 3)), A((3,)),
+         SPD, wrt=(0, 1, 2))
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean=mean, cov=cov)", "x, mean, cov"), A((3,)),
+         A((3,)), SPD, wrt=(0, 1, 2), note="one sample")
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, cov=cov)", "x, cov"), A((2, 2, 3)), SPD,
+         wrt=(0, 1), note="no mean; samples in two axes")
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean, cov)", "x, mean, cov"), A((5,)), A((1,)),
+         A((1, 1), 0.5, 2), wrt=(0, 1, 2), note="one dimension: x is five samples")
+    DIRICHLET = scipy.stats.dirichlet.logpdf
+    case(DIRICHLET, weighted("scipy.stats.dirichlet.logpdf(sc.softmax(t), alpha)", "t, alpha"), A((4,)),
+         A((4,), 0.5, 4), wrt=(0, 1), note="x on the simplex, through softmax")
+    case(DIRICHLET, weighted("scipy.stats.dirichlet.logpdf(sc.softmax(t)[:-1], alpha)", "t, alpha"), A((4,)),
+         A((4,), 0.5, 4), wrt=(0, 1), note="the last entry left out")
+    case(DIRICHLET, weighted("scipy.stats.dirichlet.logpdf(sc.softmax(t, axis=0), alpha)", "t, alpha"), A((3, 2)),
+         A((3,), 0.5, 4), wrt=(0, 1), note="samples as columns")
+    case(DIRICHLET, weighted("scipy.stats.dirichlet.logpdf(x, alpha)", "x, alpha"), np.array([0.2, 0.3, 0.5]),
+         A((3,), 0.5, 4), wrt=(1,))
