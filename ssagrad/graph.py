@@ -26,7 +26,8 @@ import numpy as np
 from . import recording
 from .api import _parameters
 from .compiler import to_ssa
-from .compiler.pyast import op_statement
+from .compiler import ops
+from .compiler.pyast import op_statement, write_statement
 from .compiler.ssa import COPY, If, Loop, Op, Var, format_operand, operand_vars
 from .edges import is_float, local_derivatives, phi_edges
 from .paths import Paths, sum_over_paths
@@ -105,9 +106,10 @@ class _Drawing:
         self.lines = []
         self.clusters = 0
         self.shown_values, self.shown_derivatives, self.edge_list, self.blocked = {}, {}, [], set()
+        self.ids = {}  # a value's name -> its node in the picture
 
     def derivative(self, var):
-        name = self.derivative_name.get(var)
+        name = self.derivative_name.get(var.name)
         if name is not None and name in self.values:
             return self.values[name]
         if self.zero_default and is_float(self.values.get(var.name)):
@@ -136,27 +138,39 @@ class _Drawing:
         return f"∂{head.name}/∂{tail.name} = {text}"
 
     def node(self, var, text, in_loop, shape="box"):
-        self.lines.append(f'  "{var.name}" [label="{self.label(var, text, in_loop)}", shape={shape}];')
+        # a write into an array (a[i] = v) makes a new version of the same name: a node of its own, a'
+        ident = var.name if var.name not in self.ids else self.ids[var.name] + "'"
+        self.ids[var.name] = ident
+        self.lines.append(f'  "{ident}" [label="{self.label(var, text, in_loop)}", shape={shape}];')
 
-    def edges(self, tails, head, in_loop):
+    def edges(self, tails, head, in_loop, tail_ids=None):
+        """``tail_ids``: the nodes the tails were before ``head`` was drawn (a write redraws its array)."""
+        head_id = self.ids[head.name]
         for tail in dict.fromkeys(tails):
+            tail_id = (tail_ids or self.ids).get(tail.name, tail.name)
+            if tail_id == head_id:  # a carried value that comes back unchanged
+                continue
             self.edge_list.append((tail.name, head.name))
             label = ""
             if in_loop:
                 self.blocked.add((tail.name, head.name))
             else:
                 label = self.edge_label(tail, head)
-            self.lines.append(f'  "{tail.name}" -> "{head.name}" [label="{_quote(label)}"];')
+            self.lines.append(f'  "{tail_id}" -> "{head_id}" [label="{_quote(label)}"];')
 
     def block(self, body, in_loop):
         for stmt in body:
             if isinstance(stmt, Op):
-                text = ast.unparse(op_statement(stmt)) if stmt.fn is not COPY else \
-                    f"{stmt.targets[0].name} = {format_operand(stmt.args[0])}"
+                reads = [v for a in stmt.args + list(stmt.kwargs.values()) for v in operand_vars(a)]
+                if ops.is_write(stmt.fn):  # its second target is what it overwrote, kept for the backward sweep
+                    # values not shown: the array is the same before and after, and the backward sweep restores it
+                    before = dict(self.ids)
+                    self.node(stmt.targets[0], _text(stmt), True)
+                    self.edges(reads, stmt.targets[0], True, before)
+                    continue
                 for target in stmt.targets:
-                    self.node(target, text, in_loop)
-                    self.edges([v for a in stmt.args + list(stmt.kwargs.values()) for v in operand_vars(a)],
-                               target, in_loop)
+                    self.node(target, _text(stmt), in_loop)
+                    self.edges(reads, target, in_loop)
             elif isinstance(stmt, If):
                 self.cluster(f"if {format_operand(stmt.test)}", stmt.body, in_loop)
                 self.cluster("else", stmt.orelse, in_loop)
@@ -193,10 +207,25 @@ class _Drawing:
         return "\n".join(self.lines) + "\n"
 
 
+def _text(op: Op) -> str:
+    if op.fn is COPY:
+        return f"{op.targets[0].name} = {format_operand(op.args[0])}"
+    if ops.is_write(op.fn):  # a[i] = v: the array after the write is the op's first target
+        return f"{ast.unparse(write_statement(op))}  (in place)"
+    return ast.unparse(op_statement(op))
+
+
+def _holds_floats(value) -> bool:
+    """Parameters in a dict, list or tuple: differentiated by default, as grad does."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(is_float(v) or _holds_floats(v) for v in value)
+
+
 def _chosen(wrt, params, function, args):
     """``wrt`` (names or positions; None: every float input) as the function's parameter Vars."""
     if wrt is None:
-        return [function.params[i] for i, a in enumerate(args) if is_float(a)]
+        return [function.params[i] for i, a in enumerate(args) if is_float(a) or _holds_floats(a)]
     items = [wrt] if isinstance(wrt, (int, str)) else list(wrt)
     for item in items:
         if isinstance(item, str) and item not in params:
@@ -220,12 +249,15 @@ def graph(fn, *args, wrt=None, mode="reverse", direction=None) -> Graph:
     result = function.result.value
     output = result.name if isinstance(result, Var) else function.name
     if mode == "reverse":
-        record = recording.reverse(function, fn, args, wrt_vars)
+        if not isinstance(result, Var):
+            raise ValueError(f"{function.name}() returns several values: reverse mode draws the derivative of one "
+                             f"result (return it alone), forward mode (mode='forward') draws them all")
+        record = recording.reverse(fn, args, [v.name for v in wrt_vars])
         symbol = lambda name: f"∂{output}/∂{name}"  # noqa: E731
         title = f"reverse mode: node = value, ∂{output}/∂node; edge = ∂head/∂tail"
     else:
-        if wrt is None:
-            wrt_vars = wrt_vars[:1]
+        if wrt is None:  # along the first float input
+            wrt_vars = [v for v, a in zip(function.params, args) if is_float(a)][:1]
         if len(wrt_vars) != 1:
             raise ValueError("forward mode takes the derivative along one input: name one (wrt='b', or --wrt b "
                              "on the command line)")
@@ -236,7 +268,7 @@ def graph(fn, *args, wrt=None, mode="reverse", direction=None) -> Graph:
         along = direction is not None or np.ndim(point) != 0
         if direction is None:
             direction = np.ones_like(point) if isinstance(point, np.ndarray) else 1.0
-        record = recording.forward(function, fn, args, x, direction)
+        record = recording.forward(fn, args, x.name, direction)
         suffix = "·v" if along else ""
         symbol = lambda name: f"∂{name}/∂{x.name}{suffix}"  # noqa: E731
         title = f"forward mode along {x.name}{' (v: its direction)' if along else ''}: node = value, " \

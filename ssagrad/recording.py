@@ -4,7 +4,10 @@ Reverse mode runs the gradient (forward values, then the backward sweep) and
 reads ∂result/∂v off each value's adjoint; forward mode runs the tangent code
 with a tangent on one input and reads ∂v/∂input off each value's tangent.
 Both return ``locals()`` instead of a result, unoptimized, so every name the
-sweep made is still there to read.
+sweep made is still there to read. Each builds its own SSA form of the
+function (the reverse sweep rewrites calls of the user's functions into
+calls of their forward functions); names are the same in every build, so
+the picture reads values and derivatives by name.
 """
 import ast
 import copy
@@ -12,31 +15,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compiler import codegen, compile_jvp
+from .compiler import codegen, compile_jvp, compile_vjp, to_ssa
 from .compiler.activity import active_vars, varied_vars
+from .compiler.calls import expand_calls
 from .compiler.forward import TangentSweep
 from .compiler.reverse import ReverseSweep
-from .compiler.ssa import If, Loop, Op, Var
+from .compiler.ssa import If, Loop, Op
 
 
 @dataclass
 class Recording:
     values: dict        # every name the run bound -> its value
-    derivative: dict    # Var -> the name holding its derivative (an adjoint, or a tangent)
+    derivative: dict    # a value's name -> the name holding its derivative (an adjoint, or a tangent)
 
 
 def _everything():
     return ast.Call(ast.Name("locals", ast.Load()), [], [])
 
 
-def reverse(function, fn, args, wrt_vars) -> Recording:
-    sweep = ReverseSweep(function, wrt_vars, active_vars(function, wrt_vars))
+def reverse(fn, args, wrt: list[str]) -> Recording:
+    function = to_ssa(fn)
+    wrt_vars = [v for v in function.params if v.name in wrt]
+    active = active_vars(function, wrt_vars)
+    expand_calls(function, active, compile_vjp)
+    sweep = ReverseSweep(function, wrt_vars, active)
     adjoint = sweep.run()
     generated = codegen.generate(function.parsed, function.namer, f"{function.name}_graph",
                                  adjoint.forward + adjoint.backward, _everything())
     with np.errstate(all="ignore"):
         values = generated.bind(fn)(*args)
-    return Recording(values, dict(sweep.adjoint))
+    return Recording(values, {var.name: name for var, name in sweep.adjoint.items()})
 
 
 class _KeepingSweep(TangentSweep):
@@ -56,8 +64,10 @@ class _KeepingSweep(TangentSweep):
         return out
 
 
-def forward(function, fn, args, wrt: Var, direction) -> Recording:
-    sweep = _KeepingSweep(function, [wrt], varied_vars(function, [wrt]), compile_jvp)
+def forward(fn, args, wrt: str, direction) -> Recording:
+    function = to_ssa(fn)
+    x = next(v for v in function.params if v.name == wrt)
+    sweep = _KeepingSweep(function, [x], varied_vars(function, [x]), compile_jvp)
     tangent = sweep.run()
     arguments = copy.deepcopy(function.parsed.tree.args)
     arguments.kwonlyargs += [ast.arg(p) for p in tangent.parameters]
@@ -66,4 +76,4 @@ def forward(function, fn, args, wrt: Var, direction) -> Recording:
                                  _everything(), arguments=arguments)
     with np.errstate(all="ignore"):
         values = generated.bind(fn)(*args, **{tangent.parameters[0]: direction})
-    return Recording(values, sweep.kept)
+    return Recording(values, {var.name: name for var, name in sweep.kept.items()})

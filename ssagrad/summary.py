@@ -17,6 +17,12 @@ def summary(value) -> str:
     """``3``, ``(3,) [1, 2, 3]``, or ``(100,) norm 5.774``; ``?`` for a value not computed."""
     if value is None:
         return "?"
+    if isinstance(value, dict):  # parameters in a dict: each entry's shape (or number)
+        entries = [f"{k}: {_brief(v)}" for k, v in list(value.items())[:FEW]]
+        return "{" + ", ".join(entries) + (", ..." if len(value) > FEW else "") + "}"
+    if isinstance(value, (list, tuple)) and any(np.ndim(v) for v in value):
+        entries = [_brief(v) for v in value[:FEW]]
+        return "[" + ", ".join(entries) + (", ..." if len(value) > FEW else "") + "]"
     if np.ndim(value) == 0:
         return number(value)
     array = np.asarray(value)
@@ -25,6 +31,11 @@ def summary(value) -> str:
     if array.size <= FEW:
         return f"{array.shape} [{', '.join(number(v) for v in array.ravel())}]"
     return f"{array.shape} norm {number(np.linalg.norm(array.astype(float)))}"
+
+
+def _brief(value) -> str:
+    return number(value) if np.ndim(value) == 0 and not isinstance(value, (dict, list, tuple)) else \
+        str(np.shape(value)) if not isinstance(value, (dict, list, tuple)) else type(value).__name__
 
 
 def jacobian(value, head_shape, tail_shape) -> str:

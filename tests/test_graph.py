@@ -73,6 +73,15 @@ def matrix_layer(W, h):
     return np.sum(a * a)
 
 
+def scaled_sine(u, v):
+    return u * np.sin(v)
+
+
+def calls_a_helper(x, y):
+    h = scaled_sine(x, y)
+    return h * x
+
+
 # each drawn operation as a function of its one moving argument: the edge's finite-difference reference
 OPERATIONS = {
     sigmoid_steps: {("x", "z"): lambda v, x: -x, ("z", "t"): lambda v, z: np.exp(z),
@@ -81,9 +90,13 @@ OPERATIONS = {
                         ("y", "s"): lambda v, y: np.sum(y), ("s", "product_of_arrays"): lambda v, s: s * s},
     matrix_layer: {("W", "z"): lambda v, W: W @ v["h"], ("h", "z"): lambda v, h: v["W"] @ h,
                    ("z", "a"): lambda v, z: np.tanh(z)},
+    # a call of the user's own function is one operation: its edges are the callee's partial derivatives
+    calls_a_helper: {("x", "h"): lambda v, x: scaled_sine(x, v["y"]), ("y", "h"): lambda v, y: scaled_sine(v["x"], y),
+                     ("h", "calls_a_helper"): lambda v, h: h * v["x"], ("x", "calls_a_helper"): lambda v, x: v["h"] * x},
 }
 POINTS = {sigmoid_steps: (0.3,), product_of_arrays: (np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.7, -1.1])),
-          matrix_layer: (np.array([[0.2, -0.4, 0.1], [0.5, 0.3, -0.2]]), np.array([1.0, -0.5, 2.0]))}
+          matrix_layer: (np.array([[0.2, -0.4, 0.1], [0.5, 0.3, -0.2]]), np.array([1.0, -0.5, 2.0])),
+          calls_a_helper: (0.7, -1.2)}
 
 
 def central_jacobian(operation, values, tail, step=1e-6):
@@ -108,7 +121,7 @@ def test_edges_match_central_differences(fn):
         np.testing.assert_allclose(picture.local[edge], expected, rtol=1e-6, atol=1e-8, err_msg=str(edge))
 
 
-@pytest.mark.parametrize("fn", [sigmoid_steps, product_of_arrays, matrix_layer], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", list(OPERATIONS), ids=lambda f: f.__name__)
 def test_both_modes_agree_with_ssagrad_s_own_derivatives(fn):
     args = POINTS[fn]
     reverse = ssagrad.graph(fn, *args)
@@ -139,6 +152,47 @@ def test_array_nodes_show_shape_and_values_or_norm():
     # past JACOBIAN_SIZE entries, the tangent along all-ones stands in for the Jacobian
     assert f"∂y/∂w·1 = ({big.size},) norm" in wide.source
     np.testing.assert_allclose(wide.local[("w", "y")], big)
+
+
+def test_paths_through_a_helper_call_sum_to_the_gradient():
+    picture = ssagrad.graph(calls_a_helper, 0.7, -1.2)
+    paths = picture.paths("x")
+    assert len(paths.terms) == 2 and paths.total == pytest.approx(ssagrad.grad(calls_a_helper)(0.7, -1.2), rel=1e-14)
+
+
+def writes_into(x, w):
+    y = x * 2.0
+    y[0] = w
+    return np.sum(y * y)
+
+
+def test_a_write_into_an_array_is_a_node_of_its_own_without_a_label():
+    picture = ssagrad.graph(writes_into, np.array([1.0, 2.0, 3.0]), 0.5)
+    assert '"y" -> "y\'" [label=""];' in picture.source and '"y\'" -> "mul"' in picture.source
+    assert ('w', 'y') not in picture.local
+    np.testing.assert_allclose(picture.derivatives["x"], ssagrad.grad(writes_into)(np.array([1.0, 2.0, 3.0]), 0.5))
+
+
+def returns_two(x):
+    return x * 2.0, x + 1.0
+
+
+def test_several_results_are_drawn_in_forward_mode_only():
+    with pytest.raises(ValueError, match="returns several values"):
+        ssagrad.graph(returns_two, 1.0)
+    assert ssagrad.graph(returns_two, 1.0, mode="forward").derivatives == {"x": 1.0, "mul": 2.0, "add": 1.0}
+
+
+def parameters_in_a_dict(params, x):
+    return np.sum(np.tanh(x @ params["W"]) * params["b"])
+
+
+def test_a_dict_of_parameters_is_summarized_and_differentiated():
+    params = {"W": np.ones((2, 3)), "b": 0.5}
+    picture = ssagrad.graph(parameters_in_a_dict, params, np.array([0.1, 0.2]))
+    assert "params (input)\\n= {W: (2, 3), b: 0.5}" in picture.source
+    expected = ssagrad.grad(parameters_in_a_dict)(params, np.array([0.1, 0.2]))
+    np.testing.assert_allclose(picture.derivatives["params"]["W"], expected["W"])
 
 
 def test_paths_refuse_what_they_cannot_list():
