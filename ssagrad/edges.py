@@ -8,9 +8,10 @@ rules in ``compiler/rules``), generated as a small function per edge and run
 on the values the graph recorded: nothing here knows a derivative by heart.
 
 For a scalar tail the tangent seeded with 1 is the derivative. For an array
-tail of up to ``JACOBIAN_SIZE`` entries the edge gets the whole Jacobian
-(shape ``head.shape + tail.shape``), one seed per entry; past that, the
-tangent along all-ones, ``J @ 1``, stands in for it (``Local.along_ones``).
+tail of up to ``JACOBIAN_SIZE`` entries (and a Jacobian of up to
+``JACOBIAN_ENTRIES``) the edge gets the whole Jacobian (shape
+``head.shape + tail.shape``), one seed per entry; past that, the tangent
+along all-ones, ``J @ 1``, stands in for it (``Local.along_ones``).
 """
 import ast
 from dataclasses import dataclass
@@ -23,7 +24,10 @@ from .compiler.forward import TangentSweep
 from .compiler.rules import is_differentiable
 from .compiler.ssa import If, Op, op_vars
 
-JACOBIAN_SIZE = 64  # past this many entries in a tail, one tangent along all-ones instead of the Jacobian
+# Past this many entries in a tail, or in a Jacobian, one tangent along all-ones instead of the Jacobian
+# (each column costs a call of the operation, and a large head times a large tail would not fit in memory).
+JACOBIAN_SIZE = 64
+JACOBIAN_ENTRIES = 4096
 
 
 @dataclass
@@ -73,7 +77,7 @@ def _jacobian(edge, inputs, values, tail, head_value, index):
     x = values[tail.name]
     if np.ndim(x) == 0:
         return Local(_plain(tangent(np.ones_like(x)[()] if isinstance(x, np.ndarray) else 1.0)))
-    if np.size(x) > JACOBIAN_SIZE:
+    if np.size(x) > JACOBIAN_SIZE or np.size(x) * np.size(head_value) > JACOBIAN_ENTRIES:
         return Local(np.array(tangent(np.ones_like(x))), along_ones=True)
     columns = []
     for k in range(np.size(x)):

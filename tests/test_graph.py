@@ -91,8 +91,10 @@ OPERATIONS = {
     matrix_layer: {("W", "z"): lambda v, W: W @ v["h"], ("h", "z"): lambda v, h: v["W"] @ h,
                    ("z", "a"): lambda v, z: np.tanh(z)},
     # a call of the user's own function is one operation: its edges are the callee's partial derivatives
-    calls_a_helper: {("x", "h"): lambda v, x: scaled_sine(x, v["y"]), ("y", "h"): lambda v, y: scaled_sine(v["x"], y),
-                     ("h", "calls_a_helper"): lambda v, h: h * v["x"], ("x", "calls_a_helper"): lambda v, x: v["h"] * x},
+    calls_a_helper: {("x", "h"): lambda v, x: scaled_sine(x, v["y"]),
+                     ("y", "h"): lambda v, y: scaled_sine(v["x"], y),
+                     ("h", "calls_a_helper"): lambda v, h: h * v["x"],
+                     ("x", "calls_a_helper"): lambda v, x: v["h"] * x},
 }
 POINTS = {sigmoid_steps: (0.3,), product_of_arrays: (np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.7, -1.1])),
           matrix_layer: (np.array([[0.2, -0.4, 0.1], [0.5, 0.3, -0.2]]), np.array([1.0, -0.5, 2.0])),
