@@ -246,6 +246,11 @@ def graph(fn, *args, wrt=None, mode="reverse", direction=None) -> Graph:
     function = to_ssa(fn)
     params = _parameters(fn)
     wrt_vars = _chosen(wrt, params, function, args)
+    if wrt is None and not wrt_vars:
+        raise ValueError(f"no input of {function.name}() is a float to differentiate: pass floats (2.0, not 2), "
+                         f"or name the inputs with wrt")
+    # an integer named in wrt is the number it stands for: the lesson's e(2, 1), wrt=("a", "b")
+    args = tuple(float(a) if type(a) is int and function.params[i] in wrt_vars else a for i, a in enumerate(args))
     result = function.result.value
     output = result.name if isinstance(result, Var) else function.name
     if mode == "reverse":

@@ -216,6 +216,12 @@ def test_a_branch_s_paths_go_through_the_side_taken(x, dx):
     assert picture.paths("x").total == dx == picture.derivatives["x"]
 
 
+def test_integers_named_in_wrt_are_numbers_and_otherwise_refused():
+    assert ssagrad.graph(e, 2, 1, wrt=("a", "b")).local == SEED_EDGES
+    with pytest.raises(ValueError, match="pass floats"):
+        ssagrad.graph(e, 2, 1)
+
+
 def test_forward_mode_needs_one_input():
     with pytest.raises(ValueError, match="along one input"):
         ssagrad.graph(e, 2.0, 1.0, mode="forward", wrt=("a", "b"))
