@@ -58,10 +58,19 @@ class _KeepingSweep(TangentSweep):
         out = []
         for stmt in body:
             out += super().block([stmt])
-            made = stmt.targets if isinstance(stmt, Op) else [p.target for p in stmt.phis] \
-                if isinstance(stmt, If) else [c.var for c in stmt.carried] if isinstance(stmt, Loop) else []
-            self.kept.update({v: self.tangent[v] for v in made if v in self.tangent})
+            self.kept.update({v: self.tangent[v] for v in _made(stmt) if v in self.tangent})
         return out
+
+
+def _made(stmt) -> list:
+    """The values a statement defines where its region's caller sees them."""
+    if isinstance(stmt, Op):
+        return stmt.targets
+    if isinstance(stmt, If):
+        return [phi.target for phi in stmt.phis]
+    if isinstance(stmt, Loop):
+        return [c.var for c in stmt.carried]
+    return []
 
 
 def forward(fn, args, wrt: str, direction) -> Recording:
