@@ -60,13 +60,13 @@ class Graph:
     def __str__(self):
         return self.source
 
-    def paths(self, input: str) -> Paths:
-        """The sum over paths from ``input`` to the output; ``str()`` of it is the listing."""
-        if input not in self.values:
-            raise ValueError(f"no node {input!r} in this graph; its nodes are {', '.join(self.values)}")
+    def paths(self, node: str) -> Paths:
+        """The sum over paths from ``node`` (an input, say) to the output; ``str()`` of it is the listing."""
+        if node not in self.values:
+            raise ValueError(f"no node {node!r} in this graph; its nodes are {', '.join(self.values)}")
         # a branch not taken computed nothing: its edges are not paths
         ran = [(t, h) for t, h in self.edges if self.values.get(t) is not None and self.values.get(h) is not None]
-        return sum_over_paths(ran, self.local, self.blocked, input, self.output)
+        return sum_over_paths(ran, self.local, self.blocked, node, self.output)
 
     def pipe(self, fmt: str) -> bytes:
         """The picture in ``fmt`` ('svg', 'png') from Graphviz's ``dot``."""
