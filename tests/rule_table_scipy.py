@@ -101,6 +101,12 @@ if sc is not None:
     case(scipy.stats.norm.logsf, weighted("norm.logsf(x)"), A((3,), 20, 30), note="far in the right tail")
 
     # -- scipy.stats: t, gamma and beta log-densities in every parameter ----------------------------------
+    case(scipy.stats.t.logpdf, weighted("scipy.stats.t.logpdf(x, df=df)", "x, df"), A((3,), -3, 3), A((), 1, 5),
+         wrt=(0, 1))
+    case(scipy.stats.gamma.logpdf, weighted("scipy.stats.gamma.logpdf(x, a)", "x, a"), A((3,), 0.5, 3),
+         A((3,), 0.5, 4), wrt=(0, 1))
+    case(scipy.stats.beta.logpdf, weighted("scipy.stats.beta.logpdf(x, a, b)", "x, a, b"), A((3,), 0.2, 0.8),
+         A((), 0.5, 4), A((3,), 0.5, 4), wrt=(0, 1, 2))
     for xs, ps in [((3,), ()), ((2, 3), (3,)), (None, None)]:
         case(scipy.stats.t.logpdf, weighted("scipy.stats.t.logpdf(x, df, loc, scale)", "x, df, loc, scale"),
              A(xs, -3, 3), A(ps, 0.5, 8), A(ps, -1, 1), A(ps, 0.5, 2), wrt=(0, 1, 2, 3))
@@ -108,12 +114,6 @@ if sc is not None:
              A(xs, 0.5, 3), A(ps, 0.5, 4), A(ps, -0.4, 0.2), A(ps, 0.5, 2), wrt=(0, 1, 2, 3))
         case(scipy.stats.beta.logpdf, weighted("scipy.stats.beta.logpdf(x, a, b, loc, scale)", "x, a, b, loc, scale"),
              A(xs, 0.2, 0.8), A(ps, 0.5, 4), A(ps, 0.5, 4), A(ps, -0.1, 0.1), A(ps, 1.0, 1.3), wrt=(0, 1, 2, 3, 4))
-    case(scipy.stats.t.logpdf, weighted("scipy.stats.t.logpdf(x, df=df)", "x, df"), A((3,), -3, 3), A((), 1, 5),
-         wrt=(0, 1))
-    case(scipy.stats.gamma.logpdf, weighted("scipy.stats.gamma.logpdf(x, a)", "x, a"), A((3,), 0.5, 3),
-         A((3,), 0.5, 4), wrt=(0, 1))
-    case(scipy.stats.beta.logpdf, weighted("scipy.stats.beta.logpdf(x, a, b)", "x, a, b"), A((3,), 0.2, 0.8),
-         A((), 0.5, 4), A((3,), 0.5, 4), wrt=(0, 1, 2))
 
     # -- scipy.stats: the Poisson log-probability in its rate -------------------------------------------
     COUNTS = np.array([0, 1, 3, 7])
@@ -144,3 +144,56 @@ if sc is not None:
          A((3,), 0.5, 4), wrt=(0, 1), note="samples as columns")
     case(DIRICHLET, weighted("scipy.stats.dirichlet.logpdf(x, alpha)", "x, alpha"), np.array([0.2, 0.3, 0.5]),
          A((3,), 0.5, 4), wrt=(1,))
+
+    # -- scipy.linalg ------------------------------------------------------------------------------------
+    L = scipy.linalg
+    EYE = "4.0 * np.eye(3)"
+    for text, bs in [(f"scipy.linalg.solve_triangular(a + {EYE}, b)", [(3,), (3, 2)]),
+                     (f"scipy.linalg.solve_triangular(a + {EYE}, b, lower=True)", [(3,), (3, 2)]),
+                     (f"scipy.linalg.solve_triangular(a + {EYE}, b, trans=1, lower=True)", [(3, 2)]),
+                     (f"scipy.linalg.solve_triangular(a + {EYE}, b, trans='T')", [(3,)]),
+                     (f"scipy.linalg.solve_triangular(a + {EYE}, b, unit_diagonal=True)", [(3, 2)])]:
+        for bshape in bs:
+            case(L.solve_triangular, weighted(text, "a, b"), A((3, 3)), A(bshape), wrt=(0, 1))
+    case(L.cholesky, weighted("scipy.linalg.cholesky(s)", "s"), SPD, note="reads the upper triangle")
+    case(L.cholesky, weighted("scipy.linalg.cholesky(s, lower=True)", "s"), SPD, note="reads the lower triangle")
+    case(L.cholesky, weighted("scipy.linalg.cholesky(x @ x.T + 3.0 * np.eye(3))"), A((3, 3)))
+    case(L.cho_factor, weighted("scipy.linalg.cho_factor(s)[0]", "s"), SPD,
+         note="the other triangle is the input's own")
+    case(L.cho_factor, weighted("scipy.linalg.cho_factor(s, lower=True)[0]", "s"), SPD)
+    for lower in (False, True):
+        for bshape in [(3,), (3, 2)]:
+            case(L.cho_solve, weighted(f"scipy.linalg.cho_solve(scipy.linalg.cho_factor(s, lower={lower}), b)",
+                                       "s, b"), SPD, A(bshape), wrt=(0, 1))
+            case(L.cho_factor, weighted(f"scipy.linalg.cho_solve(scipy.linalg.cho_factor(s, {lower}), b)", "s, b"),
+                 SPD, A(bshape), wrt=(0, 1))
+    case(L.cho_solve, weighted("scipy.linalg.cho_solve((c + 3.0 * np.eye(3), True), b)", "c, b"), A((3, 3)),
+         A((3,)), wrt=(0, 1), note="a lower factor given directly")
+    PERMUTED = "(a + 6.0 * np.eye(3))[[2, 0, 1]]"  # partial pivoting must swap rows back, far from a tie
+    case(L.lu_factor, weighted(f"scipy.linalg.lu_factor(a + 6.0 * np.eye(3))[0]", "a"), A((3, 3)), note="no swaps")
+    case(L.lu_factor, weighted(f"scipy.linalg.lu_factor({PERMUTED})[0]", "a"), A((3, 3)))
+    case(L.lu_solve, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor(a + 6.0 * np.eye(3)), b)", "a, b"),
+         A((3, 3)), A((3,)), wrt=(0, 1), note="no swaps")
+    for bshape in [(3,), (3, 2)]:
+        case(L.lu_solve, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({PERMUTED}), b)", "a, b"),
+             A((3, 3)), A(bshape), wrt=(0, 1))
+        case(L.lu_factor, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor(a + {EYE}), b)", "a, b"),
+             A((3, 3)), A(bshape), wrt=(0, 1))
+    case(L.expm, weighted("scipy.linalg.expm(x)"), A((3, 3), -1, 1))
+    case(L.expm, weighted("scipy.linalg.expm(x)"), A((2, 3, 3), -1, 1), note="a batch")
+    case(L.expm, weighted("scipy.linalg.expm(x)"), A((1, 1), -1, 1))
+    case(L.sqrtm, weighted("scipy.linalg.sqrtm(s)", "s"), SPD)
+    case(L.sqrtm, weighted("scipy.linalg.sqrtm(x @ x.T + 3.0 * np.eye(3) + 0.2 * x)"), A((3, 3)),
+         note="not symmetric")
+    case(L.det, weighted(f"scipy.linalg.det(x + {EYE})"), A((3, 3)))
+    case(L.det, weighted("scipy.linalg.det(x)"), A((3, 3), generic=True))
+    case(L.det, weighted("scipy.linalg.det(x + 4.0 * np.eye(3))"), A((2, 3, 3)), note="a batch")
+    case(L.inv, weighted(f"scipy.linalg.inv(x + {EYE})"), A((3, 3)))
+    case(L.inv, weighted("scipy.linalg.inv(s, assume_a='pos')", "s"), SPD, note="reads the upper triangle")
+    case(L.inv, weighted("scipy.linalg.inv(s, assume_a='sym', lower=True)", "s"), SPD)
+    for options in ["", ", assume_a='gen'", ", assume_a='pos'", ", assume_a='sym', lower=True"]:
+        for bshape in [(3,), (3, 2)]:
+            matrix = "a" if "assume_a='" in options and "gen" not in options else f"a + {EYE}"
+            spec = SPD if matrix == "a" else A((3, 3))
+            case(L.solve, weighted(f"scipy.linalg.solve({matrix}, b{options})", "a, b"), spec, A(bshape),
+                 wrt=(0, 1))

@@ -241,3 +241,57 @@ def test_registering_a_rule_under_the_name_the_message_gives_makes_it_differenti
         ssagrad.check_grads(gammaincc_sum, np.array([0.3, 1.2]), modes=("rev",))
     finally:
         _ADJOINTS.pop(scipy.special.gammaincc, None)
+
+
+# -- linear algebra --------------------------------------------------------------------------------------
+
+from scipy.linalg import cho_factor, cho_solve, lu_factor, lu_solve, solve_triangular  # noqa: E402
+
+
+def gp_negative_log_marginal_likelihood(log_length, log_noise, x, y):
+    sq = (x[:, None] - x[None, :]) ** 2
+    k = np.exp(-0.5 * sq / np.exp(2 * log_length)) + np.exp(2 * log_noise) * np.eye(len(x))
+    factor = cho_factor(k, lower=True)
+    alpha = cho_solve(factor, y)
+    return 0.5 * np.sum(y * alpha) + np.sum(np.log(np.diag(factor[0]))) + 0.5 * len(x) * np.log(2 * np.pi)
+
+
+def gp_with_unpacked_factor(log_length, x, y):
+    k = np.exp(-0.5 * (x[:, None] - x[None, :]) ** 2 / np.exp(2 * log_length)) + 0.1 * np.eye(len(x))
+    c, lower = cho_factor(k)
+    alpha = cho_solve((c, lower), y)
+    variance = cho_solve((c, lower), np.ones_like(y))  # the factor used twice
+    return 0.5 * np.sum(y * alpha) + np.sum(np.log(np.diag(c))) + np.sum(variance)
+
+
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_gaussian_process_marginal_likelihood_with_cho_factor_and_cho_solve(rng, n):
+    x, y = np.sort(rng.uniform(-2, 2, size=n)), rng.normal(size=n)
+    ssagrad.check_grads(gp_negative_log_marginal_likelihood, 0.2, -1.0, x, y, wrt=(0, 1, 3), modes=BOTH)
+    ssagrad.check_grads(gp_with_unpacked_factor, 0.1, x, y, wrt=(0, 2), modes=BOTH)
+
+
+def whitened(factor_entries, b):
+    lower = np.tril(factor_entries) + 3.0 * np.eye(len(b))
+    z = solve_triangular(lower, b, lower=True)
+    back = solve_triangular(lower, z, lower=True, trans=1)
+    return np.sum(z ** 2) + np.sum(np.sin(back))
+
+
+def lu_twice(a, b):
+    lu_piv = lu_factor(a)
+    x = lu_solve(lu_piv, b)
+    return np.sum(np.sin(x)) + np.sum(lu_solve(lu_piv, x) ** 2)
+
+
+def matrix_functions(a):
+    spd = a @ a.T + 2.0 * np.eye(len(a))
+    return (np.sum(scipy.linalg.expm(0.3 * a)) + np.trace(scipy.linalg.sqrtm(spd)) + np.log(scipy.linalg.det(spd))
+            + np.sum(scipy.linalg.inv(spd) @ scipy.linalg.solve(spd, a, assume_a="pos")))
+
+
+def test_triangular_lu_and_matrix_functions(rng):
+    for b in (rng.normal(size=3), rng.normal(size=(3, 2))):
+        ssagrad.check_grads(whitened, rng.normal(size=(3, 3)), b, modes=BOTH)
+        ssagrad.check_grads(lu_twice, rng.normal(size=(3, 3)) + 4.0 * np.eye(3), b, modes=BOTH)
+    ssagrad.check_grads(matrix_functions, rng.normal(size=(3, 3)), modes=BOTH)

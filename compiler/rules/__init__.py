@@ -109,4 +109,4 @@ try:  # SciPy is optional (pip install 'ssagrad[scipy]'): its rules register onl
 except ImportError:
     pass
 else:
-    from . import scipy_special, scipy_stats  # noqa: E402,F401
+    from . import scipy_linalg, scipy_special, scipy_stats  # noqa: E402,F401
