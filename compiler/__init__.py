@@ -67,7 +67,10 @@ def _specialize(function, adjoint, known, seed: str | None = None) -> None:
     result = function.result.value
     if seed is not None and isinstance(result, Var) and known.get(result) is not None:
         names[seed] = known[result]
-    adjoint.backward = specialize(adjoint.backward, names, adjoint.adjoint_of, plain_division=not masks(function))
+    returned = {n.id for g in adjoint.gradients + [adjoint.value] if g is not None for n in ast.walk(g)
+                if isinstance(n, ast.Name)}
+    adjoint.backward = specialize(adjoint.backward, names, adjoint.adjoint_of, plain_division=not masks(function),
+                                  returned=returned)
 
 
 def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False,
@@ -85,7 +88,10 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
             result_kind = known.get(function.result.value) if isinstance(function.result.value, Var) else None
             scalar_result = scalar_result or (result_kind is not None and result_kind.shape == ())
         gradients = ast.Tuple(adjoint.gradients, ast.Load()) if tuple_result else adjoint.gradients[0]
-        returns_value = with_value or (not bare and not scalar_result)
+        # a result no input reaches (np.argmax(x), np.allclose(x, y)) is computed, so that grad can refuse a bool
+        # or an integer instead of returning zeros
+        reached = not isinstance(function.result.value, Var) or function.result.value in active
+        returns_value = with_value or (not bare and not (scalar_result and reached))
         result = ast.Tuple([adjoint.value, gradients], ast.Load()) if returns_value else gradients
         body, result = optimize(adjoint.body, result)
         if bare:  # to be differentiated again: every name bound on every path

@@ -26,7 +26,7 @@ from .shapes import abstract
 
 
 def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_division: bool = False,
-               seed: int = 0) -> list:
+               seed: int = 0, returned: set = frozenset()) -> list:
     """``statements`` (backward code) with helper calls specialized; ``known``: value name -> Abstract;
     ``adjoint_of``: adjoint variable name -> its value's name (an adjoint has its value's kind).
 
@@ -35,7 +35,11 @@ def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_div
     kind: an adjoint its value's, which the rules keep (a loop's carried kinds agree, or are unknown).
     ``plain_division``: nothing in the function masks a value out (``np.where``, indexing, ``np.maximum``,
     ...), so ``safe_div(g, d)``, which differs from ``g / d`` only where a masked-out branch has a zero
-    gradient and an infinite derivative, is ``g / d``."""
+    gradient and an infinite derivative, is ``g / d``.
+
+    A gradient spread evenly, ``d = np.full(shape, s)``, becomes ``d = s`` when every statement that reads
+    ``d`` gives the same result with ``s`` (it broadcasts against an array of that shape): no array is
+    filled. ``returned``: names the function returns, which keep their shapes."""
     rng = numpy.random.default_rng(seed)
     values = {name: _random(kind, rng) for name, kind in known.items() if kind is not None}
     region = dict(values)
@@ -43,18 +47,22 @@ def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_div
         if name in values:
             region[adjoint] = _random(known[name], rng)
     out = []
+    fills = _Fills()
     for stmt in statements:
         if is_comment(stmt):
             out.append(stmt)
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             stmt.value = _Rewrite(values, plain_division).visit(stmt.value)
             result = _evaluate(stmt.value, values)
+            fills.read(stmt, result, values)
             if result is _UNKNOWN:
                 values.pop(stmt.targets[0].id, None)
             else:
                 values[stmt.targets[0].id] = result
+            fills.note(stmt, values)
             out.append(stmt)
         else:
+            fills.read(stmt, _UNKNOWN, values)
             _in_region(stmt, region, plain_division)
             for name in _stored(stmt):  # inside a region, or an unpacking: a name stands for its kind again
                 if name in region:
@@ -62,7 +70,55 @@ def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_div
                 else:
                     values.pop(name, None)
             out.append(stmt)
+    fills.apply(returned)
     return out
+
+
+class _Fills:
+    """The ``d = np.full(shape, s)`` statements of straight-line code that may become ``d = s``."""
+
+    def __init__(self):
+        self.pending = {}     # name -> (the statement that filled it, the stand-in value of s)
+        self.candidates = {}  # id(statement) -> statement
+        self.failed = set()   # ids of statements a read disagreed with
+
+    def note(self, stmt, values) -> None:
+        value = stmt.value
+        if isinstance(value, ast.Call) and getattr(value.func, "attr", None) == "full" and len(value.args) == 2 \
+                and not value.keywords and getattr(value.func.value, "ssagrad_helper", None) is numpy:
+            fill = _evaluate(value.args[1], values)
+            if type(fill) in (float, numpy.float64):
+                self.pending[stmt.targets[0].id] = (stmt, fill)
+                self.candidates[id(stmt)] = stmt
+
+    def read(self, stmt, result, values) -> None:
+        """``stmt`` is about to run (``result``: its value on the stand-ins, _UNKNOWN outside straight-line
+        code): a fill it reads stays a candidate only if it gives the same result with the scalar (a copy
+        ``e = d`` makes ``e`` a name of the fill too)."""
+        straight = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        copied = None
+        read = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        reads = {name: self.pending[name] for name in read & set(self.pending)
+                 if id(self.pending[name][0]) not in self.failed}
+        if straight and isinstance(stmt.value, ast.Name) and reads:
+            copied = reads[stmt.value.id]
+        elif reads and (result is _UNKNOWN or not _same(result, _evaluate(
+                stmt.value, {**values, **{name: fill for name, (_, fill) in reads.items()}}))):
+            self.failed |= {id(candidate) for candidate, _ in reads.values()}
+        for name in _stored(stmt) & set(self.pending):  # bound again, surely if not in a branch
+            candidate, _ = self.pending.pop(name)
+            if not straight:
+                self.failed.add(id(candidate))
+        if copied is not None:
+            self.pending[stmt.targets[0].id] = copied
+
+    def apply(self, returned) -> None:
+        for name, (candidate, _) in self.pending.items():
+            if name in returned:
+                self.failed.add(id(candidate))
+        for key, stmt in self.candidates.items():
+            if key not in self.failed:
+                stmt.value = stmt.value.args[1]
 
 
 def _in_region(stmt, region, plain_division) -> None:

@@ -50,6 +50,7 @@ def test_the_mlp_gradient_reads_like_hand_written_backprop():
     for helper in ("unbroadcast", "matmul_grad", "unmean", "unsum"):
         assert helper not in source
     assert "db1 = dadd.sum(axis=0)" in source and "dw1 = x.T @ dadd" in source
+    assert "dpow = dmlp / 16" in source and "np.full" not in source  # the mean's gradient is a number
     assert g.source_for(*args) == source
     check_against_generic(mlp, (0, 1, 2, 3), *args)
 
@@ -236,3 +237,32 @@ def test_a_loop_whose_reversed_body_reads_nothing_counts_its_iterations():
     assert not re.search(r"\blike\(", source)
     assert "for _ in range(count):" in source and "for count in reversed(tape" in source
     assert "np.negative" not in source  # the rule's np.negative(shift) of a constant is folded
+
+
+def mean_returned(x):
+    return np.mean(x)
+
+
+def two_means(x, y):
+    return np.mean(x) * np.mean(y) + np.sum(np.mean(x, axis=0))
+
+
+def mean_indexed(x):
+    a = np.mean(x ** 2)
+    return a + np.sum(x[0])
+
+
+def test_an_evenly_spread_gradient_is_a_number_only_where_every_reader_agrees():
+    """`np.full(shape, g / n)` becomes `g / n` only when each statement reading it gives the same result
+    (checked on stand-ins): a gradient the function returns, or one summed, indexed or multiplied by
+    another such number, keeps its array."""
+    rng = np.random.default_rng(8)
+    for f, args in ((mean_returned, (rng.normal(size=(3, 2)),)), (two_means, (rng.normal(size=(3, 2)),
+                                                                              rng.normal(size=4))),
+                    (mean_indexed, (rng.normal(size=(3, 2)),)), (mlp, (rng.normal(size=(4, 5)), rng.normal(size=5),
+                                                                       rng.normal(size=(5, 2)), 0.3,
+                                                                       rng.normal(size=(6, 4)),
+                                                                       rng.normal(size=(6, 2))))):
+        wrt = tuple(i for i, a in enumerate(args) if np.ndim(a) or isinstance(a, float))[:4]
+        check_against_generic(f, wrt, *args)
+    assert "np.full((3, 2)" in ssagrad.grad(mean_returned).source_for(rng.normal(size=(3, 2)))
