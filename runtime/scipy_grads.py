@@ -77,24 +77,6 @@ def log_softmax_tangent(t, result, axis):
     return t - np.sum(np.exp(result) * t, axis=axis, keepdims=True)
 
 
-def xlogy_grad_y(x, y):
-    """d/dy x log(y) = x / y, 0 where x is 0 (as xlogy is 0 there)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x == 0, 0.0, x / y)
-
-
-def xlog1py_grad_y(x, y):
-    """d/dy x log(1 + y) = x / (1 + y), 0 where x is 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x == 0, 0.0, x / (1.0 + y))
-
-
-def log_ndtr_derivative(x, result):
-    """d/dx log Phi(x) = phi(x) / Phi(x), computed as exp(log phi(x) - log Phi(x)) so that it stays
-    accurate far in the left tail (where both are tiny)."""
-    return np.exp(-0.5 * x * x - 0.5 * np.log(2.0 * np.pi) - result)
-
-
 def i1_derivative(x):
     """d/dx I1(x) = I0(x) - I1(x) / x, which is 1/2 at 0 (``scipy.special.iv(2, x)``, the other way to
     write it, is NaN at subnormal x)."""

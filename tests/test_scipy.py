@@ -295,3 +295,33 @@ def test_triangular_lu_and_matrix_functions(rng):
         ssagrad.check_grads(whitened, rng.normal(size=(3, 3)), b, modes=BOTH)
         ssagrad.check_grads(lu_twice, rng.normal(size=(3, 3)) + 4.0 * np.eye(3), b, modes=BOTH)
     ssagrad.check_grads(matrix_functions, rng.normal(size=(3, 3)), modes=BOTH)
+
+
+# -- second order, and what is not supported yet ---------------------------------------------------------
+
+def normal_log_likelihood(mu, x):
+    return np.sum(norm.logpdf(x, mu, 1.5))
+
+
+def frozen_distribution(mu, x):
+    return np.sum(norm(mu, 1.5).logpdf(x))
+
+
+def tails_and_counts(x):
+    return (np.sum(scipy.special.log_ndtr(x) + norm.logcdf(x, 0.2, 1.5) + norm.logsf(x))
+            + np.sum(scipy.special.xlogy(x, 2.0 + x) + scipy.special.xlog1py(x ** 2, x ** 2))
+            + np.sum(scipy.stats.poisson.logpmf(np.array([0, 2, 5]), 1.0 + x ** 2)))
+
+
+def test_hessians_through_rules_written_with_functions_that_have_rules(rng):
+    ssagrad.check_grads(normal_log_likelihood, rng.normal(size=3), rng.normal(size=3), wrt=0, order=2,
+                        modes=BOTH)
+    ssagrad.check_grads(tails_and_counts, rng.uniform(0.2, 1.5, size=3), order=2, modes=BOTH)
+    with pytest.raises(ssagrad.DifferentiationError, match="logsumexp"):
+        ssagrad.hessian(lambda_free_logsumexp)(rng.normal(size=3))
+
+
+def test_a_frozen_distribution_is_refused_at_the_call(rng):
+    with pytest.raises(ssagrad.DifferentiationError) as info:
+        ssagrad.grad(frozen_distribution)(0.3, rng.normal(size=3))
+    assert info.value.location.lineno == frozen_distribution.__code__.co_firstlineno + 1

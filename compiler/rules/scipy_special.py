@@ -10,14 +10,14 @@ import numpy as np
 import scipy.special as sc
 
 from ...runtime import broadcast_like, safe_div, unbroadcast
-from ...runtime.scipy_grads import (i1_derivative, log_ndtr_derivative, log_softmax_grad, log_softmax_tangent, logsumexp_grad_a,
-                                    logsumexp_grad_b, logsumexp_tangent, softmax_grad, xlog1py_grad_y,
-                                    xlogy_grad_y)
+from ...runtime.scipy_grads import (i1_derivative, log_softmax_grad, log_softmax_tangent, logsumexp_grad_a,
+                                    logsumexp_grad_b, logsumexp_tangent, softmax_grad)
 from . import _ADJOINTS, adjoint
 from .tangents import _TANGENTS, elementwise, tangent
 
 SQRT_PI = float(np.sqrt(np.pi))
 SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
 
 
 # -- arguments without a derivative --------------------------------------------------------------------
@@ -112,7 +112,7 @@ def _(result, x):
 
 @adjoint(sc.log_ndtr)
 def _(result, x):
-    d[x] = d[result] * log_ndtr_derivative(x, result)
+    d[x] = d[result] * np.exp(-0.5 * x * x - LOG_SQRT_2PI - result)  # phi / Phi, accurate in the left tail
 
 
 @adjoint(sc.ndtri)
@@ -179,13 +179,13 @@ def _(result, a, b):
 @adjoint(sc.xlogy)
 def _(result, x, y):
     d[x] = unbroadcast(d[result] * np.log(y), x)
-    d[y] = unbroadcast(d[result] * xlogy_grad_y(x, y), y)
+    d[y] = unbroadcast(d[result] * safe_div(x, y), y)  # 0 where x is 0, as xlogy is
 
 
 @adjoint(sc.xlog1py)
 def _(result, x, y):
     d[x] = unbroadcast(d[result] * np.log1p(y), x)
-    d[y] = unbroadcast(d[result] * xlog1py_grad_y(x, y), y)
+    d[y] = unbroadcast(d[result] * safe_div(x, 1.0 + y), y)
 
 
 elementwise(sc.expit, sc.logit, sc.gammaln, sc.digamma, sc.gamma, sc.erf, sc.erfc, sc.erfinv, sc.erfcinv, sc.entr,

@@ -10,9 +10,9 @@ import numpy as np
 import scipy.special as sc
 import scipy.stats as stats
 
-from ...runtime import broadcast_like, unbroadcast
-from ...runtime.scipy_grads import (dirichlet_logpdf_grads, dirichlet_logpdf_tangent, log_ndtr_derivative,
-                                    mvn_logpdf_grads, mvn_logpdf_tangent, xlogy_grad_y)
+from ...runtime import broadcast_like, safe_div, unbroadcast
+from ...runtime.scipy_grads import (dirichlet_logpdf_grads, dirichlet_logpdf_tangent, mvn_logpdf_grads,
+                                    mvn_logpdf_tangent)
 from . import adjoint
 from .scipy_special import NoDerivative, refusing
 from .tangents import elementwise, tangent
@@ -62,7 +62,7 @@ def _(result, x, loc=0.0, scale=1.0):
 @adjoint(stats.norm.logcdf)
 def _(result, x, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    slope = log_ndtr_derivative(z, result) / scale
+    slope = np.exp(-0.5 * z * z - LOG_SQRT_2PI - result) / scale  # phi(z) / Phi(z)
     d[x] = unbroadcast(d[result] * slope, x)
     d[loc] = unbroadcast(-d[result] * slope, loc)
     d[scale] = unbroadcast(-d[result] * slope * z, scale)
@@ -71,7 +71,7 @@ def _(result, x, loc=0.0, scale=1.0):
 @adjoint(stats.norm.logsf)
 def _(result, x, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    slope = log_ndtr_derivative(-z, result) / scale
+    slope = np.exp(-0.5 * z * z - LOG_SQRT_2PI - result) / scale  # phi(z) / Phi(-z)
     d[x] = unbroadcast(-d[result] * slope, x)
     d[loc] = unbroadcast(d[result] * slope, loc)
     d[scale] = unbroadcast(d[result] * slope * z, scale)
@@ -117,14 +117,14 @@ def _(result, x, a, b, loc=0.0, scale=1.0):
 def _(result, k, mu, loc=0.0):
     d[k] = COUNT
     d[loc] = COUNT
-    d[mu] = unbroadcast(d[result] * (xlogy_grad_y(k - loc, mu) - 1.0), mu)
+    d[mu] = unbroadcast(d[result] * (safe_div(k - loc, mu) - 1.0), mu)
 
 
 @tangent(stats.poisson.logpmf)
 def _(result, k, mu, loc=0.0):
     d[result] = d[k] * COUNT
     d[result] = d[loc] * COUNT
-    d[result] = broadcast_like(d[mu] * (xlogy_grad_y(k - loc, mu) - 1.0), result)
+    d[result] = broadcast_like(d[mu] * (safe_div(k - loc, mu) - 1.0), result)
 
 
 elementwise(stats.norm.logpdf, stats.norm.pdf, stats.norm.cdf, stats.norm.sf, stats.norm.logcdf, stats.norm.logsf,
