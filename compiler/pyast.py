@@ -103,13 +103,17 @@ def reads_in_order(stmts) -> list[str]:
 
 
 def write_statement(op: Op) -> ast.stmt:
-    """The primal write: ``a[i] = v`` or ``np.add.at(a, i, v)``."""
+    """The primal write: ``a[i] = v`` or ``np.add.at(a, i, v)``. Never dead code: another name may hold
+    the array (``b = y`` of a swap, a loop's carried value, a tape), which dead-code elimination, knowing
+    names and not memory, cannot see (it dropped ``b[0] = v`` whose array was read as ``y``)."""
     array, index, value = op.args
     if op.fn is ops.ADD_AT:
         add_at = ast.Attribute(ast.Attribute(helper_name("np", numpy), "add", ast.Load()), "at", ast.Load())
         return ast.Expr(ast.Call(add_at, [name(array.name), operand_ast(index), operand_ast(value)], []))
     target = ast.Subscript(name(array.name), operand_ast(index, in_index=True), ast.Store())
-    return ast.Assign([target], operand_ast(value), lineno=0)
+    write = ast.Assign([target], operand_ast(value), lineno=0)
+    write.ssagrad_keep = True
+    return write
 
 
 def own_parameters(function: Function) -> list[ast.stmt]:

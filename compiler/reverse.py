@@ -361,13 +361,16 @@ class ReverseSweep:
         sweep. Nothing the user reads sees the difference: a write no guard checks is one no other
         live name of the user's sees."""
         expr = operand_ast(value)
-        if not self.copy_tapes or not isinstance(value, Var):
-            return expr
-        aliases = self.function.aliases
-        through = [op for op in self.writes if aliases.reaches(op.args[0], target)]
-        if through and not any(op.guard is not None for op in through):
-            return ast.Call(helper_name("own", own), [expr], [])
-        return expr
+        return ast.Call(helper_name("own", own), [expr], []) if isinstance(value, Var) and self.private(target) \
+            else expr
+
+    def private(self, target: Var) -> bool:
+        """In code to be differentiated again: is ``target`` written into later through no guarded write
+        (so that taking it as a copy changes nothing the user reads)?"""
+        if not self.copy_tapes:
+            return False
+        through = [op for op in self.writes if self.function.aliases.reaches(op.args[0], target)]
+        return bool(through) and not any(op.guard is not None for op in through)
 
     @property
     def writes(self) -> list:
@@ -433,6 +436,9 @@ class ReverseSweep:
                 out += _write_in_place(stmt)
             elif isinstance(stmt, Op):
                 out.append(self.primal_statement(stmt))
+                if isinstance(stmt.fn, CalleeVJP):  # its result may be in its saved values too
+                    out += [pyast.assign(t.name, ast.Call(helper_name("own", own), [pyast.name(t.name)], []))
+                            for t in stmt.targets[:-1] if self.private(t)]
             elif isinstance(stmt, If):
                 then = self.forward_block(stmt.body) + [pyast.assign(p.target.name, self.alias(p.target, p.then))
                                                         for p in stmt.phis]
