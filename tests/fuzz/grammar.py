@@ -321,10 +321,19 @@ class _Renderer:
             entry = after
 
 
+PRELUDE = "import numpy as np\n\nM = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [-0.2, 0.3, 0.5]])\n" + HELPERS
+# a saved program (tests/fuzz/regressions) says where the prelude goes, rather than repeating it
+PRELUDE_MARKER = "# (the program generator's helpers and M come first: tests/fuzz/grammar.py, with_helpers)\n"
+
+
+def with_helpers(source: str) -> str:
+    """A saved program with the prelude in place of its marker."""
+    return source.replace(PRELUDE_MARKER, PRELUDE)
+
+
 def render(program) -> str:
     (start_a, start_b), body, result = program
-    lines = ["import numpy as np", "", "M = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [-0.2, 0.3, 0.5]])",
-             HELPERS, "def f(x, y, z):", "    ones = np.ones(3)",
+    lines = [PRELUDE + "def f(x, y, z):", "    ones = np.ones(3)",
              f"    a = {start_a[0].format(start_a[1])}", f"    b = {start_b[0].format(start_b[1])}"]
     renderer = _Renderer()
     renderer.types.update(a="vector", b="vector")

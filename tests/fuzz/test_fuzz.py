@@ -21,7 +21,8 @@ or, on two cores, two other samples of 5000 each (SSAGRAD_FUZZ_SEED=1 and =2, in
 
 The run ends with a summary of how many programs ran clean and how many were refused, by message
 (tests/fuzz/conftest.py). A failure prints the program's source: save it under tests/fuzz/regressions/
-(a module with a function ``f(x, y, z)``) and it is checked on every run.
+(a module with a function ``f(x, y, z)``; the generator's prelude of helpers may be replaced by its
+marker line, ``grammar.PRELUDE_MARKER``) and it is checked on every run.
 """
 import collections
 import glob
@@ -34,7 +35,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import ssagrad
-from grammar import load, programs, render
+from grammar import load, programs, render, with_helpers
 from ssagrad import DifferentiationError
 from ssagrad.check import STEP, TOLERANCE, numerical_grad
 from ssagrad.runtime import own
@@ -156,4 +157,4 @@ def test_random_programs(program, second):
 @pytest.mark.parametrize("path", REGRESSIONS, ids=os.path.basename)
 def test_saved_regressions(path):
     with open(path) as handle:
-        check_source(handle.read())
+        check_source(with_helpers(handle.read()))
