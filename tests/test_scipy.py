@@ -325,3 +325,28 @@ def test_a_frozen_distribution_is_refused_at_the_call(rng):
     with pytest.raises(ssagrad.DifferentiationError) as info:
         ssagrad.grad(frozen_distribution)(0.3, rng.normal(size=3))
     assert info.value.location.lineno == frozen_distribution.__code__.co_firstlineno + 1
+
+
+def test_importing_ssagrad_does_not_import_scipy_and_a_rule_registered_first_stays(tmp_path):
+    import subprocess
+    import sys
+    program = tmp_path / "user_rule.py"
+    program.write_text(
+        "import sys\n"
+        "import numpy as np\n"
+        "import ssagrad\n"
+        "assert 'scipy' not in sys.modules, 'importing ssagrad imported SciPy'\n"
+        "import scipy.special\n"
+        "\n"
+        "@ssagrad.tangent(scipy.special.erf)  # before any SciPy rule is looked up\n"
+        "def _(result, x):\n"
+        "    d[result] = d[x] * 100.0\n"
+        "\n"
+        "def f(x):\n"
+        "    return np.sum(scipy.special.erf(x) + scipy.special.expit(x))\n"
+        "\n"
+        "value, derivative = ssagrad.jvp(f, (np.zeros(2),), (np.ones(2),))\n"
+        "assert derivative == 2 * 100.0 + 2 * 0.25, derivative\n"
+        "assert np.allclose(ssagrad.grad(f)(np.zeros(2)), 2 / np.sqrt(np.pi) + 0.25)\n")
+    done = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

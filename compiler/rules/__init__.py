@@ -10,11 +10,47 @@ arguments::
 
 The modules beside this one hold the rules, one module a library.
 """
+import importlib.util
+import sys
+import threading
+
 from ..templates import Template
 
 _ADJOINTS: dict = {}
 _NONDIFFERENTIABLE: set = set()
 _OUTPUTS: dict = {}  # functions that return a tuple: how many values
+
+
+_SCIPY_PENDING = False  # True once the built-in rules are registered, until the SciPy rules are too
+_SCIPY_LOCK = threading.RLock()
+_SCIPY_STATE = ["pending"]  # "loading" while this thread registers them, then "done"
+
+
+def _load_scipy_rules(force=False):
+    """Register the rules for SciPy (``scipy_*.py`` here) the first time a rule is looked up while SciPy is
+    imported (code that calls SciPy has imported it; ``force``: wherever it is installed), so importing
+    ssagrad does not import SciPy. A rule you registered before for a SciPy function stays yours."""
+    global _SCIPY_PENDING
+    if not force and "scipy" not in sys.modules:
+        return
+    with _SCIPY_LOCK:  # other threads wait here until the rules are registered
+        if _SCIPY_STATE[0] != "pending":
+            return
+        _SCIPY_STATE[0] = "loading"
+        try:
+            if importlib.util.find_spec("scipy") is not None:  # optional: pip install 'ssagrad[scipy]'
+                from . import tangents
+                adjoints, tangent_rules = dict(_ADJOINTS), dict(tangents._TANGENTS)
+                constants = set(_NONDIFFERENTIABLE)
+                from . import scipy_linalg, scipy_special, scipy_stats  # noqa: F401  (registers the rules)
+                for fn in constants:
+                    _ADJOINTS.pop(fn, None)
+                    _NONDIFFERENTIABLE.add(fn)
+                _ADJOINTS.update(adjoints)
+                tangents._TANGENTS.update(tangent_rules)
+        finally:
+            _SCIPY_STATE[0] = "done"
+            _SCIPY_PENDING = False
 
 
 def _key(fn):
@@ -32,6 +68,9 @@ def adjoint(*fns, outputs=1):
     first parameter stands for the tuple: ``results[i]`` is a result and
     ``d[results[i]]`` its gradient (``None`` when nothing used that result).
     """
+    if _SCIPY_PENDING:  # the SciPy rules first, so that a rule registered now replaces theirs
+        _load_scipy_rules()
+
     def register(template_fn):
         template = Template(template_fn)
         for fn in fns:
@@ -45,6 +84,8 @@ def adjoint(*fns, outputs=1):
 
 def output_count(fn):
     """How many values ``fn`` returns: 1 unless registered otherwise (a count, a tuple of counts, "many")."""
+    if _SCIPY_PENDING:
+        _load_scipy_rules()
     try:
         return _OUTPUTS.get(fn, 1)
     except TypeError:
@@ -53,21 +94,29 @@ def output_count(fn):
 
 def registered_adjoints() -> dict:
     """Every primitive with an adjoint rule -> its template (for docs and coverage tests)."""
+    if _SCIPY_PENDING:
+        _load_scipy_rules(force=True)
     return dict(_ADJOINTS)
 
 
 def registered_nondifferentiable() -> set:
+    if _SCIPY_PENDING:
+        _load_scipy_rules(force=True)
     return set(_NONDIFFERENTIABLE)
 
 
 def nondifferentiable(*fns):
     """Declare ``fns`` piecewise constant or not numeric: their results carry no gradient."""
+    if _SCIPY_PENDING:
+        _load_scipy_rules()
     for fn in fns:
         _NONDIFFERENTIABLE.add(_key(fn))
         _ADJOINTS.pop(fn, None)
 
 
 def adjoint_rule(fn):
+    if _SCIPY_PENDING:
+        _load_scipy_rules()
     try:
         return _ADJOINTS.get(fn)
     except TypeError:  # unhashable callee: it can have no rule
@@ -94,6 +143,8 @@ def joins(x, index) -> bool:
 
 
 def is_differentiable(fn) -> bool:
+    if _SCIPY_PENDING:
+        _load_scipy_rules()
     try:
         return fn not in _NONDIFFERENTIABLE
     except TypeError:
@@ -104,9 +155,4 @@ from . import builtins, containers, linalg, math, numpy, operators  # noqa: E402
 from . import tangents  # noqa: E402,F401  (after the adjoint rules: some tangents derive from them)
 from . import memory  # noqa: E402,F401  (own, like: after tangents, which it declares own linear with)
 from . import runtime_helpers  # noqa: E402,F401  (the runtime helpers' adjoints: reverse over reverse)
-try:  # SciPy is optional (pip install 'ssagrad[scipy]'): its rules register only where it is installed
-    import scipy  # noqa: F401
-except ImportError:
-    pass
-else:
-    from . import scipy_linalg, scipy_special, scipy_stats  # noqa: E402,F401
+_SCIPY_PENDING = True  # the SciPy rules load on first use (see _load_scipy_rules)

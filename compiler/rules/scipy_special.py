@@ -1,4 +1,5 @@
-"""Rules for ``scipy.special``, registered under the functions themselves (``scipy.special.expit``),
+"""Rules for ``scipy.special``, registered under the functions themselves (``scipy.special.expit``)
+when a rule is first looked up while SciPy is imported (``_load_scipy_rules`` in ``__init__.py``),
 so a call resolves to its rule whatever name the function was imported as.
 
 Elementwise functions get their tangents derived from the adjoints (``tangents.elementwise``). An argument
