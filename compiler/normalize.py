@@ -20,6 +20,7 @@ import ast
 import builtins
 import copy
 import inspect
+import operator
 
 import numpy
 
@@ -414,7 +415,7 @@ class Normalizer:
             return ast.copy_location(ast.Subscript(self.atom(node.value), self.index(node.slice), ast.Load()), node)
         if isinstance(node, ast.Compare):
             if type(node.ops[0]) not in ops.COMPARE:
-                raise self.parsed.error("`is`/`in` comparisons are not supported yet", node)
+                return self.identity_or_membership(node)
             return ast.copy_location(ast.Compare(self.atom(node.left), node.ops,
                                                  [self.atom(node.comparators[0])]), node)
         if isinstance(node, ast.Call):
@@ -427,6 +428,37 @@ class Normalizer:
         if isinstance(node, (ast.Constant, ast.Name, ast.Tuple, ast.List)):
             return self.atom(node)
         raise self.parsed.error(f"{type(node).__name__} expressions cannot be differentiated yet", node)
+
+    def identity_or_membership(self, node: ast.Compare):
+        """``w is None``, ``a is not b``, ``k in d``, ``k not in d``: calls of ``operator.is_``, ``is_not`` and
+        ``contains`` (no derivative). ``is`` needs a constant or a global on one side: whether two of the
+        function's own values are one object can differ in generated code, which copies arrays the function
+        writes into and makes ``a += b`` a new array."""
+        op, left, right = node.ops[0], node.left, node.comparators[0]
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            if not (self.fixed_object(left) or self.fixed_object(right)):
+                raise self.parsed.error("`is` between two of the function's own values is not supported: whether "
+                                        "they are one object can differ in the gradient's code; compare with "
+                                        "a constant (`w is None`) or a global, or use `==`", node)
+            fn = operator.is_ if isinstance(op, ast.Is) else operator.is_not
+            return _call(helper_name(fn.__name__, fn), fn, [self.atom(left), self.atom(right)], [], node)
+        # a in b is contains(b, a), with a evaluated first as Python does
+        item = self.atom(left)
+        contains = _call(helper_name("contains", operator.contains), operator.contains,
+                         [self.atom(right), item], [], node)
+        if isinstance(op, ast.In):
+            return contains
+        found = self.temporary("found")
+        self.emit(ast.Assign([ast.Name(found, ast.Store())], contains), node)
+        return ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(found, ast.Load())), node)
+
+    def fixed_object(self, node) -> bool:
+        """A constant (``None``) or a name bound outside the function (a sentinel, a class)."""
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return not is_missing(self.parsed.resolve(node))
+        return False
 
     def pick_result(self, node: ast.Subscript):
         """``np.linalg.slogdet(a)[1]``: unpack a function's several results and take one."""

@@ -350,7 +350,7 @@ class GradFunction:
         return f"<ssagrad.{kind} of {self.primal.__qualname__} with respect to {names}>"
 
 
-def grad(fn=None, *, wrt=None, mode=None, checkpoint=False):
+def grad(fn=None, *, wrt=None, mode=None, checkpoint=False, has_aux=False):
     """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
 
     ``wrt`` is a parameter index or name (default: the first parameter), or a
@@ -363,17 +363,32 @@ def grad(fn=None, *, wrt=None, mode=None, checkpoint=False):
     ``checkpoint=True`` makes ``for`` loops keep every ~sqrt(n)-th state
     instead of a tape entry per iteration, and run each segment again in the
     backward sweep: O(sqrt(n)) memory for about one more forward pass.
+    ``has_aux=True``, as in JAX: ``fn`` returns ``(loss, aux)``; calls return ``(gradient, aux)``, and
+    ``aux`` (any value: a dict of metrics, predictions) carries no derivative.
     """
     if fn is None:
-        return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint)
+        return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint, has_aux=has_aux)
+    if has_aux:
+        return _with_aux(fn, wrt, False, mode, checkpoint)
     if isinstance(fn, GradFunction) or type(fn).__name__ == "Derivative":  # a derivative of a derivative
         from .transforms import derivative_of
         return derivative_of(fn, mode or "forward")
     return GradFunction(fn, wrt, mode=mode or "reverse", checkpoint=checkpoint)
 
 
-def value_and_grad(fn=None, *, wrt=None, checkpoint=False):
-    """Like :func:`grad`, but calls return ``(value, gradient)`` from one pass."""
+def value_and_grad(fn=None, *, wrt=None, checkpoint=False, has_aux=False):
+    """Like :func:`grad`, but calls return ``(value, gradient)`` from one pass (``((loss, aux), gradient)``
+    with ``has_aux=True``)."""
     if fn is None:
-        return lambda f: GradFunction(f, wrt, with_value=True, checkpoint=checkpoint)
+        return lambda f: value_and_grad(f, wrt=wrt, checkpoint=checkpoint, has_aux=has_aux)
+    if has_aux:
+        return _with_aux(fn, wrt, True, None, checkpoint)
     return GradFunction(fn, wrt, with_value=True, checkpoint=checkpoint)
+
+
+def _with_aux(fn, wrt, with_value, mode, checkpoint):
+    if mode not in (None, "reverse") or checkpoint:
+        raise ValueError("has_aux=True works in reverse mode without checkpointing (mode='forward' and "
+                         "checkpoint=True are not supported with it yet)")
+    from .transforms import AuxGradFunction
+    return AuxGradFunction(fn, wrt, with_value)

@@ -5,6 +5,7 @@ import numpy as np
 
 from .api import _check_differentiable_input, _fit, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
+from .tracebacks import user_facing
 
 
 def _function_and_self(fn):
@@ -28,6 +29,7 @@ def _like_value(tangent, value):
     return tangent
 
 
+@user_facing
 def jvp(fn, primals, tangents):
     """Forward mode: ``(fn(*primals), J @ tangents)``, from one pass of generated tangent code.
 
@@ -55,6 +57,7 @@ def jvp(fn, primals, tangents):
 jvp.ssagrad_transform = "jvp"  # differentiated code that calls jvp calls the generated tangent function
 
 
+@user_facing
 def vjp(fn, *primals):
     """Reverse mode for any output: ``(fn(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns
     ``cotangent @ J`` for each primal (``None`` for one that is not a float or float array)."""
@@ -88,6 +91,7 @@ def _basis(x):
         flat[k] = 0.0
 
 
+@user_facing
 def jacobian(fn, wrt=0, mode="auto"):
     """The Jacobian of ``fn`` with respect to argument ``wrt``: shape ``output shape + input shape``.
 
@@ -98,6 +102,7 @@ def jacobian(fn, wrt=0, mode="auto"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     (index,), _ = _resolve_wrt(fn, wrt if isinstance(wrt, (int, str)) else None)
 
+    @user_facing
     def jacobian_at(*args):
         x = args[index]
         value = fn(*args)
@@ -144,6 +149,7 @@ def _second_order(fn, wrt, mode):
     return compile_vjp(gradient, (name,)), bound, index
 
 
+@user_facing
 def hvp(fn, wrt=None, mode="forward"):
     """Hessian-vector products without forming the Hessian: ``hvp(f)(*args, v)`` = H @ v.
 
@@ -153,6 +159,7 @@ def hvp(fn, wrt=None, mode="forward"):
     """
     compiled, bound, index = _second_order(fn, wrt, mode)
 
+    @user_facing
     def product(*args_and_vector):
         *args, v = args_and_vector
         args = bound + tuple(args)
@@ -163,12 +170,14 @@ def hvp(fn, wrt=None, mode="forward"):
     return product
 
 
+@user_facing
 def hessian(fn, wrt=None, mode="forward"):
     """The Hessian of a scalar function, one pass over the generated gradient code per input entry:
     forward mode over it (``mode="forward"``, a column a pass) or reverse mode over it (``"reverse"``: the
     gradient run forwards, then its backward sweep, a row a pass)."""
     compiled, bound, index = _second_order(fn, wrt, mode)
 
+    @user_facing
     def hessian_at(*args):
         args = bound + args
         x = args[index]
@@ -205,6 +214,7 @@ class Derivative:
     def source(self) -> str:
         return self.compiled.source
 
+    @user_facing
     def __call__(self, *args):
         if self.index < len(args) and np.ndim(args[self.index]) != 0:
             raise TypeError(f"grad of grad is the derivative of a function of one number; {self.name!r} has shape "
@@ -225,3 +235,87 @@ def derivative_of(inner, mode="forward"):
                         "for several, or for arrays, use ssagrad.hessian or ssagrad.hvp")
     compiled = compile_gradient(inner._function, inner.wrt, False, False, bare=True)
     return Derivative(compiled.function, inner._params[inner.wrt[0]], {}, 2, mode)
+
+
+def _result_location(fn):
+    """Where ``fn`` returns its value (its last ``return``), for errors about the result."""
+    import ast
+    from .compiler.parse import parse_function
+    try:
+        parsed = parse_function(fn)
+    except Exception:
+        return None
+    returns = [n for n in ast.walk(parsed.tree) if isinstance(n, ast.Return)]
+    return parsed.locate(returns[-1]) if returns else None
+
+
+class AuxGradFunction:
+    """``grad(f, has_aux=True)`` and ``value_and_grad(f, has_aux=True)``, as in JAX: ``f`` returns ``(loss,
+    aux)``; a call returns ``(gradients, aux)``, or ``((loss, aux), gradients)`` with the value. ``aux``
+    carries no derivative: the backward sweep is seeded with 1 for ``loss`` and zeros for ``aux``.
+
+    Compiled as ``vjp`` compiles (a forward function returning the pair and what the backward sweep reads,
+    and a backward function); ``.source`` shows both.
+    """
+
+    def __init__(self, fn, wrt=None, with_value=False):
+        from .api import _resolve_wrt
+        self._function, self._bound_to = _function_and_self(fn)
+        visible, self._tuple_result = _resolve_wrt(fn, wrt)
+        self._params = _parameters(self._function)
+        self.wrt = tuple(i + len(self._bound_to) for i in visible)
+        self.with_value = with_value
+        self.primal = fn
+        self.__name__ = getattr(fn, "__name__", None)
+        self.__qualname__ = getattr(fn, "__qualname__", None)
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__wrapped__ = fn
+
+    @property
+    def compiled(self):
+        return compile_vjp(self._function, tuple(self._params[i] for i in self.wrt))
+
+    @property
+    def source(self) -> str:
+        """The generated forward and backward functions."""
+        compiled = self.compiled
+        return "\n\n".join(compiled.sources + [s for c in compiled.callees for s in c.sources])
+
+    @user_facing
+    def __call__(self, *args, **kwargs):
+        from .api import _argument, _check_differentiable_input, _fit
+        from .compiler import DifferentiationError
+        from .runtime import zeros_like
+        args = self._bound_to + args
+        inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
+        for value, i in zip(inputs, self.wrt):
+            _check_differentiable_input(value, self._params[i], self._function)
+        compiled = self.compiled
+        out = compiled.forward(*args, **kwargs)
+        pair, saved = (out[0], out[1]) if compiled.outputs == 1 else (out[:-1], out[-1])
+        name = self._function.__name__
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            what = f"a tuple of {len(pair)} values" if isinstance(pair, tuple) else type(pair).__name__
+            raise DifferentiationError(f"has_aux=True needs a function that returns a pair (loss, aux); {name}() "
+                                       f"returned {what}", _result_location(self._function))
+        loss, aux = pair
+        if np.ndim(loss) != 0 or not _is_float(loss):
+            raise DifferentiationError(f"has_aux=True: the first value {name}() returns is what is differentiated, "
+                                       f"and must be a floating-point scalar; it is {type(loss).__name__} of shape "
+                                       f"{np.shape(loss)}", _result_location(self._function))
+        seed = (np.ones_like(loss) if isinstance(loss, np.ndarray) else 1.0, zeros_like(aux))
+        gradients = compiled.backward(saved, seed)  # one for each wrt parameter, in order
+        grads = [_fit(g, x) for g, x in zip(gradients, inputs)]
+        grads = tuple(grads) if self._tuple_result else grads[0]
+        return ((loss, aux), grads) if self.with_value else (grads, aux)
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        import functools
+        return functools.partial(self, instance)
+
+    def __repr__(self):
+        kind = "value_and_grad" if self.with_value else "grad"
+        names = ", ".join(self._params[i] for i in self.wrt)
+        return f"<ssagrad.{kind}(has_aux=True) of {self._function.__qualname__} with respect to {names}>"

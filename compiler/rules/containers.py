@@ -1,8 +1,10 @@
 """Rules for building lists (``items.append(x)``, comprehensions) and turning them into arrays."""
+import operator
+
 import numpy as np
 
 from ...runtime import appended, array_grad, head_grad, last_grad
-from . import adjoint, floating
+from . import adjoint, floating, nondifferentiable
 
 
 @adjoint(appended)
@@ -21,3 +23,7 @@ def _(result, object, dtype=None, order=None, *, copy=None):
     else:  # one array (a copy), or a list built at run time
         d[object] = array_grad(d[result], object)
 
+
+
+# `w is None`, `a is not b`, `k in d`: tests, with no derivative
+nondifferentiable(operator.is_, operator.is_not, operator.contains)
