@@ -20,7 +20,6 @@ import ast
 import builtins
 import copy
 import inspect
-import operator
 
 import numpy
 
@@ -29,8 +28,10 @@ from .aliasing import SharedMemoryCheck
 from .exits import lower_exits
 from .names import Namer, helper_name
 from ..runtime import appended, astype
-from .rules import output_count
+from .rules import containers, output_count
 from .parse import ParsedFunction, is_missing
+
+containers.register_tangents()  # the tangent registry is loaded by now (compiler/rules/__init__.py)
 
 # Attributes of an array that are functions of it: `x.T` is `np.transpose(x)`.
 ARRAY_ATTRIBUTES = {"T": numpy.transpose, "shape": numpy.shape, "ndim": numpy.ndim, "size": numpy.size,
@@ -55,8 +56,7 @@ UNSUPPORTED_STATEMENTS = {
 }
 UNSUPPORTED_EXPRESSIONS = {
     ast.Lambda: "lambdas (other than one assigned to a name and called)",
-    ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions", ast.Dict: "dict displays",
-    ast.Set: "set displays", ast.Starred: "`*` unpacking",
+    ast.Starred: "`*` unpacking",
     ast.JoinedStr: "f-strings", ast.NamedExpr: "`:=` assignments", ast.Yield: "`yield`",
     ast.YieldFrom: "`yield from`", ast.Await: "`await`",
 }
@@ -241,6 +241,10 @@ class Normalizer:
     # -- loops --------------------------------------------------------------------
     def for_loop(self, stmt: ast.For):
         """``for`` over ``range`` stays as it is; any other iterable is walked by index."""
+        walked = self.dict_walk(stmt)
+        if walked is not None:
+            return self.for_loop(walked)
+        stmt = self.flat_target(stmt)
         iterable, target = stmt.iter, stmt.target
         reverse_range = self.is_call(iterable, builtins.reversed) and len(iterable.args) == 1 \
             and self.is_call(iterable.args[0], builtins.range)
@@ -254,7 +258,14 @@ class Normalizer:
             self.emit_for(stmt, target.id, args, reverse_range, [])
             return
         # for row in X / enumerate(X) / zip(A, B) / reversed(X): an index loop reading X[k]
-        if self.is_call(iterable, builtins.enumerate):
+        if self.is_call(iterable, builtins.enumerate) and len(iterable.args) == 1 and not iterable.keywords \
+                and self.is_call(iterable.args[0], builtins.zip) and isinstance(target, ast.Tuple) \
+                and len(target.elts) == 2 and isinstance(target.elts[0], ast.Name) \
+                and _names(target.elts[1], len(iterable.args[0].args)) and not iterable.args[0].keywords:
+            # for i, (a, b) in enumerate(zip(xs, ys)): one index walks both
+            index_name, sequences = target.elts[0].id, iterable.args[0].args
+            element_names, reverse = [e.id for e in target.elts[1].elts], False
+        elif self.is_call(iterable, builtins.enumerate):
             if len(iterable.args) != 1 or iterable.keywords or not _names(target, 2):
                 raise self.parsed.error("only `for i, x in enumerate(xs)` is supported", iterable)
             index_name, sequences, element_names = target.elts[0].id, iterable.args, [target.elts[1].id]
@@ -292,6 +303,78 @@ class Normalizer:
                                               ast.Subscript(a, ast.Name(index, ast.Load()), ast.Load())), stmt)
                  for n, a in zip(element_names, atoms)]
         self.emit_for(stmt, index, [count], reverse, reads)
+
+    def dict_walk(self, stmt: ast.For):
+        """``for k, v in d.items()``, ``for v in d.values()``, ``for k in d.keys()`` -- and ``for k in d`` when the
+        body reads ``d[k]`` -- as a loop over ``keys(d)`` (a list of the keys, with no derivative) that reads
+        ``v = d[k]``. None for any other loop."""
+        iterable, target = stmt.iter, stmt.target
+        kind = self.dict_view(iterable)
+        if kind is not None:
+            mapping = iterable.func.value
+        elif isinstance(iterable, ast.Name) and isinstance(target, ast.Name) and any(
+                isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == iterable.id
+                and isinstance(n.slice, ast.Name) and n.slice.id == target.id
+                for s in stmt.body for n in ast.walk(s)):
+            kind, mapping = "keys", iterable  # for k in d: ... d[k] ...: walks the keys of a dict
+        else:
+            return None
+        if kind == "items" and not (isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2):
+            raise self.parsed.error("walk d.items() with two targets: `for k, v in d.items()`", target)
+        mapping = self.atom(mapping)  # evaluated once, before the loop
+        names = self.temporary("keys")
+        self.parsed.local_names.add(names)
+        self.emit(ast.Assign([ast.Name(names, ast.Store())],
+                             _call(helper_name("keys_of", containers.keys_of), containers.keys_of, [mapping], [], stmt)), stmt)
+        if kind == "keys":
+            key, prologue = target, []
+        else:
+            value = target.elts[1] if kind == "items" else target
+            key = target.elts[0] if kind == "items" and isinstance(target.elts[0], ast.Name) \
+                else ast.Name(self.temporary("key"), ast.Store())
+            self.parsed.local_names.add(key.id)
+            prologue = [ast.copy_location(ast.Assign([value], ast.Subscript(
+                mapping, ast.Name(key.id, ast.Load()), ast.Load())), stmt)]
+            if kind == "items" and key is not target.elts[0]:  # for (a, b), v in d.items(): a tuple key
+                prologue.insert(0, ast.copy_location(ast.Assign([target.elts[0]], ast.Name(key.id, ast.Load())), stmt))
+        loop = ast.copy_location(ast.For(key, ast.Name(names, ast.Load()), prologue + stmt.body, []), stmt)
+        loop.ssagrad_break = getattr(stmt, "ssagrad_break", None)
+        return loop
+
+    def dict_view(self, node):
+        """``"items"``, ``"values"`` or ``"keys"`` for ``d.items()`` and the like of a dict (a local value, or
+        a global dict), else None."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
+                and not node.keywords and node.func.attr in ("items", "values", "keys")):
+            return None
+        bound = self.parsed.resolve(node.func)
+        if is_missing(bound) or isinstance(getattr(bound, "__self__", None), dict):
+            return node.func.attr
+        return None
+
+    def flat_target(self, stmt: ast.For):
+        """``for i, (a, b) in enumerate(zip(xs, ys))`` and other nested targets: a name for each nested tuple,
+        unpacked at the top of the body (``enumerate(zip(...))`` itself is walked by index)."""
+        target = stmt.target
+        if not (isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, (ast.Tuple, ast.List))
+                                                                  for e in target.elts)):
+            return stmt
+        if self.is_call(stmt.iter, builtins.enumerate) and len(stmt.iter.args) == 1 and not stmt.iter.keywords \
+                and self.is_call(stmt.iter.args[0], builtins.zip) and len(target.elts) == 2 \
+                and _names(target.elts[1], len(stmt.iter.args[0].args)) and isinstance(target.elts[0], ast.Name):
+            return stmt  # walked by index below
+        elements, unpack = [], []
+        for element in target.elts:
+            if isinstance(element, (ast.Tuple, ast.List)):
+                name = self.temporary("item")
+                self.parsed.local_names.add(name)
+                elements.append(ast.Name(name, ast.Store()))
+                unpack.append(ast.copy_location(ast.Assign([element], ast.Name(name, ast.Load())), stmt))
+            else:
+                elements.append(element)
+        loop = ast.copy_location(ast.For(ast.Tuple(elements, ast.Store()), stmt.iter, unpack + stmt.body, []), stmt)
+        loop.ssagrad_break = getattr(stmt, "ssagrad_break", None)
+        return loop
 
     def emit_for(self, stmt, index, range_args, reverse, prologue):
         body = self.block(prologue + stmt.body)
@@ -385,6 +468,10 @@ class Normalizer:
             return node  # a free dotted name such as np.pi or config.scale
         if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
             return self.comprehension(node, None, node)
+        if isinstance(node, ast.DictComp):
+            return self.comprehension(node, None, node, build="dict")
+        if isinstance(node, ast.Dict):
+            return self.atom(self.dict_display(node), hint, exact)
         if _is_choice(node):
             name = hint if exact else self.temporary(hint or _operation_hint(node))
             self.parsed.local_names.add(name)
@@ -397,8 +484,16 @@ class Normalizer:
 
     def operation(self, node):
         """``node`` as one operation on atoms (or an atom)."""
-        if _is_choice(node) or isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+        if _is_choice(node) or isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.atom(node)
+        if isinstance(node, ast.Dict):
+            return self.dict_display(node)
+        if isinstance(node, ast.SetComp):  # set(<a list comprehension>): its items carry no derivative
+            items = self.comprehension(ast.copy_location(ast.ListComp(node.elt, node.generators), node), None, node)
+            return _call(helper_name("set", builtins.set), builtins.set, [items], [], node)
+        if isinstance(node, ast.Set):
+            items = ast.Tuple([self.atom(e) for e in node.elts], ast.Load())
+            return _call(helper_name("set", builtins.set), builtins.set, [items], [], node)
         if isinstance(node, ast.BinOp):
             left, right = self.atom(node.left), self.atom(node.right)
             return ast.copy_location(ast.BinOp(left, node.op, right), node)
@@ -430,8 +525,8 @@ class Normalizer:
         raise self.parsed.error(f"{type(node).__name__} expressions cannot be differentiated yet", node)
 
     def identity_or_membership(self, node: ast.Compare):
-        """``w is None``, ``a is not b``, ``k in d``, ``k not in d``: calls of ``operator.is_``, ``is_not`` and
-        ``contains`` (no derivative). ``is`` needs a constant or a global on one side: whether two of the
+        """``w is None``, ``a is not b``, ``k in d``, ``k not in d``: calls of ``is_``, ``is_not`` and ``contains``
+        (compiler/rules/containers.py; no derivative). ``is`` needs a constant or a global on one side: whether two of the
         function's own values are one object can differ in generated code, which copies arrays the function
         writes into and makes ``a += b`` a new array."""
         op, left, right = node.ops[0], node.left, node.comparators[0]
@@ -440,11 +535,11 @@ class Normalizer:
                 raise self.parsed.error("`is` between two of the function's own values is not supported: whether "
                                         "they are one object can differ in the gradient's code; compare with "
                                         "a constant (`w is None`) or a global, or use `==`", node)
-            fn = operator.is_ if isinstance(op, ast.Is) else operator.is_not
+            fn = containers.is_ if isinstance(op, ast.Is) else containers.is_not
             return _call(helper_name(fn.__name__, fn), fn, [self.atom(left), self.atom(right)], [], node)
         # a in b is contains(b, a), with a evaluated first as Python does
         item = self.atom(left)
-        contains = _call(helper_name("contains", operator.contains), operator.contains,
+        contains = _call(helper_name("contains", containers.contains), containers.contains,
                          [self.atom(right), item], [], node)
         if isinstance(op, ast.In):
             return contains
@@ -459,6 +554,64 @@ class Normalizer:
         if isinstance(node, (ast.Name, ast.Attribute)):
             return not is_missing(self.parsed.resolve(node))
         return False
+
+    def dict_display(self, node: ast.Dict):
+        """``{k1: v1, k2: v2}`` as ``dict_of((k1, k2), (v1, v2))``."""
+        if any(k is None for k in node.keys):
+            raise self.parsed.error("`**` unpacking in a dict display is not supported yet; add the entries one "
+                                    "by one", node)
+        keys = [self.atom(k) for k in node.keys]
+        values = [self.atom(v) for v in node.values]
+        return _call(helper_name("dict_of", containers.dict_of), containers.dict_of,
+                     [ast.Tuple(keys, ast.Load()), ast.Tuple(values, ast.Load())], [], node)
+
+    def dict_call(self, node: ast.Call):
+        """``dict(a=x, b=y)`` and ``dict()`` as a display; ``dict(zip(ks, vs))`` as ``dict_of(ks, vs)``; a copy
+        ``dict(d)`` as it is."""
+        if not node.args and all(k.arg is not None for k in node.keywords):
+            return self.dict_display(ast.copy_location(ast.Dict([ast.Constant(k.arg) for k in node.keywords],
+                                                                [k.value for k in node.keywords]), node))
+        if len(node.args) == 1 and not node.keywords and self.is_call(node.args[0], builtins.zip) \
+                and len(node.args[0].args) == 2 and not node.args[0].keywords:
+            keys, values = (self.atom(a) for a in node.args[0].args)
+            return _call(helper_name("dict_of", containers.dict_of), containers.dict_of, [keys, values], [], node)
+        if len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred):
+            return _call(helper_name("dict", builtins.dict), builtins.dict, [self.atom(node.args[0])], [], node)
+        raise self.parsed.error("dict(...) is supported as dict(a=x, b=y), dict(zip(keys, values)) or dict(d); "
+                                "add other entries one by one (d[k] = v is not supported: build a new dict)", node)
+
+    def dict_method(self, node: ast.Call, name: str):
+        """``d.get(k, default)``, ``d.keys()``, ``d.values()``, ``d.items()`` of a dict, outside a ``for``."""
+        mapping = self.atom(node.func.value)
+        if name == "get":
+            if not 1 <= len(node.args) <= 2 or node.keywords:
+                raise self.parsed.error("d.get takes a key and an optional default", node)
+            key = self.atom(node.args[0])
+            default = self.atom(node.args[1]) if len(node.args) == 2 else ast.Constant(None)  # evaluated first
+            found = self.temporary("found")
+            self.emit(ast.Assign([ast.Name(found, ast.Store())], _call(
+                helper_name("contains", containers.contains), containers.contains, [mapping, key], [], node)), node)
+            into = self.temporary("entry")
+            self.parsed.local_names.add(into)
+            read = ast.Assign([ast.Name(into, ast.Store())], ast.copy_location(ast.Subscript(mapping, key, ast.Load()),
+                                                                              node))
+            other = ast.Assign([ast.Name(into, ast.Store())], default)
+            self.emit(ast.If(ast.Name(found, ast.Load()), [ast.copy_location(read, node)],
+                             [ast.copy_location(other, node)]), node)
+            return ast.copy_location(ast.Name(into, ast.Load()), node)
+        if name == "items":
+            raise self.parsed.error("d.items() is supported as what a `for` walks (`for k, v in d.items()`); "
+                                    "elsewhere use d.keys() or d.values()", node)
+        names = self.temporary("keys")
+        self.parsed.local_names.add(names)
+        self.emit(ast.Assign([ast.Name(names, ast.Store())], _call(
+            helper_name("keys_of", containers.keys_of), containers.keys_of, [mapping], [], node)), node)
+        if name == "keys":
+            return ast.copy_location(ast.Name(names, ast.Load()), node)
+        key = ast.Name(self.namer.fresh("key"), ast.Load())
+        element = ast.Subscript(mapping, key, ast.Load())
+        generator = ast.comprehension(ast.Name(key.id, ast.Store()), ast.Name(names, ast.Load()), [], 0)
+        return self.comprehension(ast.copy_location(ast.ListComp(element, [generator]), node), None, node)
 
     def pick_result(self, node: ast.Subscript):
         """``np.linalg.slogdet(a)[1]``: unpack a function's several results and take one."""
@@ -557,11 +710,20 @@ class Normalizer:
 
     def call(self, node: ast.Call):
         func = node.func
+        if hasattr(node, "ssagrad_fn") and hasattr(func, "ssagrad_helper"):  # made by a lowering here
+            args, keywords = self.arguments(node)
+            return _call(func, node.ssagrad_fn, args, keywords, node)
         if isinstance(func, ast.Name) and func.id in self.lambdas:
             return self.operation(self.inline(self.lambdas[func.id], node))
+        if isinstance(func, ast.Attribute) and func.attr in ("get", "keys", "values", "items") \
+                and (is_missing(self.parsed.resolve(func))
+                     or isinstance(getattr(self.parsed.resolve(func), "__self__", None), dict)):
+            return self.dict_method(node, func.attr)
         if isinstance(func, ast.Attribute) and is_missing(self.parsed.resolve(func)):
             return self.method_call(node)
         fn = self.parsed.resolve(func)
+        if fn is builtins.dict:
+            return self.dict_call(node)
         if fn in (builtins.eval, builtins.exec, builtins.compile):
             raise self.parsed.error(f"{fn.__name__}() runs code ssagrad cannot see, so it cannot be "
                                     f"differentiated; write the computation out", node)
@@ -594,13 +756,14 @@ class Normalizer:
         values.update({k.arg: self.atom(k.value) for k in call.keywords})
         return _Substitute(values).visit(copy.deepcopy(lam.body))
 
-    def comprehension(self, node, start, origin):
-        """Lower a comprehension to loops: a running total (for ``sum``) or a list built by appending.
+    def comprehension(self, node, start, origin, build="list"):
+        """Lower a comprehension to loops: a running total (for ``sum``), a list built by appending, or a dict
+        (``build="dict"``) built by ``with_entry``.
 
         Its loop variables get fresh names, as Python keeps them local to the comprehension.
         """
         total = start is not None
-        accumulator = self.namer.fresh("total" if total else "items")
+        accumulator = self.namer.fresh("total" if total else "entries" if build == "dict" else "items")
         self.parsed.local_names.add(accumulator)
         renames = {}
         for generator in node.generators:
@@ -610,8 +773,17 @@ class Normalizer:
                 renames[name.id] = self.namer.fresh(name.id)
         self.parsed.local_names.update(renames.values())
         rename = _Rename(renames)
-        element = rename.visit(copy.deepcopy(node.elt))
-        if total:
+        if build == "dict":
+            key, value = (rename.visit(copy.deepcopy(part)) for part in (node.key, node.value))
+            entry = ast.Call(helper_name("with_entry", containers.with_entry),
+                             [ast.Name(accumulator, ast.Load()), key, value], [])
+            entry.ssagrad_fn = containers.with_entry
+            body = [ast.Assign([ast.Name(accumulator, ast.Store())], entry)]
+        else:
+            element = rename.visit(copy.deepcopy(node.elt))
+        if build == "dict":
+            pass
+        elif total:
             body = [ast.Assign([ast.Name(accumulator, ast.Store())],
                                ast.BinOp(ast.Name(accumulator, ast.Load()), ast.Add(), element))]
         else:
@@ -623,7 +795,7 @@ class Normalizer:
             target = rename.visit(copy.deepcopy(generator.target))
             body = [ast.For(target, rename.visit(copy.deepcopy(generator.iter)) if generator is not node.generators[0]
                             else generator.iter, body, [])]
-        initial = start if total else ast.List([], ast.Load())
+        initial = start if total else ast.Dict([], []) if build == "dict" else ast.List([], ast.Load())
         statements = [ast.Assign([ast.Name(accumulator, ast.Store())], initial)] + body
         for stmt in statements:
             self.statement(ast.fix_missing_locations(ast.copy_location(stmt, origin)))

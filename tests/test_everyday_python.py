@@ -143,3 +143,179 @@ def test_has_aux_needs_a_pair_with_a_scalar_first():
     assert "return np.sum(x ** 2)" in info.value.source_line
     with pytest.raises(DifferentiationError, match="floating-point scalar"):
         ssagrad.grad(vector_loss, has_aux=True)(np.ones(3))
+
+
+# -- dicts: walking them, .get, displays, dict(...), comprehensions; list(...) and tuple(...) ------------
+
+def check_dict_grads(fn, params, *rest):
+    """The gradient of ``fn`` in the dict ``params`` (a dict of the same keys) against central differences of
+    each entry."""
+    grads = ssagrad.grad(fn)(params, *rest)
+    assert type(grads) is dict and list(grads) == list(params)
+    for key, value in params.items():
+        expected = ssagrad.numerical_grad(lambda v: fn({**params, key: v}, *rest), [value], 0)
+        np.testing.assert_allclose(grads[key], expected, rtol=1e-6, atol=1e-6, err_msg=key)
+        assert np.shape(grads[key]) == np.shape(value)
+    return grads
+
+
+def l2_items(params):
+    total = 0.0
+    for name, value in params.items():
+        total = total + np.sum(value ** 2) * len(name)
+    return total
+
+
+def l2_values(params):
+    total = 0.0
+    for value in params.values():
+        total = total + np.sum(np.sin(value))
+    return total
+
+
+def l2_keys(params):
+    total = 0.0
+    for name in params.keys():
+        total = total + np.sum(params[name] ** 3)
+    return total
+
+
+def l2_for_in(params):
+    total = 0.0
+    for name in params:
+        if name != "skip":
+            total = total + np.sum(params[name] * np.cos(params[name]))
+    return total
+
+
+def with_defaults(params, x):
+    scale = params.get("scale", 1.0)
+    shift = params.get("shift", np.zeros_like(x))
+    return np.sum((scale * x + shift) ** 2)
+
+
+def doubled_then_read(params):
+    doubled = {name: 2.0 * value for name, value in params.items() if name != "skip"}
+    total = 0.0
+    for name in doubled:
+        total = total + np.sum(doubled[name] ** 2)
+    return total
+
+
+def listed(params):
+    values = list(params.values())
+    names = list(params.keys())
+    firsts = tuple(params.values())
+    return np.sum(values[0] * values[-1]) * len(names) + np.sum(firsts[0])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("fn", [l2_items, l2_values, l2_keys, l2_for_in, doubled_then_read, listed])
+def test_walking_a_dict_of_parameters(rng, fn, shape):
+    check_dict_grads(fn, {"W": arrays(rng, shape), "bias": arrays(rng, shape), "skip": arrays(rng, shape)})
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 2)])
+def test_dict_get_with_a_default(rng, shape):
+    x = rng.normal(size=shape)
+    check_dict_grads(with_defaults, {"scale": 1.5}, x)
+    check_dict_grads(with_defaults, {"shift": rng.normal(size=shape)}, x)
+    check_dict_grads(with_defaults, {"scale": 0.5, "shift": rng.normal(size=shape)}, x)
+    check_grads(lambda x: with_defaults({"scale": 2.0}, x), x)
+
+
+def built_inside(x, y):
+    layer = {"W": x, "b": np.sin(y)}
+    other = dict(W=2.0 * x, b=y)
+    zipped = dict(zip(["u", "v"], [x * y, x]))
+    copied = dict(layer)
+    squares = {k: v ** 2 for k, v in copied.items()}
+    return np.sum(squares["W"] * other["b"]) + np.sum(zipped["u"] * layer["b"] + other["W"]) + np.sum(squares["b"])
+
+
+def pairs_as_sequences(x, y):
+    t = tuple([x, 2.0 * y])
+    items = list((x * y, y))
+    return np.sum(t[0] * t[1]) + np.sum(items[0] ** 2 - items[1])
+
+
+def rows(x):
+    listed_rows = list(x)
+    return np.sum(listed_rows[0] * listed_rows[-1])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_dicts_lists_and_tuples_built_inside_the_function(rng, shape):
+    x, y = arrays(rng, shape, 2)
+    check_grads(built_inside, x, y)
+    check_grads(pairs_as_sequences, x, y)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 4)])
+def test_list_of_an_array_walks_its_rows(rng, shape):
+    check_grads(rows, rng.normal(size=shape))
+
+
+def walk_pairs(xs, ys):
+    total = 0.0
+    for i, (a, b) in enumerate(zip(xs, ys)):
+        total = total + (i + 1) * np.sum(a * np.sin(b))
+    for i, (a, b, c) in enumerate(zip(xs, ys, xs[::-1])):
+        total = total + np.sum(a * b * c) / (i + 2)
+    return total
+
+
+@pytest.mark.parametrize("shape", [(3,), (4, 2)])
+def test_enumerate_zip_with_nested_targets(rng, shape):
+    check_grads(walk_pairs, rng.normal(size=shape), rng.normal(size=shape), modes=("rev", "fwd"))
+
+
+def loss_and_metrics(params, x):
+    pred = np.tanh(params["W"] @ x + params["b"])
+    loss = np.sum(pred ** 2)
+    return loss, {"mean": np.mean(pred), "labels": [int(p > 0) for p in pred]}
+
+
+def loss_only(params, x):
+    return np.sum(np.tanh(params["W"] @ x + params["b"]) ** 2)
+
+
+def test_has_aux_with_a_dict_of_metrics(rng):
+    params = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=3)}
+    x = rng.normal(size=2)
+    grads, metrics = ssagrad.grad(loss_and_metrics, has_aux=True)(params, x)
+    expected = check_dict_grads(loss_only, params, x)
+    for key in params:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-12)
+    pred = np.tanh(params["W"] @ x + params["b"])
+    assert metrics["mean"] == np.mean(pred) and metrics["labels"] == [int(p > 0) for p in pred]
+
+
+def by_tags(x, tags):
+    wanted = {t for t in tags}
+    if "big" in wanted and "small" not in {"tiny", "small"} - wanted:
+        return np.sum(x ** 2)
+    return np.sum(x)
+
+
+def set_of_values(x):
+    return sum({2.0 * x, x})
+
+
+def test_sets_of_values_with_no_derivative(rng):
+    x = rng.normal(size=3)
+    check_grads(by_tags, x, ["big", "small"], wrt=0)
+    check_grads(by_tags, x, ["tiny"], wrt=0)
+    with pytest.raises(DifferentiationError, match="set displays and set comprehensions of differentiated") as info:
+        ssagrad.grad(set_of_values)(1.5)
+    assert "{2.0 * x, x}" in info.value.source_line
+
+
+def test_a_gradient_with_dicts_exports(rng):
+    from ssagrad.export import export_source
+    source = export_source(ssagrad.grad(doubled_then_read))
+    namespace = {}
+    exec(compile(source, "exported", "exec"), namespace)
+    params = {"W": rng.normal(size=3), "skip": rng.normal(size=3)}
+    value, grads = namespace["doubled_then_read_grad"](params)
+    np.testing.assert_allclose(grads["W"], ssagrad.grad(doubled_then_read)(params)["W"])
