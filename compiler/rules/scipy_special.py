@@ -4,8 +4,10 @@ so a call resolves to its rule whatever name the function was imported as.
 
 Elementwise functions get their tangents derived from the adjoints (``tangents.elementwise``). An argument
 that has no derivative (the integer order ``n`` of ``polygamma``) is refused where it is differentiated:
-``d[n] = NoDerivative(...)`` makes the call a located ``DifferentiationError`` when ``n`` depends on what
-is differentiated, never a gradient of zeros.
+``d[n] = POLYGAMMA_ORDER``, a ``NoDerivative`` read only when ``n`` needs a gradient (or, in a tangent
+rule, has a tangent), makes the call a located ``DifferentiationError``, never a gradient of zeros. (The
+template instantiation resolves free names through the template's globals, which ``refusing`` replaces
+by a dict that raises on reading a ``NoDerivative``.)
 """
 import numpy as np
 import scipy.special as sc
