@@ -44,6 +44,11 @@ ARRAY_METHODS = {name: getattr(numpy, name) for name in (
 ARRAY_METHODS["flatten"] = numpy.ravel  # a copy where ravel may give a view; equal values
 ARRAY_METHODS["copy"] = numpy.copy
 ARRAY_METHODS["astype"] = astype
+# Methods of strings, called as str.<name>(receiver, ...) whatever the receiver: no array has them.
+STRING_METHODS = {"format", "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split",
+                  "rsplit", "join", "replace", "title", "capitalize", "casefold", "zfill", "center", "ljust",
+                  "rjust", "isdigit", "isalpha", "isalnum", "isspace", "isidentifier", "removeprefix",
+                  "removesuffix", "partition", "rpartition", "splitlines", "format_map", "encode"}
 # Methods whose trailing positional arguments form one tuple argument: `x.reshape(2, 3)`.
 PACKED_METHODS = {"reshape", "transpose"}
 
@@ -57,7 +62,7 @@ UNSUPPORTED_STATEMENTS = {
 UNSUPPORTED_EXPRESSIONS = {
     ast.Lambda: "lambdas (other than one assigned to a name and called)",
     ast.Starred: "`*` unpacking",
-    ast.JoinedStr: "f-strings", ast.NamedExpr: "`:=` assignments", ast.Yield: "`yield`",
+    ast.NamedExpr: "`:=` assignments", ast.Yield: "`yield`",
     ast.YieldFrom: "`yield from`", ast.Await: "`await`",
 }
 
@@ -488,6 +493,8 @@ class Normalizer:
             return self.atom(node)
         if isinstance(node, ast.Dict):
             return self.dict_display(node)
+        if isinstance(node, ast.JoinedStr):
+            return self.f_string(node)
         if isinstance(node, ast.SetComp):  # set(<a list comprehension>): its items carry no derivative
             items = self.comprehension(ast.copy_location(ast.ListComp(node.elt, node.generators), node), None, node)
             return _call(helper_name("set", builtins.set), builtins.set, [items], [], node)
@@ -554,6 +561,27 @@ class Normalizer:
         if isinstance(node, (ast.Name, ast.Attribute)):
             return not is_missing(self.parsed.resolve(node))
         return False
+
+    def f_string(self, node: ast.JoinedStr):
+        """``f"W{i}"``, ``f"{loss:.3f}"`` as ``str.format("W{}", i)``: the same text (no derivative)."""
+        values = []
+
+        def template(parts) -> str:
+            text = ""
+            for part in parts:
+                if isinstance(part, ast.Constant):
+                    text += str(part.value).replace("{", "{{").replace("}", "}}")
+                else:
+                    values.append(self.atom(part.value))
+                    conversion = f"!{chr(part.conversion)}" if part.conversion != -1 else ""
+                    spec = f":{template(part.format_spec.values)}" if part.format_spec is not None else ""
+                    text += "{" + conversion + spec + "}"
+            return text
+        text = template(node.values)
+        if not values:
+            return ast.copy_location(ast.Constant(text.replace("{{", "{").replace("}}", "}")), node)
+        callee = ast.Attribute(helper_name("str", builtins.str), "format", ast.Load())
+        return _call(callee, str.format, [ast.Constant(text)] + values, [], node)
 
     def dict_display(self, node: ast.Dict):
         """``{k1: v1, k2: v2}`` as ``dict_of((k1, k2), (v1, v2))``."""
@@ -805,6 +833,13 @@ class Normalizer:
         func = node.func
         name = func.attr
         fn = ARRAY_METHODS.get(name)
+        constant_string = isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)
+        if (fn is None or constant_string) and (name in STRING_METHODS or constant_string and hasattr(str, name)):
+            # "W{}".format(i), name.lower(): a method of str, which carries no derivative
+            method = getattr(str, name)
+            args, keywords = self.arguments(node)
+            callee = ast.Attribute(helper_name("str", builtins.str), name, ast.Load())
+            return _call(callee, method, [self.atom(func.value)] + args, keywords, node)
         if fn is None:
             raise self.parsed.error(f"method .{name}() has no NumPy equivalent that ssagrad knows; "
                                     f"call the NumPy function instead", func)
@@ -905,6 +940,8 @@ def _operation_hint(node) -> str:
         return "choice"
     if isinstance(node, ast.Compare):
         return "test"
+    if isinstance(node, ast.JoinedStr):
+        return "text"
     return "t"
 
 

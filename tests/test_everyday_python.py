@@ -292,7 +292,7 @@ def test_has_aux_with_a_dict_of_metrics(rng):
 
 
 def by_tags(x, tags):
-    wanted = {t for t in tags}
+    wanted = {t.lower() for t in tags}
     if "big" in wanted and "small" not in {"tiny", "small"} - wanted:
         return np.sum(x ** 2)
     return np.sum(x)
@@ -304,7 +304,7 @@ def set_of_values(x):
 
 def test_sets_of_values_with_no_derivative(rng):
     x = rng.normal(size=3)
-    check_grads(by_tags, x, ["big", "small"], wrt=0)
+    check_grads(by_tags, x, ["Big", "SMALL"], wrt=0)
     check_grads(by_tags, x, ["tiny"], wrt=0)
     with pytest.raises(DifferentiationError, match="set displays and set comprehensions of differentiated") as info:
         ssagrad.grad(set_of_values)(1.5)
@@ -319,3 +319,29 @@ def test_a_gradient_with_dicts_exports(rng):
     params = {"W": rng.normal(size=3), "skip": rng.normal(size=3)}
     value, grads = namespace["doubled_then_read_grad"](params)
     np.testing.assert_allclose(grads["W"], ssagrad.grad(doubled_then_read)(params)["W"])
+
+
+# -- f-strings, str.format and string methods (no derivative) --------------------------------------------
+
+def layers(params, x, names):
+    h = x
+    for i in range(len(names)):
+        W = params[f"W{i}"]
+        b = params["b{}".format(i)]
+        h = np.tanh(W @ h + b)
+        if names[i].lower().startswith("skip"):
+            h = h + x[: h.shape[0]]
+    label = f"{len(names):>3d}-{names[0]!r}"
+    return np.sum(h ** 2) * len(label) / len("-".join(names))
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_f_strings_and_str_format_build_keys(rng, n):
+    params = {"W0": rng.normal(size=(n, 3)), "b0": rng.normal(size=n),
+              "W1": rng.normal(size=(n, n)), "b1": rng.normal(size=n)}
+    x = rng.normal(size=3)
+    names = ["Dense", "SKIP_1"] if n == 3 else ["dense"]
+    check_dict_grads(layers, params, x, names)
+    check_grads(lambda x: layers(params, x, names), x)
+    source = ssagrad.grad(layers).source
+    assert "str.format('W{}', i)" in source and "str.format('{:>3d}-{!r}'," in source

@@ -45,6 +45,17 @@ def contains(container, item):
 nondifferentiable(is_, is_not, contains)
 
 
+# text: f-strings, "...".format(...), name.lower() and the like (see STRING_METHODS in compiler/normalize.py)
+nondifferentiable(*(getattr(str, name) for name in (
+    "format", "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split", "rsplit", "join",
+    "replace", "title", "capitalize", "casefold", "zfill", "center", "ljust", "rjust", "isdigit", "isalpha",
+    "isalnum", "isspace", "isidentifier", "removeprefix", "removesuffix", "partition", "rpartition",
+    "splitlines", "format_map", "encode", "count", "find", "rfind", "index", "rindex", "expandtabs",
+    "swapcase", "islower", "isupper", "istitle", "isdecimal", "isnumeric", "isprintable", "isascii",
+    "translate", "maketrans")))
+nondifferentiable(str, repr, format)
+
+
 # -- dicts: displays, dict(...), comprehensions, and walking them -------------------------------------------
 
 def keys_of(mapping):
