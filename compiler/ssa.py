@@ -91,7 +91,9 @@ class Op:
     kwargs: dict = field(default_factory=dict)
     callee: ast.expr | None = None  # how to spell a call (None: operator syntax or copy)
     node: ast.stmt | None = None   # the normalized statement, for locations
-    guard: tuple | None = None     # (check, [values]): at run time, the write must not reach those values
+    # (check, [values]) each: at run time, the write must not reach those values (the user's code's check
+    # first, when generated code is differentiated again: its error names the user's line)
+    guards: list = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -299,7 +301,7 @@ class Builder:
             guard = (check, [self.operand(v) for v in values])  # read before the statement rebinds any
         ops_ = self.assignment_ops(stmt)
         if guard is not None:
-            ops_[0].guard = guard
+            ops_[0].guards.append(guard)
         return ops_
 
     def assignment_ops(self, stmt) -> list:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .compiler import SPECIALIZATIONS, DifferentiationError, Location, cache, compile_gradient
+from .tracebacks import user_facing, without_internal_frames
 from .compiler.shapes import signature, signature_key
 from .runtime.containers import fill, leaves
 
@@ -233,6 +234,7 @@ class GradFunction:
         return compiled
 
     @property
+    @user_facing
     def source(self) -> str:
         """The generated gradient function (the tangent function in forward mode), as Python source: the
         one the last call ran (specialized to its arguments), or the generic one before any call."""
@@ -241,6 +243,7 @@ class GradFunction:
             return compile_jvp(self._function, tuple(self._params[i] for i in self.wrt)).source
         return (self._last or self.compiled).source
 
+    @user_facing
     def source_for(self, *args, **kwargs) -> str:
         """The generated gradient that a call with these arguments runs."""
         if self.mode == "forward":
@@ -248,19 +251,23 @@ class GradFunction:
         return (self.compiled_for(self._bound_to + args) if not kwargs else self.compiled).source
 
     @property
+    @user_facing
     def ssa(self) -> str:
         """The function in SSA form, one operation a line."""
         return self.compiled.ssa
 
     def __call__(self, *args, **kwargs):
-        if self.mode == "forward":
-            return self._forward(args, kwargs)
-        args = self._bound_to + args
-        key = signature_key(args) if not kwargs else None
-        compiled = self._checked.get(key)
-        if compiled is not None and compiled.guard():  # arguments of a kind already seen and checked
-            return self._run(compiled, args)
-        return self._call_checked(args, kwargs, key)
+        try:
+            if self.mode == "forward":
+                return self._forward(args, kwargs)
+            args = self._bound_to + args
+            key = signature_key(args) if not kwargs else None
+            compiled = self._checked.get(key)
+            if compiled is not None and compiled.guard():  # arguments of a kind already seen and checked
+                return self._run(compiled, args)
+            return self._call_checked(args, kwargs, key)
+        except DifferentiationError as error:  # the user's code, not the compiler's (ssagrad/tracebacks.py)
+            raise error.with_traceback(without_internal_frames(error.__traceback__)) from None
 
     def _call_checked(self, args, kwargs=None, key=None):
         kwargs = kwargs or {}
@@ -350,6 +357,7 @@ class GradFunction:
         return f"<ssagrad.{kind} of {self.primal.__qualname__} with respect to {names}>"
 
 
+@user_facing
 def grad(fn=None, *, wrt=None, mode=None, checkpoint=False, has_aux=False):
     """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
 
@@ -376,6 +384,7 @@ def grad(fn=None, *, wrt=None, mode=None, checkpoint=False, has_aux=False):
     return GradFunction(fn, wrt, mode=mode or "reverse", checkpoint=checkpoint)
 
 
+@user_facing
 def value_and_grad(fn=None, *, wrt=None, checkpoint=False, has_aux=False):
     """Like :func:`grad`, but calls return ``(value, gradient)`` from one pass (``((loss, aux), gradient)``
     with ``has_aux=True``)."""
