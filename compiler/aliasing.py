@@ -179,8 +179,8 @@ class Aliases:
                              if name not in write.rebound and name in write.live and self.roots(var) & held))
             if others or outside:
                 names = others + [r[2] for r in held if isinstance(r, tuple) and r[0] == "free"]
-                write.op.guard = (SharedMemoryCheck(parsed.error(_message(write, names), write.node)),
-                                  [write.array] + [write.bound[n] for n in others] + outside)
+                check = SharedMemoryCheck(parsed.error(_message(write, names), write.node))
+                write.op.guards.append((check, [write.array] + [write.bound[n] for n in others] + outside))
             if write.kind in ("setitem", "callee"):  # a helper run as it is writes into the caller's array
                 written |= {p.name for p in params if p in held}
             else:  # a += b, items.append(x): the object itself, not what a list holds

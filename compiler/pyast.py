@@ -125,7 +125,7 @@ def own_parameters(function: Function) -> list[ast.stmt]:
 
 def guard_statement(op: Op) -> list[ast.stmt]:
     """``check(a, x)`` before a write that may reach x's memory (see compiler/aliasing.py), else nothing."""
-    return [] if op.guard is None else _check(op.guard)
+    return [s for guard in op.guards for s in _check(guard)]
 
 
 def _check(guard) -> list[ast.stmt]:

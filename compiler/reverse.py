@@ -100,6 +100,7 @@ class ReverseSweep:
         self._written_memory = None
         self._outermost = None
         self._writes = None
+        self._checked_values = None
         self.function = function
         self.parsed = function.parsed
         self.wrt = wrt
@@ -344,15 +345,28 @@ class ReverseSweep:
         if isinstance(op.fn, CalleeVJP) or callee_writes(op.fn, op.args, op.kwargs):
             written_by_callee = {id(operand) for _, operand in callee_writes(op.fn, op.args, op.kwargs)}
 
+            checked = any(self.checked(t) for t in op.targets)  # the result may be the argument
+
             def private(expr, operand):
-                return _copy(expr) if isinstance(operand, Var) and (
+                return _copy(expr) if isinstance(operand, Var) and not checked and (
                     id(operand) in written_by_callee or aliases.roots(operand) & self.written_memory) else expr
             stmt.value.args = [private(arg, v) for arg, v in zip(stmt.value.args, op.args)]
             for keyword in stmt.value.keywords:
                 keyword.value = private(keyword.value, op.kwargs.get(keyword.arg))
-        elif len(op.targets) == 1 and (aliases.roots(op.targets[0]) - {op.targets[0]}) & self.written_memory:
+        elif len(op.targets) == 1 and (aliases.roots(op.targets[0]) - {op.targets[0]}) & self.written_memory \
+                and not self.checked(op.targets[0]):
             stmt.value = _copy(stmt.value)
         return stmt
+
+    def checked(self, var: Var) -> bool:
+        """Does a run-time check of a write look at memory that ``var``, or a value made from it, may be?
+        Then ``var`` must stay what it is in Python, not become a copy: the check (which refuses when the
+        memory is shared, as the first-order gradient does) would pass on the copy and the write would no
+        longer reach what the user reads (`z = y; z[0] = 2.0; return np.sum(y * x)`: a wrong Hessian)."""
+        if self._checked_values is None:
+            self._checked_values = [v for op in walk(self.function.body) if isinstance(op, Op)
+                                    for _, values in op.guards for v in values]
+        return any(self.function.aliases.reaches(v, var) for v in self._checked_values)
 
     def alias(self, target: Var, value) -> ast.expr:
         """``value`` as a branch's or a loop's ``target`` takes it. In code to be differentiated again, an
@@ -365,12 +379,11 @@ class ReverseSweep:
             else expr
 
     def private(self, target: Var) -> bool:
-        """In code to be differentiated again: is ``target`` written into later through no guarded write
-        (so that taking it as a copy changes nothing the user reads)?"""
-        if not self.copy_tapes:
+        """In code to be differentiated again: is ``target`` written into later, with no run-time check
+        looking at it (so that taking it as a copy changes nothing the user reads)?"""
+        if not self.copy_tapes or self.checked(target):
             return False
-        through = [op for op in self.writes if self.function.aliases.reaches(op.args[0], target)]
-        return bool(through) and not any(op.guard is not None for op in through)
+        return any(self.function.aliases.reaches(op.args[0], target) for op in self.writes)
 
     @property
     def writes(self) -> list:

@@ -296,3 +296,48 @@ def test_decorated_functions_say_to_differentiate_the_undecorated_one():
     with pytest.raises(DifferentiationError, match="if this is a decorator's wrapper"):
         ssagrad.grad(hidden)(1.0)
     assert ssagrad.grad(doubled.__wrapped__)(1.0) == 3.0
+
+
+UNCAUGHT = '''
+import numpy as np
+import ssagrad
+
+
+def f(x):
+    with open(__file__) as handle:
+        y = x * 2.0
+    return np.sum(y)
+
+
+def g(x):
+    y = x * 1.0
+    z = y
+    z[0] = 2.0
+    return np.sum(y * x)
+
+
+import sys
+fn = {"compile": lambda: ssagrad.grad(f)(np.ones(3)), "run": lambda: ssagrad.grad(g)(np.ones(3)),
+      "hessian": lambda: ssagrad.hessian(g)(np.ones(3)), "jvp": lambda: ssagrad.jvp(f, (np.ones(3),), (np.ones(3),))}
+fn[sys.argv[1]]()
+'''
+
+
+@pytest.mark.parametrize("where", ["compile", "run", "hessian", "jvp"])
+def test_an_uncaught_error_shows_the_users_code_not_the_compilers(where, tmp_path):
+    """Like a SyntaxError: the user's frames, the message and the user's line; no frame of the compiler or
+    the runtime (one line of ssagrad re-raises it)."""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "user_script.py"
+    script.write_text(UNCAUGHT)
+    result = subprocess.run([sys.executable, str(script), where], capture_output=True, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    trace = result.stderr
+    assert "DifferentiationError" in trace and str(script) in trace
+    frames = [line for line in trace.splitlines() if line.startswith('  File "')]
+    internal = [line for line in frames if "user_script.py" not in line and "<ssagrad" not in line]
+    assert len(internal) == 1 and "ssagrad" in internal[0], trace  # the re-raise
+    assert "with open(__file__) as handle:" in trace or "z[0] = 2.0" in trace
+    assert "During handling" not in trace and "direct cause" not in trace

@@ -68,6 +68,30 @@ def test_second_order_keeps_the_check():
         ssagrad.hessian(scaled_alias)(np.array([0.5, 0.2]))
 
 
+def written_through_another_name(x):
+    y = x * 1.0
+    z = y
+    z[0] = 2.0
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("second", ["hessian", "hvp", "hvp_reverse", "hessian_reverse"])
+def test_second_order_refuses_where_the_first_order_check_would(second):
+    """The gradient made to be differentiated again took `z = y` as a copy of an array written into later,
+    which the run-time check (z and y share memory) then passed: the Hessian came out diag(2, 2, 2), not
+    diag(0, 2, 2). A name a check looks at stays the array it is in Python; the refusal names the user's
+    line."""
+    x = np.array([0.3, -0.5, 0.7])
+    transform = {"hessian": lambda: ssagrad.hessian(written_through_another_name)(x),
+                 "hvp": lambda: ssagrad.hvp(written_through_another_name)(x, np.ones(3)),
+                 "hvp_reverse": lambda: ssagrad.hvp(written_through_another_name, mode="reverse")(x, np.ones(3)),
+                 "hessian_reverse": lambda: ssagrad.hessian(written_through_another_name, mode="reverse")(x)}
+    with pytest.raises(DifferentiationError, match="shares memory|changes 'y' too") as info:
+        transform[second]()
+    assert info.value.location.line.strip() == "z[0] = 2.0"
+    assert info.value.location.filename == __file__
+
+
 def fresh_accumulator(x):
     h = x * 2.0
     h += np.sin(x)
