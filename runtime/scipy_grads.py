@@ -14,69 +14,6 @@ from .linalg import cholesky_grad, cholesky_tangent, inv_grad
 # -- scipy.special ---------------------------------------------------------------------------------
 
 
-def _kept(value, axis, ndim, keepdims):
-    """A reduction's result with the reduced axes put back (length 1), to broadcast against its input."""
-    if keepdims or axis is None:
-        return value
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    return np.expand_dims(value, tuple(a % ndim for a in axes))
-
-
-def _reduced(value, axis, keepdims):
-    return np.sum(value, axis=None if axis is None else (axis if np.ndim(axis) == 0 else tuple(axis)),
-                  keepdims=keepdims)
-
-
-def _logsumexp_weights(a, b, result, axis, keepdims):
-    """``exp(a - logsumexp(a))``, shaped like ``a`` broadcast against ``b``."""
-    ndim = max(np.ndim(a), np.ndim(b))
-    with np.errstate(invalid="ignore"):
-        return np.exp(a - _kept(result, axis, ndim, keepdims))
-
-
-def logsumexp_grad_a(g, a, b, result, axis, keepdims):
-    """Gradient in ``a`` of ``scipy.special.logsumexp(a, axis, b, keepdims)``: ``b exp(a - result)``."""
-    ndim = max(np.ndim(a), np.ndim(b))
-    weights = _logsumexp_weights(a, b, result, axis, keepdims)
-    if b is not None:
-        weights = weights * b
-    return unbroadcast(_kept(g, axis, ndim, keepdims) * weights, a)
-
-
-def logsumexp_grad_b(g, a, b, result, axis, keepdims):
-    """Gradient in ``b`` (the weights) of ``scipy.special.logsumexp``: ``exp(a - result)``."""
-    ndim = max(np.ndim(a), np.ndim(b))
-    return unbroadcast(_kept(g, axis, ndim, keepdims) * _logsumexp_weights(a, b, result, axis, keepdims), b)
-
-
-def logsumexp_tangent(da, db, a, b, result, axis, keepdims):
-    """Tangent of ``scipy.special.logsumexp`` for the tangent ``da`` of ``a`` or ``db`` of ``b``."""
-    weights = _logsumexp_weights(a, b, result, axis, keepdims)
-    if da is not None:
-        step = da if b is None else da * b
-    else:
-        step = db
-    return _reduced(weights * step, axis, keepdims)
-
-
-def softmax_grad(g, result, axis):
-    """Gradient (and tangent: the Jacobian is symmetric) of ``scipy.special.softmax``."""
-    axis = None if axis is None else (axis if np.ndim(axis) == 0 else tuple(axis))
-    return result * (g - np.sum(g * result, axis=axis, keepdims=True))
-
-
-def log_softmax_grad(g, result, axis):
-    """Gradient of ``scipy.special.log_softmax``: ``g - softmax * sum(g)``."""
-    axis = None if axis is None else (axis if np.ndim(axis) == 0 else tuple(axis))
-    return g - np.exp(result) * np.sum(g, axis=axis, keepdims=True)
-
-
-def log_softmax_tangent(t, result, axis):
-    """Tangent of ``scipy.special.log_softmax``: ``t - sum(softmax * t)``."""
-    axis = None if axis is None else (axis if np.ndim(axis) == 0 else tuple(axis))
-    return t - np.sum(np.exp(result) * t, axis=axis, keepdims=True)
-
-
 def i1_derivative(x):
     """d/dx I1(x) = I0(x) - I1(x) / x, which is 1/2 at 0 (``scipy.special.iv(2, x)``, the other way to
     write it, is NaN at subnormal x)."""

@@ -317,8 +317,19 @@ def test_hessians_through_rules_written_with_functions_that_have_rules(rng):
     ssagrad.check_grads(normal_log_likelihood, rng.normal(size=3), rng.normal(size=3), wrt=0, order=2,
                         modes=BOTH)
     ssagrad.check_grads(tails_and_counts, rng.uniform(0.2, 1.5, size=3), order=2, modes=BOTH)
-    with pytest.raises(ssagrad.DifferentiationError, match="logsumexp"):
-        ssagrad.hessian(lambda_free_logsumexp)(rng.normal(size=3))
+    ssagrad.check_grads(lambda_free_logsumexp, rng.normal(size=3), order=2, modes=BOTH)
+    ssagrad.check_grads(logsumexp_keepdims, rng.normal(size=(2, 3)), order=2, modes=BOTH)
+    ssagrad.check_grads(mixture_log_likelihood, rng.normal(size=3), np.array([0.2, 0.5, 0.3]), rng.normal(size=7),
+                        wrt=(0, 1), order=2, modes=BOTH)
+    ssagrad.check_grads(softmax_entropy, rng.normal(size=(2, 3)), order=2, modes=BOTH)
+    ssagrad.check_grads(softmax_cross_entropy, rng.normal(size=(4, 3)), rng.normal(size=(6, 4)),
+                        np.array([0, 2, 1, 1, 0, 2]), wrt=0, order=2, modes=BOTH)
+    with pytest.raises(ssagrad.DifferentiationError, match="i1_derivative"):
+        ssagrad.hessian(bessel_i1)(rng.normal(size=3))
+
+
+def bessel_i1(x):
+    return np.sum(scipy.special.i1(x))
 
 
 def test_a_frozen_distribution_is_refused_at_the_call(rng):

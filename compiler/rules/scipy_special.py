@@ -13,8 +13,7 @@ import numpy as np
 import scipy.special as sc
 
 from ...runtime import broadcast_like, safe_div, unbroadcast
-from ...runtime.scipy_grads import (i1_derivative, log_softmax_grad, log_softmax_tangent, logsumexp_grad_a,
-                                    logsumexp_grad_b, logsumexp_tangent, softmax_grad)
+from ...runtime.scipy_grads import i1_derivative
 from . import _ADJOINTS, adjoint
 from .tangents import _TANGENTS, elementwise, tangent
 
@@ -204,8 +203,15 @@ def _(result, a, axis=None, b=None, keepdims=False, return_sign=False):
     if return_sign:
         raise NotImplementedError("scipy.special.logsumexp(..., return_sign=True) has no derivative rule: "
                                   "the sign is piecewise constant; call it without return_sign")
-    d[a] = logsumexp_grad_a(d[result], a, b, result, axis, keepdims)
-    d[b] = logsumexp_grad_b(d[result], a, b, result, axis, keepdims)
+    if keepdims or axis is None:  # the weights exp(a - result) = b-weighted softmax, shaped like a (and b)
+        weights = np.exp(a - result)
+        d[a] = unbroadcast(d[result] * weights if b is None else d[result] * weights * b, a)
+        d[b] = unbroadcast(d[result] * weights, b)
+    else:
+        weights = np.exp(a - np.expand_dims(result, axis))
+        d[a] = unbroadcast(np.expand_dims(d[result], axis) * weights if b is None else
+                           np.expand_dims(d[result], axis) * weights * b, a)
+        d[b] = unbroadcast(np.expand_dims(d[result], axis) * weights, b)
 
 
 @tangent(sc.logsumexp)
@@ -213,25 +219,32 @@ def _(result, a, axis=None, b=None, keepdims=False, return_sign=False):
     if return_sign:
         raise NotImplementedError("scipy.special.logsumexp(..., return_sign=True) has no tangent rule: "
                                   "the sign is piecewise constant; call it without return_sign")
-    d[result] = logsumexp_tangent(d[a], None, a, b, result, axis, keepdims)
-    d[result] = logsumexp_tangent(None, d[b], a, b, result, axis, keepdims)
+    if keepdims or axis is None:
+        weights = np.exp(a - result)
+    else:
+        weights = np.exp(a - np.expand_dims(result, axis))
+    if b is None:
+        d[result] = np.sum(weights * d[a], axis=axis, keepdims=keepdims)
+    else:
+        d[result] = np.sum(weights * b * d[a], axis=axis, keepdims=keepdims)
+        d[result] = np.sum(weights * d[b], axis=axis, keepdims=keepdims)
 
 
 @adjoint(sc.softmax)
 def _(result, x, axis=None):
-    d[x] = softmax_grad(d[result], result, axis)
+    d[x] = result * (d[result] - np.sum(d[result] * result, axis=axis, keepdims=True))
 
 
 @tangent(sc.softmax)
 def _(result, x, axis=None):
-    d[result] = softmax_grad(d[x], result, axis)  # its Jacobian is symmetric
+    d[result] = result * (d[x] - np.sum(d[x] * result, axis=axis, keepdims=True))
 
 
 @adjoint(sc.log_softmax)
 def _(result, x, axis=None):
-    d[x] = log_softmax_grad(d[result], result, axis)
+    d[x] = d[result] - np.exp(result) * np.sum(d[result], axis=axis, keepdims=True)
 
 
 @tangent(sc.log_softmax)
 def _(result, x, axis=None):
-    d[result] = log_softmax_tangent(d[x], result, axis)
+    d[result] = d[x] - np.sum(np.exp(result) * d[x], axis=axis, keepdims=True)
