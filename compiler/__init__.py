@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from . import codegen
 from .activity import active_vars, varied_vars
 from .cache import cache
-from .calls import SPLIT, CompiledVJP, callee_sources, expand_calls
+from .calls import SPLIT, CompiledVJP, callee_sources, expand_calls, user_function
 from .codegen import Generated
 from .errors import DifferentiationError, Location
 from .exits import bind_unbound
@@ -53,7 +53,7 @@ class CompiledGradient:
 
 def to_ssa(fn) -> Function:
     """Parse, normalize and convert ``fn`` to SSA form."""
-    parsed = parse_function(fn)
+    parsed = parse_function(user_function(fn))
     taken = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
     namer = Namer(taken | set(parsed.params))  # the function's own name is free unless the body reads it
     body = normalize(parsed, namer)
@@ -226,4 +226,5 @@ def _build_jvp(active_params: tuple[str, ...], tangent_only: bool):
 
 def compile_jvp(fn, active_params: tuple[str, ...], tangent_only: bool = False) -> CompiledJVP:
     """The cached forward-mode (tangent) function of ``fn`` for the parameters ``active_params``."""
+    fn = user_function(fn)  # a Numba dispatcher: its py_func
     return cache.get(fn, ("jvp", active_params, tangent_only), _build_jvp(active_params, tangent_only))

@@ -57,8 +57,17 @@ class CalleeVJP:
 _compiling = threading.local()
 
 
+def user_function(fn):
+    """The Python function whose source ``fn`` runs: a Numba dispatcher's ``py_func``, else ``fn``."""
+    if hasattr(fn, "py_func") and type(fn).__module__.startswith("numba.") and inspect.isfunction(fn.py_func):
+        return fn.py_func
+    return fn
+
+
 def is_user_function(fn) -> bool:
-    """A Python function with no rule, to differentiate from its source (not one of ssagrad's own)."""
+    """A Python function with no rule, to differentiate from its source (not one of ssagrad's own); an
+    ``@numba.njit`` function is one, through its ``py_func``."""
+    fn = user_function(fn)
     return inspect.isfunction(fn) and adjoint_rule(fn) is None and is_differentiable(fn) \
         and not (fn.__module__ or "").startswith("ssagrad.")
 
@@ -73,7 +82,7 @@ def expand_calls(function: Function, active: set, compile_vjp, known: dict | Non
         if not (isinstance(op, Op) and is_user_function(op.fn) and any(t in active for t in op.targets)):
             continue
         parsed = function.parsed
-        fn = op.fn
+        fn = user_function(op.fn)
         try:
             bound = inspect.signature(fn).bind(*op.args, **op.kwargs)
         except TypeError as exc:

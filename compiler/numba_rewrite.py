@@ -1,0 +1,477 @@
+"""Generated gradient code rewritten for Numba (compiler/numba_backend.py compiles the result).
+
+Python's gradient keeps a loop's values in a list of tuples and walks it with ``reversed(tape)``; Numba
+has no ``reversed`` and types lists by their items. So, per tape:
+
+* a ``for`` loop over a ``range`` (its trip count known when it starts) gets arrays, preallocated:
+  ``tape_x = np.empty(len(range(n)))`` for a scalar ``x``, ``np.empty((len(range(n)),) + shape)`` for an
+  array of a known shape when the function writes into no array (a copy then equals the reference
+  Python keeps); the loop writes entry ``steps`` and counts ``steps``, and the reversed loop reads
+  ``tape_x[step]`` for ``step`` from ``steps - 1`` down to 0;
+* ``like(x)`` (kept only for its shape and dtype) of a known kind is not kept: a zero of that kind
+  stands in; a value bound once at the top of the function is not kept either (it is the same on
+  every iteration);
+* what is left -- values of unknown kinds, a callee's saved tuple, a ``while`` loop's values -- stays in
+  a list of tuples (Numba types it from the append), read by index;
+* a placeholder ``None`` for a value one branch does not define becomes a zero of the value's kind.
+
+Adjoints accumulated into an array inside a loop (``dx = dx + unindex(g, x, i)``, ``zero_at(dx, i)``)
+are updated in place (``dx[i] = dx[i] + g``) when nothing else can see the array -- it was made fresh
+before the loop and the loop reads it only by whole entries: O(1) an iteration instead of O(size of x).
+``np.copy`` of what a write overwrites becomes ``copied`` (a scalar stays a scalar) and
+``check_unshared(a, x)`` a test raising ``SharedWrite(k)``, which the backend turns back into the located
+error. Kinds (compiler/shapes.py) come from the call's signature; with none known, everything not
+scalar by construction stays in lists, which is slower but the same.
+"""
+import ast
+import copy
+import itertools
+import re
+from dataclasses import dataclass
+
+import numpy
+
+from .codegen import render
+from .names import Namer
+
+_COMMENT = "__ssagrad_numba_comment_"
+_errors = itertools.count()
+
+
+@dataclass
+class Rewritten:
+    source: str
+    namespace: dict
+    errors: dict          # k -> the located DifferentiationError SharedWrite(k) stands for
+    helper_uses: list     # (name, line) of every runtime helper the source calls
+
+
+def rewrite(text: str, namespace: dict, kinds: dict, helpers) -> Rewritten:
+    """``text`` (one generated function) for Numba; ``namespace`` gains the names the rewrite uses."""
+    comments = []
+
+    def mark(match):
+        comments.append(match.group(2))
+        return f"{match.group(1)}{_COMMENT}{len(comments) - 1}"
+    marked = re.sub(r"^(\s*)# (.*)$", mark, text, flags=re.M)
+    tree = ast.parse(marked).body[0]
+    rewriter = _Rewriter(tree, namespace, kinds, helpers)
+    rewriter.run()
+    source = render(tree)
+    source = re.sub(rf"^(\s*){_COMMENT}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}", source,
+                    flags=re.M)
+    local = _stored(ast.parse(source))
+    uses = [(n.id, n.lineno) for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load) and n.id not in local and n.id in namespace]
+    return Rewritten(source, namespace, rewriter.errors, uses)
+
+
+def _stored(tree) -> set:
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names | {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
+
+
+def _blocks(node):
+    """Every statement list in ``node``, outer ones first."""
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if isinstance(block, list):
+            yield block
+            for stmt in block:
+                yield from _blocks(stmt)
+
+
+def _loop_direct(loop):
+    """The statements of ``loop``'s body not inside a nested loop."""
+    out, todo = [], list(loop.body)
+    while todo:
+        stmt = todo.pop(0)
+        out.append(stmt)
+        if isinstance(stmt, ast.If):
+            todo += stmt.body + stmt.orelse
+    return out
+
+
+def _name(identifier, store=False):
+    return ast.Name(identifier, ast.Store() if store else ast.Load())
+
+
+def _assign(target, value):
+    return ast.Assign([target if isinstance(target, ast.AST) else _name(target, True)], value, lineno=0)
+
+
+def _mentions(node, identifier) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == identifier for n in ast.walk(node))
+
+
+class _Rewriter:
+    def __init__(self, tree, namespace, kinds, helpers):
+        self.tree, self.namespace, self.kinds, self.helpers = tree, namespace, kinds, helpers
+        self.local = _stored(tree)
+        self.namer = Namer({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | self.local | set(namespace))
+        self.errors = {}
+        self.np = self._bound("np", numpy)
+        self.writes = any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) for n in ast.walk(tree))
+
+    def _bound(self, hint, value) -> str:
+        """A name the code can read ``value`` by, added to the namespace if need be."""
+        if hint not in self.local and self.namespace.get(hint) is value:
+            return hint
+        name = self.namer.fresh(hint)
+        self.namespace[name] = value
+        return name
+
+    def value_of(self, node):
+        """The object a name bound at compile time (a helper, a module) holds, or None."""
+        if isinstance(node, ast.Name) and node.id not in self.local:
+            return self.namespace.get(node.id)
+        return None
+
+    def is_call_of(self, node, fn) -> bool:
+        return isinstance(node, ast.Call) and self.value_of(node.func) is fn
+
+    def run(self):
+        self.copies()
+        self.placeholders()
+        self.tapes()
+        self.in_place()
+        self.shared_checks()
+
+    # -- small rewrites --------------------------------------------------------------------------------------
+
+    def copies(self):
+        """``np.copy(a[i])`` (what a write overwrites) -> ``copied(a[i])``: Numba's np.copy takes arrays only."""
+        copied = None
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "copy" \
+                    and self.value_of(node.func.value) is numpy:
+                copied = copied or self._bound("copied", self.helpers.copied)
+                node.func = _name(copied)
+
+    def zero(self, kind):
+        """An expression for a zero of ``kind`` (compiler/shapes.py Abstract), or None."""
+        if kind.kind == "float" or (kind.kind == "scalar" and numpy.dtype(kind.dtype) == numpy.float64):
+            return ast.Constant(0.0)
+        if kind.kind == "int":
+            return ast.Constant(0)
+        if kind.kind == "bool":
+            return ast.Constant(False)
+        dtype = self.dtype(kind.dtype)
+        if kind.kind == "scalar":
+            return ast.Call(dtype, [ast.Constant(0)], [])
+        if kind.kind == "array":
+            return ast.Call(ast.Attribute(_name(self.np), "zeros", ast.Load()),
+                            [ast.Constant(tuple(kind.shape)), dtype], [])
+        return None
+
+    def dtype(self, dtype) -> ast.expr:
+        name = numpy.dtype(dtype).name
+        return ast.Attribute(_name(self.np), "bool_" if name == "bool" else name, ast.Load())
+
+    def placeholders(self):
+        """``v = None`` (a value a branch does not define, bound so the tape can hold it) -> a zero of its kind."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Constant) and node.value.value is None:
+                kind = self.kinds.get(node.targets[0].id)
+                zero = self.zero(kind) if kind is not None else None
+                if zero is not None:
+                    node.value = zero
+
+    def shared_checks(self):
+        """``check_unshared(a, x, y)`` -> ``if shares_memory(a, x) or ...: raise SharedWrite(k)``."""
+        from ..runtime.ownership import SharedMemoryCheck
+        for block in list(_blocks(self.tree)):
+            for i, stmt in enumerate(block):
+                if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+                        and isinstance(self.value_of(stmt.value.func), SharedMemoryCheck)):
+                    continue
+                call = stmt.value
+                k = next(_errors)
+                self.errors[k] = self.value_of(call.func).error
+                shares = self._bound("shares_memory", self.helpers.shares_memory)
+                raised = self._bound("SharedWrite", self.helpers.SharedWrite)
+                tests = [ast.Call(_name(shares), [copy.deepcopy(call.args[0]), other], []) for other in call.args[1:]]
+                test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+                block[i] = ast.If(test, [ast.Raise(ast.Call(_name(raised), [ast.Constant(k)], []), None)], [])
+
+    # -- tapes -----------------------------------------------------------------------------------------------
+
+    def tapes(self):
+        found = []
+        for depth_block in self._blocks_with_depth(self.tree, 0):
+            depth, block = depth_block
+            for stmt in block:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                        and isinstance(stmt.value, ast.List) and not stmt.value.elts:
+                    found.append((depth, block, stmt))
+        for _, block, stmt in sorted(found, key=lambda f: -f[0]):  # inner loops' tapes first
+            self.tape(block, stmt)
+
+    def _blocks_with_depth(self, node, depth):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield depth, block
+                for stmt in block:
+                    yield from self._blocks_with_depth(stmt, depth + 1)
+
+    def tape(self, block, init):
+        t = init.targets[0].id
+        appends = [n for n in ast.walk(self.tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                   and isinstance(n.value.func, ast.Attribute) and n.value.func.attr == "append"
+                   and isinstance(n.value.func.value, ast.Name) and n.value.func.value.id == t]
+        backward = [n for n in ast.walk(self.tree) if isinstance(n, ast.For) and isinstance(n.iter, ast.Call)
+                    and isinstance(n.iter.func, ast.Name) and n.iter.func.id == "reversed"
+                    and "reversed" not in self.local and len(n.iter.args) == 1
+                    and isinstance(n.iter.args[0], ast.Name) and n.iter.args[0].id == t]
+        if len(backward) != 1:
+            return
+        reverse = backward[0]
+        start = block.index(init)
+        forward = next((s for s in block[start + 1:] if isinstance(s, (ast.For, ast.While))
+                        and any(a in _loop_direct(s) for a in appends)), None)
+        if len(appends) == 1 and isinstance(forward, ast.For) and not forward.orelse and self.over_range(forward) \
+                and self.only_known_uses(t, init, appends[0], reverse):
+            self.tape_arrays(block, init, forward, appends[0], reverse)
+        else:
+            self.index_loop(reverse, t)
+
+    def over_range(self, loop) -> bool:
+        return isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) \
+            and loop.iter.func.id == "range" and "range" not in self.local and not loop.iter.keywords
+
+    def only_known_uses(self, t, init, append, reverse) -> bool:
+        """Is every other mention of ``t`` an entry of an enclosing loop's tape (a whole tuple item)?"""
+        known = {id(init.targets[0]), id(append.value.func.value), id(reverse.iter.args[0])}
+        allowed = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Tuple):
+                allowed |= {id(e) for e in node.elts if isinstance(e, ast.Name) and e.id == t}
+        return all(id(n) in known or id(n) in allowed for n in ast.walk(self.tree)
+                   if isinstance(n, ast.Name) and n.id == t)
+
+    def index_loop(self, reverse, t):
+        """``for v in reversed(t):`` -> ``for step in range(len(t) - 1, -1, -1): v = t[step]``."""
+        step = self.namer.fresh("step")
+        start = ast.BinOp(ast.Call(_name("len"), [_name(t)], []), ast.Sub(), ast.Constant(1))
+        reverse.body = [_assign(self.as_store(reverse.target), ast.Subscript(_name(t), _name(step), ast.Load()))] \
+            + reverse.body
+        reverse.iter = ast.Call(_name("range"), [start, ast.Constant(-1), ast.Constant(-1)], [])
+        reverse.target = _name(step, True)
+
+    def as_store(self, target):
+        target = copy.deepcopy(target)
+        for n in ast.walk(target):
+            if isinstance(n, (ast.Name, ast.Tuple)):
+                n.ctx = ast.Store()
+        return target
+
+    def assigned_once_at_top(self, name, reverse) -> bool:
+        """Is ``name`` bound by exactly one statement, at the top level of the function (so it holds one
+        value wherever it is read after that), besides the reversed loop's target (which no longer binds
+        it when it is not kept)?"""
+        rebinding = {id(n) for n in ast.walk(reverse.target)}
+        stores = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id == name
+                  and isinstance(n.ctx, ast.Store) and id(n) not in rebinding]
+        params = [a.arg for a in self.tree.args.args]
+        if name in params:
+            return not stores
+        top = [s for s in self.tree.body if any(n in stores for n in ast.walk(s))]
+        return len(stores) == 1 and len(top) == 1 and isinstance(top[0], ast.Assign) \
+            and top[0].targets[0] in stores
+
+    def tape_arrays(self, block, init, forward, append, reverse):
+        t = init.targets[0].id
+        value = append.value.args[0]
+        entries = value.elts if isinstance(value, ast.Tuple) else [value]
+        targets = reverse.target.elts if isinstance(reverse.target, ast.Tuple) else [reverse.target]
+        if len(entries) != len(targets):
+            self.index_loop(reverse, t)
+            return
+        steps, step = self.namer.fresh("steps"), self.namer.fresh("step")
+        length = ast.Call(_name("len"), [copy.deepcopy(forward.iter)], [])
+        before_forward = [_assign(steps, ast.Constant(0))]
+        stores, reads, kept, kept_targets, before_reverse = [], [], [], [], []
+        assigned_in_reverse = _stored(ast.Module(reverse.body, []))
+        for entry, target in zip(entries, targets):
+            name = entry.id if isinstance(entry, ast.Name) else None
+            like = self.is_call_of(entry, self.helpers_like) and isinstance(entry.args[0], ast.Name)
+            kind = self.kinds.get(entry.args[0].id if like else name) if (like or name) else None
+            if like and kind is not None and isinstance(target, ast.Name) and self.zero(kind) is not None:
+                stand_in = _assign(target.id, self.zero(kind))
+                (reads if target.id in assigned_in_reverse or kind.kind != "array" else before_reverse).append(stand_in)
+            elif name and isinstance(target, ast.Name) and self.assigned_once_at_top(name, reverse) \
+                    and not (target.id != name and target.id in assigned_in_reverse):
+                if target.id != name:
+                    reads.append(_assign(target.id, _name(name)))
+            elif name and isinstance(target, ast.Name) and kind is not None and (
+                    kind.kind in ("float", "int", "bool", "scalar") or (kind.kind == "array" and not self.writes)):
+                column = self.namer.fresh(f"{t}_{target.id}")
+                extent = list(kind.shape) if kind.kind == "array" else []
+                shape = ast.Tuple([copy.deepcopy(length)] + [ast.Constant(n) for n in extent], ast.Load()) \
+                    if extent else copy.deepcopy(length)
+                dtype = [] if numpy.dtype(kind.dtype) == numpy.float64 else [self.dtype(kind.dtype)]
+                before_forward.append(_assign(column, ast.Call(ast.Attribute(_name(self.np), "empty", ast.Load()),
+                                                               [shape] + dtype, [])))
+                stores.append(_assign(ast.Subscript(_name(column), _name(steps), ast.Store()), _name(name)))
+                reads.append(_assign(target.id, ast.Subscript(_name(column), _name(step), ast.Load())))
+                self.group(t).append(column)
+            else:
+                kept.append(entry)
+                kept_targets.append(target)
+        if kept:
+            before_forward.append(_assign(t, ast.List([], ast.Load())))
+            stores.append(ast.Expr(ast.Call(ast.Attribute(_name(t), "append", ast.Load()),
+                                            [ast.Tuple(kept, ast.Load())], [])))
+            reads.append(_assign(self.as_store(ast.Tuple(kept_targets, ast.Load())),
+                                 ast.Subscript(_name(t), _name(step), ast.Load())))
+            self.group(t).append(t)
+        stores.append(_assign(steps, ast.BinOp(_name(steps), ast.Add(), ast.Constant(1))))
+        self.group(t).insert(0, steps)
+        # the forward loop: allocate before it, store instead of appending
+        block.remove(init)
+        at = block.index(forward)
+        block[at:at] = before_forward
+        self.replace_statement(forward, append, stores)
+        # the reversed loop
+        reverse.iter = ast.Call(_name("range"), [ast.BinOp(_name(steps), ast.Sub(), ast.Constant(1)),
+                                                 ast.Constant(-1), ast.Constant(-1)], [])
+        reverse.target = _name(step, True)
+        reverse.body = reads + reverse.body
+        if before_reverse:
+            for outer in _blocks(self.tree):
+                if reverse in outer:
+                    at = outer.index(reverse)
+                    outer[at:at] = before_reverse
+                    break
+        self.expand(t)
+
+    @property
+    def helpers_like(self):
+        from ..runtime.broadcast import like
+        return like
+
+    def group(self, t) -> list:
+        groups = self.__dict__.setdefault("groups", {})
+        return groups.setdefault(t, [])
+
+    def replace_statement(self, root, old, new: list):
+        for block in _blocks(root):
+            if old in block:
+                at = block.index(old)
+                block[at:at + 1] = new
+                return
+
+    def expand(self, t):
+        """Where an enclosing loop's tape holds ``t``, it holds the names ``t`` became."""
+        names = self.group(t)
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Tuple):
+                for i, e in enumerate(node.elts):
+                    if isinstance(e, ast.Name) and e.id == t:
+                        node.elts[i] = ast.Tuple([ast.Name(n, type(e.ctx)()) for n in names], type(e.ctx)())
+
+    # -- adjoints accumulated in place -----------------------------------------------------------------------
+
+    def in_place(self):
+        from ..runtime.indexing import unindex, written_part, zero_at
+        self.unindex, self.written_part, self.zero_at = unindex, written_part, zero_at
+        for block in list(_blocks(self.tree)):
+            for loop in [s for s in block if isinstance(s, (ast.For, ast.While))]:
+                for name in sorted(self.accumulated(loop)):
+                    if self.private(name, block, loop):
+                        self.update_in_place(name, loop)
+
+    def full_index(self, index, array) -> bool:
+        """Is ``array`` a float64 array and ``index`` an int for each of its first axes (so that
+        ``d[index] = d[index] + g`` adds what ``d + unindex(g, array, index)`` adds)?"""
+        kind = self.kinds.get(array.id) if isinstance(array, ast.Name) else None
+        if kind is None or kind.kind != "array" or numpy.dtype(kind.dtype) != numpy.float64:
+            return False
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        ints = all((isinstance(p, ast.Constant) and type(p.value) is int) or (
+            isinstance(p, ast.Name) and getattr(self.kinds.get(p.id), "kind", None) == "int") for p in parts)
+        return ints and len(parts) <= len(kind.shape)
+
+    def accumulation(self, stmt):
+        """``d = d + unindex(g, x, i)``: (d, g, x, i), or None."""
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.Add) \
+                and isinstance(stmt.value.left, ast.Name) and stmt.value.left.id == stmt.targets[0].id \
+                and self.is_call_of(stmt.value.right, self.unindex) and len(stmt.value.right.args) == 3:
+            g, x, index = stmt.value.right.args
+            d = stmt.targets[0].id
+            if not _mentions(g, d) and not _mentions(index, d) and self.full_index(index, x):
+                return d, g, x, index
+        return None
+
+    def zeroing(self, stmt):
+        """``d = zero_at(d, i)``: (d, i), or None."""
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and self.is_call_of(stmt.value, self.zero_at) and len(stmt.value.args) == 2 \
+                and isinstance(stmt.value.args[0], ast.Name) and stmt.value.args[0].id == stmt.targets[0].id:
+            return stmt.targets[0].id, stmt.value.args[1]
+        return None
+
+    def accumulated(self, loop) -> set:
+        return {found[0] for found in map(self.accumulation, ast.walk(loop)) if found} | \
+            {found[0] for found in map(self.zeroing, ast.walk(loop)) if found}
+
+    def private(self, d, block, loop) -> bool:
+        """Can ``d`` be updated in place in ``loop``: made fresh before it (the last statement before it
+        that mentions ``d`` assigns it a new array), and inside it only accumulated into, zeroed at, or
+        read through ``written_part`` (which, compiled, copies: no view of ``d`` escapes)?"""
+        allowed = set()
+        for node in ast.walk(loop):
+            found = self.accumulation(node)
+            if found and found[0] == d:
+                allowed |= {id(node.targets[0]), id(node.value.left)}
+                continue
+            zeroed = self.zeroing(node)
+            if zeroed and zeroed[0] == d and not _mentions(zeroed[1], d):
+                allowed |= {id(node.targets[0]), id(node.value.args[0])}
+                continue
+            if self.is_call_of(node, self.written_part) and len(node.args) == 2 \
+                    and isinstance(node.args[0], ast.Name) and node.args[0].id == d \
+                    and not _mentions(node.args[1], d):
+                allowed.add(id(node.args[0]))
+        if any(isinstance(n, ast.Name) and n.id == d and id(n) not in allowed for n in ast.walk(loop)):
+            return False
+        for stmt in reversed(block[:block.index(loop)]):
+            if _mentions(stmt, d):
+                return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == d and self.fresh(stmt.value)
+        return False
+
+    def fresh(self, value) -> bool:
+        """Is ``value`` a new array nothing else refers to?"""
+        from ..runtime.broadcast import zeros_like
+        if isinstance(value, ast.BinOp):
+            return True
+        if isinstance(value, ast.Call):
+            if any(self.is_call_of(value, fn) for fn in (zeros_like, self.unindex, self.zero_at)):
+                return True
+            func = value.func
+            return isinstance(func, ast.Attribute) and self.value_of(func.value) is numpy \
+                and func.attr in ("zeros", "full", "zeros_like", "ones")
+        return False
+
+    def update_in_place(self, d, loop):
+        for node in ast.walk(loop):
+            for field in ("body", "orelse"):
+                block = getattr(node, field, None)
+                if not isinstance(block, list):
+                    continue
+                for i, stmt in enumerate(block):
+                    found = self.accumulation(stmt)
+                    if found and found[0] == d:
+                        _, g, _, index = found
+                        entry = ast.Subscript(_name(d), copy.deepcopy(index), ast.Load())
+                        block[i] = _assign(ast.Subscript(_name(d), copy.deepcopy(index), ast.Store()),
+                                           ast.BinOp(entry, ast.Add(), g))
+                        continue
+                    zeroed = self.zeroing(stmt)
+                    if zeroed and zeroed[0] == d:
+                        block[i] = _assign(ast.Subscript(_name(d), copy.deepcopy(zeroed[1]), ast.Store()),
+                                           ast.Constant(0.0))

@@ -1,0 +1,263 @@
+"""The runtime helpers, as Numba compiles them: one implementation per argument type.
+
+Generated gradients call ``unbroadcast``, ``zeros_like``, ``unindex``, ...
+(runtime/). For the Numba backend (compiler/numba_backend.py) each gets a
+``numba.extending.overload``: at typing time Numba picks the implementation
+for the types at hand (a float, an array of a given rank), and LLVM inlines
+it, so a scalar ``unbroadcast(g, x)`` costs nothing. A helper or an argument
+type without an implementation here is not compiled: the backend refuses it
+before Numba sees it (``SUPPORTED``), or Numba's typing fails and the backend
+reports the user's line.
+
+Importing this module imports Numba; nothing else in runtime/ does.
+"""
+import numpy as np
+from numba import types
+from numba.extending import overload
+from numba.np.numpy_support import as_dtype
+
+from . import broadcast, elementwise, indexing, ownership
+
+
+class SharedWrite(Exception):
+    """Raised by compiled code where the Python gradient's ``check_unshared`` raises: an in-place write
+    would reach another name's memory. Its argument numbers the located error to raise instead."""
+
+
+def copied(x):
+    """``np.copy`` of what a write overwrites: a scalar stays a scalar (Numba's ``np.copy`` takes arrays)."""
+    return np.copy(x)
+
+
+def shares_memory(a, b) -> bool:
+    """May writing into ``a`` change ``b``? (``SharedMemoryCheck`` for arrays and scalars.)"""
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.may_share_memory(a, b)
+
+
+def _is_scalar(t) -> bool:
+    return isinstance(t, (types.Float, types.Integer, types.Boolean))
+
+
+def _is_array(t) -> bool:
+    return isinstance(t, types.Array)
+
+
+def _is_basic_index(t) -> bool:
+    """An index naming each entry once: ints, slices, and tuples of them."""
+    if isinstance(t, (types.Integer, types.SliceType)):
+        return True
+    return isinstance(t, types.BaseTuple) and all(isinstance(i, (types.Integer, types.SliceType)) for i in t)
+
+
+def _zero_of(t):
+    """A function returning the zero of the scalar type ``t``, in ``t``'s precision."""
+    make = as_dtype(t).type
+    return lambda: make(0)
+
+
+@overload(broadcast.like)
+def _like(x):
+    # the tape keeps x for its shape and dtype only: the value itself serves
+    if _is_scalar(x) or _is_array(x):
+        return lambda x: x
+
+
+@overload(broadcast.zeros_like)
+def _zeros_like(x):
+    if isinstance(x, types.Float) and x.bitwidth == 64:
+        return lambda x: 0.0
+    if _is_scalar(x):
+        zero = _zero_of(x)
+        return lambda x: zero()
+    if _is_array(x):
+        return lambda x: np.zeros_like(x)
+
+
+@overload(broadcast.shape_of)
+def _shape_of(x):
+    if _is_scalar(x) or _is_array(x):
+        return lambda x: np.shape(x)
+
+
+def _sum_to(g, shape):
+    """``g`` summed over the axes broadcasting stretched, down to ``shape`` (its own rank or less)."""
+    return broadcast.unbroadcast(g, np.zeros(shape))
+
+
+@overload(_sum_to)
+def _sum_to_impl(g, shape):
+    if _is_array(g):
+        def impl(g, shape):
+            out = np.zeros(shape, dtype=g.dtype)
+            flat_out = out.reshape(-1)
+            flat_g = np.ascontiguousarray(g).reshape(-1)
+            gshape = g.shape
+            extra = len(gshape) - len(shape)
+            index = np.zeros(len(gshape), dtype=np.int64)
+            for k in range(flat_g.size):
+                target = 0
+                for axis in range(len(shape)):
+                    n = shape[axis]
+                    target = target * n + (index[axis + extra] if n != 1 else 0)
+                flat_out[target] += flat_g[k]
+                axis = len(gshape) - 1  # the next index, in C order
+                while axis >= 0:
+                    index[axis] += 1
+                    if index[axis] < gshape[axis]:
+                        break
+                    index[axis] = 0
+                    axis -= 1
+            return out
+        return impl
+
+
+@overload(broadcast.unbroadcast)
+def _unbroadcast(g, x):
+    if _is_scalar(g) and _is_scalar(x):
+        return lambda g, x: g
+    if _is_array(g) and _is_scalar(x):
+        return lambda g, x: np.sum(g)
+    if _is_scalar(g) and _is_array(x):
+        return lambda g, x: np.full(x.shape, g)
+    if _is_array(g) and _is_array(x) and g.ndim >= x.ndim:
+        if g.ndim == x.ndim:
+            def same_rank(g, x):
+                if g.shape == x.shape:
+                    return g
+                return _sum_to(g, x.shape)
+            return same_rank
+        return lambda g, x: _sum_to(g, x.shape)
+
+
+@overload(broadcast.unsum)
+def _unsum(g, x, axis=None, keepdims=False):
+    if not (axis is None or isinstance(axis, types.NoneType)):
+        return None  # only the sum of everything
+    if _is_scalar(g) and _is_array(x):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    if _is_scalar(g) and _is_scalar(x):
+        return lambda g, x, axis=None, keepdims=False: g
+
+
+@overload(broadcast.unmean)
+def _unmean(g, x, axis=None, keepdims=False):
+    if not (axis is None or isinstance(axis, types.NoneType)):
+        return None  # only the mean of everything
+    if _is_scalar(g) and _is_array(x):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+    if _is_scalar(g) and _is_scalar(x):
+        return lambda g, x, axis=None, keepdims=False: g
+
+
+@overload(indexing.unindex)
+def _unindex(g, x, index):
+    if _is_array(x) and _is_basic_index(index):
+        def impl(g, x, index):
+            out = np.zeros_like(x)
+            out[index] = g
+            return out
+        return impl
+
+
+@overload(indexing.zero_at)
+def _zero_at(g, index):
+    if _is_array(g) and _is_basic_index(index):
+        def impl(g, index):
+            out = g.copy()
+            out[index] = 0
+            return out
+        return impl
+
+
+@overload(indexing.written_part)
+def _written_part(g, index):
+    # a copy, never a view: the backend updates adjoints in place (compiler/numba_rewrite.py)
+    if _is_array(g) and _is_basic_index(index):
+        ints = 1 if isinstance(index, types.Integer) else len(index) if isinstance(index, types.BaseTuple) else -1
+        if ints == g.ndim and all(isinstance(i, types.Integer) for i in getattr(index, "types", [index])):
+            return lambda g, index: g[index]
+        return lambda g, index: g[index].copy()
+
+
+@overload(elementwise.safe_div)
+def _safe_div(g, d):
+    if _is_scalar(g) and _is_scalar(d):
+        return lambda g, d: g / d if g != 0 else 0.0
+    if _is_array(g) or _is_array(d):
+        return lambda g, d: np.where(g == 0, 0.0, g / d)
+
+
+@overload(elementwise.tie_share)
+def _tie_share(x, result, other):
+    if _is_scalar(x) and _is_scalar(result) and _is_scalar(other):
+        return lambda x, result, other: (1.0 if x == result else 0.0) / (1.0 + (1.0 if x == other else 0.0))
+
+
+@overload(elementwise.replace_zero)
+def _replace_zero(x, value):
+    if _is_scalar(x):
+        return lambda x, value: value if x == 0 else x
+    if _is_array(x):
+        return lambda x, value: np.where(x == 0, value, x)
+
+
+@overload(ownership.own)
+def _own(value):
+    if _is_array(value):
+        return lambda value: value.copy()
+    if _is_scalar(value):
+        return lambda value: value
+
+
+@overload(copied)
+def _copied(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    if _is_scalar(x):
+        return lambda x: x
+
+
+def _bounds(a):
+    """The first and one-past-last byte address an array's entries may occupy (np.may_share_memory's test)."""
+    low = high = a.ctypes.data
+    for axis in range(a.ndim):
+        reach = (a.shape[axis] - 1) * a.strides[axis]
+        if reach < 0:
+            low += reach
+        else:
+            high += reach
+    return low, high + a.itemsize
+
+
+@overload(_bounds)
+def _bounds_impl(a):
+    if _is_array(a):
+        def impl(a):
+            low = high = a.ctypes.data
+            for axis in range(a.ndim):
+                reach = (a.shape[axis] - 1) * a.strides[axis]
+                if reach < 0:
+                    low += reach
+                else:
+                    high += reach
+            return low, high + a.itemsize
+        return impl
+
+
+@overload(shares_memory)
+def _shares_memory(a, b):
+    if _is_array(a) and _is_array(b):
+        def impl(a, b):
+            if a.size == 0 or b.size == 0:
+                return False
+            a_low, a_high = _bounds(a)
+            b_low, b_high = _bounds(b)
+            return a_low < b_high and b_low < a_high
+        return impl
+    return lambda a, b: False
+
+
+# The runtime helpers that compiled gradients may call, and the module of each (for error messages).
+SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast.unbroadcast, broadcast.unsum,
+             broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
+             elementwise.tie_share, elementwise.replace_zero, ownership.own, copied, shares_memory}
