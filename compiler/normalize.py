@@ -28,7 +28,7 @@ from .aliasing import SharedMemoryCheck
 from .exits import lower_exits
 from .names import Namer, helper_name
 from ..runtime import appended, astype
-from .rules import containers, output_count
+from .rules import builtins as rules_builtins, containers, output_count
 from .parse import ParsedFunction, is_missing
 
 containers.register_tangents()  # the tangent registry is loaded by now (compiler/rules/__init__.py)
@@ -213,12 +213,37 @@ class Normalizer:
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Yield, ast.YieldFrom, ast.Await)):
             raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
                                     "return the value instead", stmt)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and effects_supported() \
+                and _is_effect(self.parsed.resolve(stmt.value.func)):
+            self.emit(ast.Expr(self.call(stmt.value)), stmt)  # print(...), warnings.warn(...), log.info(...)
         elif isinstance(stmt, ast.Expr):
             raise self.parsed.error("an expression statement has no effect on the result "
-                                    "(a bare call such as `print(x)` is not supported yet); remove it", stmt)
+                                    "(print, warnings.warn and logging calls are kept; another bare call "
+                                    "is not supported yet); remove it", stmt)
+        elif isinstance(stmt, ast.Raise) and effects_supported():
+            self.raise_statement(stmt)
+        elif isinstance(stmt, ast.Assert) and effects_supported():
+            # assert test, message: if not test: raise AssertionError(message) (the message only evaluated then)
+            failure = ast.Call(ast.Name("AssertionError", ast.Load()), [stmt.msg] if stmt.msg else [], [])
+            check = ast.If(ast.UnaryOp(ast.Not(), stmt.test), [ast.Raise(failure, None)], [])
+            self.statement(ast.fix_missing_locations(_located_like(check, stmt)))
         else:
             what = UNSUPPORTED_STATEMENTS.get(type(stmt), type(stmt).__name__)
             raise self.parsed.error(f"{what} cannot be differentiated yet", stmt)
+
+    def raise_statement(self, stmt: ast.Raise):
+        """``raise E(message)``: ``raise_(E, message)`` in the primal sweep (the backward sweep never runs it)."""
+        if stmt.exc is None or stmt.cause is not None:
+            raise self.parsed.error("`raise` is supported with an exception (`raise ValueError(...)`), without "
+                                    "`from`", stmt)
+        exc = stmt.exc
+        if isinstance(exc, ast.Call) and isinstance(self.parsed.resolve(exc.func), type):
+            args, keywords = self.arguments(exc)
+            exception = [self.atom(exc.func)] + args  # raise_(ValueError, "message")
+        else:
+            exception, keywords = [self.atom(exc)], []
+        self.emit(ast.Expr(_call(helper_name("raise_", rules_builtins.raise_), rules_builtins.raise_, exception,
+                                 keywords, stmt)), stmt)
 
     def add_at(self, call: ast.Call, stmt):
         """``np.add.at(a, index, v)``: a write into ``a`` where repeated indices add up."""
@@ -883,6 +908,47 @@ class _Rename(ast.NodeTransformer):
         if node.id in self.names:
             return ast.copy_location(ast.Name(self.names[node.id], node.ctx), node)
         return node
+
+
+def effects_supported() -> bool:
+    """Does the pipeline keep a statement run for its effect (an SSA operation with no targets) in the primal
+    sweep? (compiler/pyast.py's op_statement writes one as an expression statement, which dead-code elimination
+    keeps.) Until it does, print, warnings, logging, raise and assert stay located refusals."""
+    global _EFFECTS
+    if _EFFECTS is None:
+        from .pyast import op_statement
+        from .ssa import Op
+        probe = Op([], builtins.print, [], {}, ast.Name("print", ast.Load()))
+        try:
+            _EFFECTS = isinstance(op_statement(probe), ast.Expr)
+        except Exception:
+            _EFFECTS = False
+    return _EFFECTS
+
+
+_EFFECTS = None
+_LOGGING_METHODS = {"debug", "info", "warning", "warn", "error", "critical", "exception", "log"}
+
+
+def _is_effect(fn) -> bool:
+    """A call made for what it prints, warns or logs, kept in the primal sweep: ``print``, ``warnings.warn``,
+    ``logging.info(...)`` and the like, and those methods of a logger (``log = logging.getLogger(...)``)."""
+    import logging
+    import warnings
+    if fn is builtins.print or fn is warnings.warn or fn is rules_builtins.raise_:  # raise_: generated code
+        return True
+    name = getattr(fn, "__name__", None)
+    if name not in _LOGGING_METHODS:
+        return False
+    owner = getattr(fn, "__self__", None)
+    return getattr(logging, name, None) is fn or isinstance(owner, (logging.Logger, logging.LoggerAdapter))
+
+
+def _located_like(node, origin):
+    for child in ast.walk(node):
+        if not hasattr(child, "lineno") or child.lineno is None:
+            ast.copy_location(child, origin)
+    return node
 
 
 def _is_append(node) -> bool:

@@ -290,6 +290,9 @@ class Builder:
                 out.append(self.branch(stmt))
             elif isinstance(stmt, (ast.For, ast.While)):
                 out.append(self.loop(stmt))
+            elif isinstance(stmt, ast.Expr):  # print(...), raise_(...): run for its effect, no value
+                fn, args, kwargs, callee = self.operation(stmt.value)
+                out.append(Op([], fn, args, kwargs, callee, stmt))
             else:
                 out += self.assignment(stmt)
         return out
@@ -367,6 +370,12 @@ class Builder:
             then, other = after_body.get(name), after_orelse.get(name)
             if then is other:
                 continue
+            if (then is None and _raises(body)) or (other is None and _raises(orelse)):
+                # a branch that ends in `raise` never reaches what follows: the other branch's value it is
+                phis.append(Phi(self.define(name), then or Const(ast.Constant(None)),
+                                other or Const(ast.Constant(None))))
+                self.aliases.share(phis[-1].target, [v for v in (then, other) if v is not None])
+                continue
             if then is None or other is None:
                 self.maybe_undefined[name] = stmt
                 self.current.pop(name, None)
@@ -425,6 +434,12 @@ class Builder:
         function.aliases = self.aliases
         function.parameter_checks = self.aliases.parameter_checks(self.parsed, params, function.written_params)
         return function
+
+
+def _raises(body) -> bool:
+    """Does a block end by raising (a ``raise`` or a failed ``assert`` of the user's)?"""
+    from .rules.builtins import raise_
+    return bool(body) and isinstance(body[-1], Op) and body[-1].fn is raise_
 
 
 def build_ssa(parsed: ParsedFunction, body: list[ast.stmt], namer: Namer) -> Function:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .compiler import SPECIALIZATIONS, DifferentiationError, Location, cache, compile_gradient
 from .tracebacks import user_facing, without_internal_frames
+from .compiler.numba_backend import jit_gradient, jit_target
 from .compiler.shapes import signature, signature_key
 from .runtime.containers import fill, leaves
 
@@ -170,7 +171,9 @@ class GradFunction:
     listing and ``.primal`` the original function.
     """
 
-    def __init__(self, fn, wrt=None, with_value=False, mode="reverse", checkpoint=False):
+    def __init__(self, fn, wrt=None, with_value=False, mode="reverse", checkpoint=False, jit=None):
+        original = fn
+        fn, self._jit = jit_target(fn, jit, mode)  # a Numba dispatcher: its py_func, compiled with its options
         self._bound_to = ()  # a bound method: its object, passed first
         function = fn
         if type(fn) is types.MethodType:
@@ -182,7 +185,7 @@ class GradFunction:
         self.__qualname__, self.__doc__ = getattr(fn, "__qualname__", None), getattr(fn, "__doc__", None)
         self.__dict__.update(getattr(fn, "__dict__", {}))
         self.__wrapped__ = fn
-        self.primal = fn
+        self.primal = original
         self._function = function
         if mode not in ("reverse", "forward"):
             raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
@@ -190,7 +193,7 @@ class GradFunction:
         prepared = _PREPARED.get(function)
         if prepared is None:
             prepared = _PREPARED[function] = {}
-        key = (wrt, with_value, checkpoint, len(self._bound_to))
+        key = (wrt, with_value, checkpoint, len(self._bound_to), tuple(sorted((self._jit or {}).items())))
         try:
             shared = prepared.get(key)
         except TypeError:  # an unhashable wrt (a list): worked out again
@@ -216,6 +219,8 @@ class GradFunction:
         if compiled is None or not compiled.guard():
             compiled = self._compiled = compile_gradient(self._function, self.wrt, self._tuple_result,
                                                          self.with_value, checkpoint=self.checkpoint)
+            if self._jit is not None:
+                compiled = self._compiled = jit_gradient(compiled, self._function, self._jit)
         return compiled
 
     def compiled_for(self, args):
@@ -229,6 +234,8 @@ class GradFunction:
         if compiled is None or not compiled.guard():
             compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value,
                                         checkpoint=self.checkpoint, signature=signature(args))
+            if self._jit is not None:  # the specialized gradient, compiled by Numba for these arguments
+                compiled = jit_gradient(compiled, self._function, self._jit, args)
             if len(self._variants) < SPECIALIZATIONS or key in self._variants:
                 self._variants[key] = compiled
         return compiled
@@ -358,7 +365,7 @@ class GradFunction:
 
 
 @user_facing
-def grad(fn=None, *, wrt=None, mode=None, checkpoint=False, has_aux=False):
+def grad(fn=None, *, wrt=None, mode=None, checkpoint=False, has_aux=False, jit=None):
     """The gradient of ``fn`` (a scalar-valued function) with respect to ``wrt``.
 
     ``wrt`` is a parameter index or name (default: the first parameter), or a
@@ -373,26 +380,33 @@ def grad(fn=None, *, wrt=None, mode=None, checkpoint=False, has_aux=False):
     backward sweep: O(sqrt(n)) memory for about one more forward pass.
     ``has_aux=True``, as in JAX: ``fn`` returns ``(loss, aux)``; calls return ``(gradient, aux)``, and
     ``aux`` (any value: a dict of metrics, predictions) carries no derivative.
+    ``jit="numba"`` compiles the gradient with ``numba.njit`` (docs/numba.md); a Numba dispatcher
+    (an ``@numba.njit`` function) is differentiated through its ``py_func`` and compiled with its own
+    options unless ``jit=False``.
     """
     if fn is None:
-        return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint, has_aux=has_aux)
+        return lambda f: grad(f, wrt=wrt, mode=mode, checkpoint=checkpoint, has_aux=has_aux, jit=jit)
+    if jit and (has_aux or isinstance(fn, GradFunction)):
+        raise ValueError("jit='numba' compiles first-order gradients without has_aux (docs/numba.md)")
     if has_aux:
         return _with_aux(fn, wrt, False, mode, checkpoint)
     if isinstance(fn, GradFunction) or type(fn).__name__ == "Derivative":  # a derivative of a derivative
         from .transforms import derivative_of
         return derivative_of(fn, mode or "forward")
-    return GradFunction(fn, wrt, mode=mode or "reverse", checkpoint=checkpoint)
+    return GradFunction(fn, wrt, mode=mode or "reverse", checkpoint=checkpoint, jit=jit)
 
 
 @user_facing
-def value_and_grad(fn=None, *, wrt=None, checkpoint=False, has_aux=False):
+def value_and_grad(fn=None, *, wrt=None, checkpoint=False, has_aux=False, jit=None):
     """Like :func:`grad`, but calls return ``(value, gradient)`` from one pass (``((loss, aux), gradient)``
     with ``has_aux=True``)."""
     if fn is None:
-        return lambda f: value_and_grad(f, wrt=wrt, checkpoint=checkpoint, has_aux=has_aux)
+        return lambda f: value_and_grad(f, wrt=wrt, checkpoint=checkpoint, has_aux=has_aux, jit=jit)
+    if jit and has_aux:
+        raise ValueError("jit='numba' compiles first-order gradients without has_aux (docs/numba.md)")
     if has_aux:
         return _with_aux(fn, wrt, True, None, checkpoint)
-    return GradFunction(fn, wrt, with_value=True, checkpoint=checkpoint)
+    return GradFunction(fn, wrt, with_value=True, checkpoint=checkpoint, jit=jit)
 
 
 def _with_aux(fn, wrt, with_value, mode, checkpoint):

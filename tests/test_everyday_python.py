@@ -3,6 +3,9 @@
 Each function is checked against central finite differences (reverse mode, and forward mode where it
 applies) on several shapes.
 """
+import logging
+import warnings
+
 import numpy as np
 import pytest
 
@@ -345,3 +348,122 @@ def test_f_strings_and_str_format_build_keys(rng, n):
     check_grads(lambda x: layers(params, x, names), x)
     source = ssagrad.grad(layers).source
     assert "str.format('W{}', i)" in source and "str.format('{:>3d}-{!r}'," in source
+
+
+# -- print, warnings, logging, raise and assert: kept in the primal sweep, not in the adjoint -------------
+
+from ssagrad.compiler.normalize import effects_supported  # noqa: E402
+
+needs_effects = pytest.mark.skipif(not effects_supported(), reason="compiler/pyast.py does not yet write an "
+                                   "operation with no targets as an expression statement")
+log = logging.getLogger("everyday")
+
+
+def noisy(x, verbose=True):
+    if verbose:
+        print("x has shape", np.shape(x), f"and norm {np.sqrt(np.sum(x ** 2)):.3f}")
+    y = np.sin(x)
+    if np.any(np.abs(x) > 10.0):
+        warnings.warn("x is large")
+    log.info("sum of y: %s", np.sum(y))
+    logging.debug("step {}".format(1))
+    return np.sum(y * x)
+
+
+def checked(x, scale):
+    assert np.ndim(x) <= 2, f"x must be at most a matrix, got {np.ndim(x)} dimensions"
+    assert scale > 0
+    if np.ndim(x) > 2:
+        raise ValueError("unreachable")
+    if scale > 100.0:
+        raise ValueError(f"scale {scale} is too large")
+    elif scale > 50.0:
+        y = x * 50.0
+    else:
+        y = x * scale
+    return np.sum(np.tanh(y) ** 2)
+
+
+def in_a_loop(xs):
+    total = 0.0
+    for i, x in enumerate(xs):
+        if np.any(np.isnan(x)):
+            raise FloatingPointError(f"row {i} has a NaN")
+        print("row", i)
+        total = total + np.sum(x ** 3)
+    return total
+
+
+@needs_effects
+@pytest.mark.parametrize("shape", SHAPES)
+def test_print_warn_and_log_run_once_in_the_primal_sweep(rng, shape, capsys):
+    x = arrays(rng, shape)
+    check_grads(noisy, x, wrt=0)
+    capsys.readouterr()
+    ssagrad.grad(noisy)(x)
+    printed = capsys.readouterr().out
+    assert printed == f"x has shape {np.shape(x)} and norm {np.sqrt(np.sum(x ** 2)):.3f}\n"
+    ssagrad.jvp(noisy, (x,), (np.ones_like(x),))
+    assert capsys.readouterr().out == printed
+    source = ssagrad.grad(noisy).source
+    assert source.count("print(") == 1 and "warnings.warn('x is large')" in source
+    backward = source[source.index("gradient is 1"):]
+    assert "print" not in backward and "log" not in backward
+
+
+@needs_effects
+def test_a_warning_in_differentiated_code_is_raised(rng):
+    x = np.array([1.0, 20.0])
+    with pytest.warns(UserWarning, match="x is large"):
+        g = ssagrad.grad(noisy)(x)
+    np.testing.assert_allclose(g, np.sin(x) + x * np.cos(x))
+
+
+@needs_effects
+@pytest.mark.parametrize("shape", SHAPES)
+def test_assert_and_raise_in_a_branch(rng, shape):
+    x = arrays(rng, shape)
+    for scale in (0.5, 70.0):
+        check_grads(checked, x, scale)
+    with pytest.raises(ValueError, match="scale 200.0 is too large"):
+        ssagrad.grad(checked)(x, 200.0)
+    with pytest.raises(AssertionError):
+        ssagrad.grad(checked)(x, -1.0)
+    with pytest.raises(AssertionError, match="at most a matrix, got 3"):
+        ssagrad.grad(checked)(np.ones((2, 2, 2)), 1.0)
+    with pytest.raises(AssertionError):
+        ssagrad.jvp(checked, (x, -1.0), (None, 1.0))
+
+
+@needs_effects
+def test_raise_and_print_in_a_loop(rng, capsys):
+    xs = rng.normal(size=(3, 2))
+    check_grads(in_a_loop, xs)
+    capsys.readouterr()
+    ssagrad.grad(in_a_loop)(xs)
+    assert capsys.readouterr().out == "row 0\nrow 1\nrow 2\n"
+    xs[1, 0] = np.nan
+    with pytest.raises(FloatingPointError, match="row 1 has a NaN"):
+        ssagrad.grad(in_a_loop)(xs)
+
+
+@needs_effects
+def test_second_derivatives_through_asserts(rng):
+    check_grads(checked, 0.3, 2.0, order=2)
+
+
+@needs_effects
+def test_a_checkpointed_loop_that_prints_is_refused(rng):
+    with pytest.raises(DifferentiationError, match="writes output"):
+        ssagrad.grad(in_a_loop, checkpoint=True)(rng.normal(size=(3, 2)))
+
+
+def helper_call_for_effect(x):
+    np.sum(x)
+    return np.sum(x ** 2)
+
+
+def test_other_bare_calls_are_refused_where_they_are():
+    with pytest.raises(DifferentiationError, match="print, warnings.warn and logging calls are kept") as info:
+        ssagrad.grad(helper_call_for_effect)(np.ones(2))
+    assert info.value.source_line == "np.sum(x)"

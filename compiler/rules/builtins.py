@@ -43,3 +43,11 @@ def _(result, *args):
 
 # (enumerate, zip and reversed hand their items on: in a `for` they become indexing, elsewhere they have no rule)
 nondifferentiable(builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range, builtins.isinstance)
+
+
+def raise_(exception, *args, **kwargs):
+    """``raise exception(*args, **kwargs)`` (or ``raise exception`` of an instance): a ``raise`` or a failed
+    ``assert`` in your code, run where it was in the primal sweep."""
+    if args or kwargs or isinstance(exception, type):
+        exception = exception(*args, **kwargs)
+    raise exception
