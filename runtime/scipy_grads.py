@@ -7,7 +7,6 @@ import numpy as np
 import scipy.linalg as scipy_linalg
 import scipy.special as special
 
-from .broadcast import unbroadcast
 from .containers import GradientList
 from .linalg import cholesky_grad, cholesky_tangent, inv_grad
 
@@ -31,30 +30,43 @@ def _symmetric_from_lower(a):
 
 
 def _mvn_parts(x, mean, cov):
-    """Samples as rows ``(n, dim)`` minus the mean, the symmetric covariance, and ``cov^-1 (x - mean)``."""
-    if np.ndim(cov) != 2:
-        raise NotImplementedError("the derivative rules of scipy.stats.multivariate_normal.logpdf take the "
-                                  "covariance as a matrix (pass np.diag(v) or s * np.eye(dim))")
-    dim = np.shape(cov)[-1]
+    """Samples as rows ``(n, dim)`` minus the mean, the covariance as SciPy makes it (a number times the
+    identity, a diagonal, or the symmetric matrix of the lower triangle), and ``cov^-1 (x - mean)``; the
+    dimension comes from the mean, else from the covariance, as in SciPy."""
+    dim = int(np.size(mean)) if mean is not None else (1 if np.ndim(cov) < 2 else np.shape(cov)[0])
     rows = np.reshape(x, (-1, dim))
     if mean is not None:
-        rows = rows - mean
-    sigma = _symmetric_from_lower(cov)
+        rows = rows - np.reshape(mean, (dim,))
+    sigma = _covariance(cov, dim)
     alpha = np.linalg.solve(sigma, rows.T).T
     return rows, sigma, alpha
 
 
+def _covariance(cov, dim):
+    if np.ndim(cov) == 0:
+        return cov * np.eye(dim)
+    if np.ndim(cov) == 1:
+        return np.diag(cov)
+    return _symmetric_from_lower(cov)
+
+
 def mvn_logpdf_grads(g, x, mean, cov):
-    """Gradients in ``x``, ``mean`` and ``cov`` of ``scipy.stats.multivariate_normal.logpdf(x, mean, cov)``;
-    the one in ``cov`` is lower triangular (SciPy reads the lower triangle), which on symmetric
-    covariances gives the same derivatives as the symmetric gradient."""
+    """Gradients in ``x``, ``mean`` and ``cov`` of ``scipy.stats.multivariate_normal.logpdf(x, mean, cov)``.
+    For a matrix ``cov`` the gradient is lower triangular (SciPy reads the lower triangle), which on
+    symmetric covariances gives the same derivatives as the symmetric gradient; for a number (times the
+    identity) or a vector (the diagonal) it has their shape."""
     rows, sigma, alpha = _mvn_parts(x, mean, cov)
     weights = np.broadcast_to(np.reshape(g, (-1,)), (rows.shape[0],))
     weighted = weights[:, None] * alpha
     dx = np.reshape(-weighted, np.shape(x))
-    dmean = None if mean is None else unbroadcast(np.sum(weighted, axis=0), mean)
+    dmean = None if mean is None else np.reshape(np.sum(weighted, axis=0), np.shape(mean))  # size dim, as SciPy checks
     full = 0.5 * (alpha.T @ weighted - np.sum(weights) * np.linalg.inv(sigma))
-    dcov = 2.0 * np.tril(full, -1) + np.diag(np.diag(full))
+    if np.ndim(cov) == 0:
+        dcov = np.trace(full)
+    elif np.ndim(cov) == 1:
+        dcov = np.reshape(np.diagonal(full), np.shape(cov))
+    else:
+        dcov = 2.0 * np.tril(full, -1) + np.diag(np.diag(full))
     return dx, dmean, dcov
 
 
@@ -65,9 +77,9 @@ def mvn_logpdf_tangent(dx, dmean, dcov, x, mean, cov, result):
     if dx is not None:
         out = out - np.sum(alpha * np.reshape(dx, rows.shape), axis=-1)
     if dmean is not None:
-        out = out + alpha @ np.broadcast_to(dmean, (rows.shape[1],))
+        out = out + alpha @ np.broadcast_to(np.reshape(dmean, (-1,)), (rows.shape[1],))
     if dcov is not None:
-        dsigma = _symmetric_from_lower(dcov)
+        dsigma = _covariance(dcov, rows.shape[1])
         out = out + 0.5 * np.sum((alpha @ dsigma) * alpha, axis=-1) - 0.5 * np.trace(np.linalg.solve(sigma, dsigma))
     return np.reshape(out, np.shape(result))
 

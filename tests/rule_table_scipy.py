@@ -135,6 +135,14 @@ if sc is not None:
          wrt=(0, 1), note="no mean; samples in two axes")
     case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean, cov)", "x, mean, cov"), A((5,)), A((1,)),
          A((1, 1), 0.5, 2), wrt=(0, 1, 2), note="one dimension: x is five samples")
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean, cov)", "x, mean, cov"), A((4, 3)), A((3,)),
+         A((), 0.5, 2), wrt=(0, 1, 2), note="a number times the identity")
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean, cov)", "x, mean, cov"), A((4, 3)), A((3,)),
+         A((3,), 0.5, 2), wrt=(0, 1, 2), note="a diagonal")
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, cov=cov)", "x, cov"), A((5,)), A(None, 0.5, 2),
+         wrt=(0, 1), note="no mean, a float variance: five samples of one dimension")
+    case(MVN, weighted("scipy.stats.multivariate_normal.logpdf(x, mean, 1.5)", "x, mean"), A((2,)), A(None),
+         wrt=(0, 1), note="a float mean: two samples of one dimension")
     DIRICHLET = scipy.stats.dirichlet.logpdf
     case(DIRICHLET, weighted("scipy.stats.dirichlet.logpdf(sc.softmax(t), alpha)", "t, alpha"), A((4,)),
          A((4,), 0.5, 4), wrt=(0, 1), note="x on the simplex, through softmax")
