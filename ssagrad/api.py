@@ -193,7 +193,8 @@ class GradFunction:
         prepared = _PREPARED.get(function)
         if prepared is None:
             prepared = _PREPARED[function] = {}
-        key = (wrt, with_value, checkpoint, len(self._bound_to), tuple(sorted((self._jit or {}).items())))
+        jit_key = None if self._jit is None else tuple(sorted(self._jit.items()))
+        key = (wrt, with_value, checkpoint, len(self._bound_to), jit_key)
         try:
             shared = prepared.get(key)
         except TypeError:  # an unhashable wrt (a list): worked out again
