@@ -1,0 +1,256 @@
+"""The Numba backend (issue 17): gradients of @numba.njit functions, and grad(f, jit="numba").
+
+Every gradient is checked against ssagrad's Python gradient of the same function (the same numbers, to
+rounding) and against central finite differences. Numba compiles are slow: each test compiles few
+functions, and the functions are small.
+"""
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+
+import ssagrad  # noqa: E402
+from ssagrad.compiler import DifferentiationError  # noqa: E402
+
+
+@numba.njit
+def energy(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d
+    return e
+
+
+@numba.njit
+def logistic(r, x0):
+    x = x0
+    for i in range(1000):
+        x = r * x * (1.0 - x)
+    return x
+
+
+@numba.njit
+def lv_rhs(x, y, a, b, c, d):
+    return a * x - b * x * y, c * x * y - d * y
+
+
+@numba.njit
+def lotka_volterra(a, b, c, d, x, y, h):
+    for i in range(200):
+        k1x, k1y = lv_rhs(x, y, a, b, c, d)
+        k2x, k2y = lv_rhs(x + 0.5 * h * k1x, y + 0.5 * h * k1y, a, b, c, d)
+        k3x, k3y = lv_rhs(x + 0.5 * h * k2x, y + 0.5 * h * k2y, a, b, c, d)
+        k4x, k4y = lv_rhs(x + h * k3x, y + h * k3y, a, b, c, d)
+        x = x + h / 6.0 * (k1x + 2 * k2x + 2 * k3x + k4x)
+        y = y + h / 6.0 * (k1y + 2 * k2y + 2 * k3y + k4y)
+    return x + y
+
+
+@numba.njit(fastmath=True)
+def fast_square_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    return s
+
+
+def branches(x, a):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0.5:
+            s = s + a * x[i] ** 2
+        else:
+            s = s - np.sin(a * x[i])
+    return s
+
+
+def writes(x, a):
+    y = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        y[i] = a * x[i] ** 2
+    y[0] = 3.0 * y[1]
+    return np.sum(y * y)
+
+
+def until(x, a):
+    while x < 10.0:
+        x = x * a + 1.0
+    return x
+
+
+def nested(x, a):
+    s = 0.0
+    for i in range(x.shape[0]):
+        t = x[i]
+        for j in range(3):
+            t = a * t * (1.0 - t) + 0.1 * j
+        s = s + t * x[i]
+    return s
+
+
+def spring_states(x, v, k):
+    for i in range(50):
+        v = v - 0.01 * k * x
+        x = x + 0.01 * v
+    return np.sum(x * x) + np.sum(v)
+
+
+def matrix_steps(w, x):
+    h = x.copy()
+    for i in range(4):
+        h = np.tanh(w @ h)
+    return np.sum(h ** 2)
+
+
+def aliased_write(x, a):
+    y = x
+    y[0] = a * y[1]
+    return np.sum(y * x)
+
+
+def calls_njit(x, k):
+    return energy(x, k) * 2.0
+
+
+def not_compilable(x, c):
+    p = np.polyval(c, 2.0)
+    return np.sum(x * x) * p
+
+
+def helper_without_numba(x):
+    s = np.einsum("i,i->", x, x)
+    return s * 2.0
+
+
+def _fd(f, args, i, eps=1e-6):
+    """Central differences of f with respect to argument i."""
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        step = np.zeros(x.shape)
+        step[index] = eps
+        up, down = list(args), list(args)
+        up[i] = x + step if x.shape else float(x + eps)
+        down[i] = x - step if x.shape else float(x - eps)
+        out[index] = (f(*up) - f(*down)) / (2 * eps)
+    return out if x.shape else float(out)
+
+
+def _check(f, wrt, args, fd_tolerance=1e-5):
+    """The Numba gradient equals the Python gradient (to rounding) and central differences."""
+    primal = getattr(f, "py_func", f)
+    gradient = ssagrad.grad(f, wrt=wrt, jit="numba")
+    compiled = gradient(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
+    assert isinstance(gradient._last.function, (numba.core.registry.CPUDispatcher, type(_check)))
+    assert gradient._last.translated.dispatcher.signatures  # compiled by Numba, not run in Python
+    python = ssagrad.grad(primal, wrt=wrt)(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
+    for got, want in zip(compiled, python):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        assert type(got) is type(want)
+    for got, i in zip(compiled, wrt):
+        np.testing.assert_allclose(got, _fd(primal, args, i), rtol=fd_tolerance, atol=fd_tolerance)
+    return compiled
+
+
+def test_chain_energy_of_a_dispatcher():
+    x = np.linspace(0.0, 1.0, 12) ** 2
+    dE = ssagrad.grad(energy, wrt=(0, 1))
+    dx, dk = dE(x, 0.7)
+    python = ssagrad.grad(energy.py_func, wrt=(0, 1))(x, 0.7)
+    np.testing.assert_allclose(dx, python[0], rtol=1e-12, atol=1e-15)
+    assert dk == pytest.approx(python[1], rel=1e-12)
+    np.testing.assert_allclose(dx, _fd(energy.py_func, (x, 0.7), 0), atol=1e-6)
+    assert dk == pytest.approx(_fd(energy.py_func, (x, 0.7), 1), rel=1e-6)
+    source = dE.source
+    assert "np.empty(len(range(sub)))" in source      # a preallocated tape
+    assert "dx[i] = dx[i] + ditem_2" in source        # the adjoint updated in place, O(1) an iteration
+    assert "reversed(" not in source and ".append(" in source  # e's like() stays a list: its kind is unknown
+    assert isinstance(dE._last.translated.dispatcher, numba.core.registry.CPUDispatcher)
+
+
+def test_logistic_map_1000_steps():
+    dr, dx0 = _check(logistic, (0, 1), (2.5, 0.3))
+    assert np.isfinite(dr) and dr != 0.0
+    source = ssagrad.grad(logistic, wrt=(0, 1)).source_for(2.5, 0.3)
+    assert "tape_mul = np.empty(len(range(1000)))" in source and "append" not in source
+
+
+def test_value_and_grad_of_a_dispatcher():
+    value, (dr, dx0) = ssagrad.value_and_grad(logistic, wrt=(0, 1))(2.5, 0.3)
+    assert value == pytest.approx(logistic(2.5, 0.3), rel=1e-12)
+    assert dr == pytest.approx(ssagrad.grad(logistic.py_func, wrt=(0, 1))(2.5, 0.3)[0], rel=1e-12)
+
+
+def test_rk4_lotka_volterra_calls_an_njit_function():
+    args = (1.0, 0.5, 0.3, 0.8, 1.2, 0.7, 0.01)
+    _check(lotka_volterra, (0, 1, 2, 3), args, fd_tolerance=1e-6)
+    source = ssagrad.grad(lotka_volterra, wrt=(0, 1, 2, 3)).source_for(*args)
+    assert "def lv_rhs_forward(" in source and "def lv_rhs_backward(" in source
+
+
+def test_python_gradient_of_a_function_calling_an_njit_function():
+    # a Numba dispatcher inside differentiated code is differentiated through its py_func
+    x = np.linspace(0.0, 1.0, 6)
+    dx, dk = ssagrad.grad(calls_njit, wrt=(0, 1))(x, 0.7)
+    np.testing.assert_allclose(dx, _fd(calls_njit, (x, 0.7), 0), atol=1e-6)
+    assert dk == pytest.approx(_fd(calls_njit, (x, 0.7), 1), rel=1e-6)
+
+
+def test_the_dispatchers_options_are_the_gradients():
+    x = np.linspace(0.0, 1.0, 5)
+    d = ssagrad.grad(fast_square_sum)
+    np.testing.assert_allclose(d(x), 2 * x, rtol=1e-12)
+    assert d._last.translated.dispatcher.targetoptions["fastmath"] is True
+    python = ssagrad.grad(fast_square_sum, jit=False)  # the Python gradient of py_func
+    np.testing.assert_allclose(python(x), 2 * x, rtol=1e-12)
+    assert not hasattr(python._last, "translated")
+
+
+@pytest.mark.parametrize("f, wrt, args", [
+    (branches, (0, 1), (np.linspace(0.07, 0.93, 6), 0.7)),
+    (writes, (0, 1), (np.linspace(0.1, 1.0, 6), 0.7)),
+    (until, (0, 1), (1.5, 1.2)),
+    (nested, (0, 1), (np.linspace(0.1, 0.9, 5), 2.5)),
+    (spring_states, (0, 1, 2), (np.linspace(0.0, 1.0, 4), np.linspace(1.0, 2.0, 4), 0.3)),
+    (matrix_steps, (0, 1), (np.arange(9.0).reshape(3, 3) / 20 - 0.2, np.array([0.3, -0.2, 0.5]))),
+], ids=["branch", "array-writes", "while", "nested-loops", "array-state", "matrix"])
+def test_plain_functions_with_jit_numba(f, wrt, args):
+    _check(f, wrt, args)
+    source = ssagrad.grad(f, wrt=wrt, jit="numba").source_for(*args)
+    assert "reversed(" not in source
+
+
+def test_a_write_through_an_alias_is_the_located_error():
+    x = np.linspace(0.0, 1.0, 4)
+    with pytest.raises(DifferentiationError, match="changes 'x' too") as python:
+        ssagrad.grad(aliased_write, wrt=(0, 1))(x.copy(), 0.7)
+    with pytest.raises(DifferentiationError, match="changes 'x' too") as compiled:
+        ssagrad.grad(aliased_write, wrt=(0, 1), jit="numba")(x.copy(), 0.7)
+    assert compiled.value.lineno == python.value.lineno == aliased_write.__code__.co_firstlineno + 2
+
+
+def test_what_numba_cannot_compile_is_a_located_error_not_a_fallback():
+    x = np.linspace(0.1, 1.0, 5)
+    with pytest.raises(DifferentiationError) as error:
+        ssagrad.grad(not_compilable, jit="numba")(x, np.array([1.0, 2.0]))
+    assert error.value.lineno == not_compilable.__code__.co_firstlineno + 1
+    assert "numpy.polyval" in error.value.message and "Numba cannot compile" in error.value.message
+    assert "TypingError" not in str(error.value)
+    # the Python gradient runs it
+    assert np.allclose(ssagrad.grad(not_compilable)(x, np.array([1.0, 2.0])), 2 * x * 4.0)
+
+
+def test_a_helper_without_a_numba_version_is_a_located_error():
+    with pytest.raises(DifferentiationError, match=r"einsum_grads\(\), which has no Numba") as error:
+        ssagrad.grad(helper_without_numba, jit="numba")(np.linspace(0.1, 1.0, 5))
+    assert error.value.lineno == helper_without_numba.__code__.co_firstlineno + 1
+
+
+def test_unsupported_options_are_refused():
+    with pytest.raises(ValueError, match="jit must be"):
+        ssagrad.grad(until, jit="cuda")
+    with pytest.raises(ValueError, match="reverse"):
+        ssagrad.grad(until, jit="numba", mode="forward")
+    with pytest.raises(ValueError, match="has_aux"):
+        ssagrad.grad(until, jit="numba", has_aux=True)
