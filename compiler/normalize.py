@@ -19,6 +19,7 @@ any code is generated.
 import ast
 import builtins
 import copy
+import functools
 import inspect
 
 import numpy
@@ -29,7 +30,7 @@ from .exits import lower_exits
 from .names import Namer, helper_name
 from ..runtime import appended, astype
 from .rules import builtins as rules_builtins, containers, output_count
-from .parse import ParsedFunction, is_missing
+from .parse import ParsedFunction, forwarded, is_missing
 
 containers.register_tangents()  # the tangent registry is loaded by now (compiler/rules/__init__.py)
 
@@ -49,13 +50,19 @@ STRING_METHODS = {"format", "lower", "upper", "strip", "lstrip", "rstrip", "star
                   "rsplit", "join", "replace", "title", "capitalize", "casefold", "zfill", "center", "ljust",
                   "rjust", "isdigit", "isalpha", "isalnum", "isspace", "isidentifier", "removeprefix",
                   "removesuffix", "partition", "rpartition", "splitlines", "format_map", "encode"}
+# Methods of np.random.Generator that draw (and return) numbers, called on a generator passed in (rng.normal()).
+GENERATOR_METHODS = {"normal", "standard_normal", "random", "uniform", "integers", "choice", "permutation",
+                     "binomial", "poisson", "exponential", "standard_exponential", "gamma", "standard_gamma",
+                     "beta", "laplace", "logistic", "lognormal", "multivariate_normal", "dirichlet",
+                     "multinomial", "geometric", "gumbel", "chisquare", "standard_t", "standard_cauchy",
+                     "triangular", "weibull", "rayleigh", "vonmises", "wald", "pareto", "power", "bytes"}
 # Methods whose trailing positional arguments form one tuple argument: `x.reshape(2, 3)`.
 PACKED_METHODS = {"reshape", "transpose"}
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: "`try` statements", ast.With: "`with` statements", ast.Raise: "`raise` statements",
     ast.Delete: "`del` statements", ast.Global: "`global` declarations", ast.Nonlocal: "`nonlocal` declarations",
-    ast.FunctionDef: "nested function definitions", ast.ClassDef: "class definitions",
+    ast.ClassDef: "class definitions",
     ast.Import: "imports inside the function", ast.ImportFrom: "imports inside the function",
     ast.Assert: "`assert` statements", ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async loops", ast.AsyncWith: "async `with`",
 }
@@ -89,6 +96,8 @@ class Normalizer:
         self.out: list[ast.stmt] = []
         self.statement_node = parsed.tree  # the user's statement being normalized, for locations
         self.lambdas: dict[str, ast.Lambda] = {}  # local names bound to lambdas, inlined at their calls
+        self.local_defs: dict[str, ast.FunctionDef] = {}  # functions defined inside, inlined at their calls
+        self.inlining: list[str] = []  # the nested functions being inlined (one calling itself is refused)
         self.guard = None  # a generated shared-memory check, waiting for the statement it protects
 
     # -- statements -----------------------------------------------------------
@@ -122,6 +131,7 @@ class Normalizer:
     def block(self, stmts, result_name=None) -> list[ast.stmt]:
         """Normalize a nested block into a statement list of its own."""
         outer, self.out = self.out, []
+        defs = dict(self.local_defs)  # a function defined in a branch or a loop exists there only
         try:
             for stmt in stmts:
                 self.statement(stmt, result_name)
@@ -129,6 +139,7 @@ class Normalizer:
             return self.out
         finally:
             self.out = outer
+            self.local_defs = defs
 
     def temporary(self, hint: str) -> str:
         """A fresh name for a value used only where it is made (never carried around a loop)."""
@@ -220,6 +231,8 @@ class Normalizer:
             raise self.parsed.error("an expression statement has no effect on the result "
                                     "(print, warnings.warn and logging calls are kept; another bare call "
                                     "is not supported yet); remove it", stmt)
+        elif isinstance(stmt, ast.FunctionDef):
+            self.nested_def(stmt)
         elif isinstance(stmt, ast.Raise) and effects_supported():
             self.raise_statement(stmt)
         elif isinstance(stmt, ast.Assert) and effects_supported():
@@ -423,6 +436,7 @@ class Normalizer:
             return
         if isinstance(target, ast.Name):
             self.lambdas.pop(target.id, None)
+            self.local_defs.pop(target.id, None)
         if isinstance(target, ast.Name) and _is_choice(value):
             self.choice(value, target.id)
             return
@@ -480,6 +494,9 @@ class Normalizer:
         """
         if isinstance(node, ast.Constant):
             return node
+        if isinstance(node, ast.Name) and node.id in self.local_defs:
+            raise self.parsed.error(f"the function {node.id!r} defined here can only be called here, not passed "
+                                    f"around (it is inlined where it is called)", node)
         if isinstance(node, ast.Name) and node.id in self.lambdas:
             raise self.parsed.error(f"the lambda {node.id!r} can only be called here, not passed around", node)
         if isinstance(node, ast.Name):
@@ -768,6 +785,8 @@ class Normalizer:
             return _call(func, node.ssagrad_fn, args, keywords, node)
         if isinstance(func, ast.Name) and func.id in self.lambdas:
             return self.operation(self.inline(self.lambdas[func.id], node))
+        if isinstance(func, ast.Name) and func.id in self.local_defs:
+            return self.inline_def(self.local_defs[func.id], node)
         if isinstance(func, ast.Attribute) and func.attr in ("get", "keys", "values", "items") \
                 and (is_missing(self.parsed.resolve(func))
                      or isinstance(getattr(self.parsed.resolve(func), "__self__", None), dict)):
@@ -789,13 +808,115 @@ class Normalizer:
             if isinstance(func, ast.Name):
                 raise self.parsed.error(f"name {func.id!r} is not defined", func)
             raise self.parsed.error("only calls of named functions (`np.exp(x)`, `f(x)`) are supported", func)
+        if isinstance(fn, functools.partial) and inspect.isfunction(forwarded(fn.func)) \
+                and not hasattr(fn.func, "ssagrad_transform"):
+            return self.partial_call(node, fn)
         if _output_argument(node, fn) is not None:
             return self.write_output(node, fn)
         callee, root = _dotted_callee(func)
         root_value = self.parsed.resolve(root)
         callee = _with_helper_root(callee, root.id, root_value)
         args, keywords = self.arguments(node)
-        return _call(callee, fn, args, keywords, node)
+        # a decorator's wrapper that only forwards (functools.wraps): differentiated as the function it wraps,
+        # called as written
+        return _call(callee, forwarded(fn), args, keywords, node)
+
+    def partial_call(self, node: ast.Call, part: functools.partial):
+        """``f3 = functools.partial(f, scale=3.0)`` (a global or a closure), called: a call of ``f`` with the
+        partial's arguments first, read from it when the gradient runs (``f3.args[0]``, ``f3.keywords['scale']``)."""
+        if isinstance(node.func, ast.Attribute):
+            raise self.parsed.error("call a functools.partial object by a plain name (f3 = obj.f3 first)", node.func)
+        holder = ast.copy_location(ast.Name(node.func.id, ast.Load()), node.func)
+        stored = [self.atom(ast.copy_location(ast.Subscript(ast.Attribute(holder, "args", ast.Load()),
+                                                            ast.Constant(i), ast.Load()), node), f"arg{i}")
+                  for i in range(len(part.args))]
+        bound = [ast.keyword(k, self.atom(ast.copy_location(ast.Subscript(
+            ast.Attribute(holder, "keywords", ast.Load()), ast.Constant(k), ast.Load()), node), k))
+            for k in part.keywords]
+        args, keywords = self.arguments(node)
+        given = {k.arg for k in keywords}
+        keywords = [k for k in bound if k.arg not in given] + keywords  # a call's keyword overrides the partial's
+        target = forwarded(part.func)
+        callee = helper_name(getattr(part.func, "__name__", "partial_function"), part.func)
+        return _call(callee, target, stored + args, keywords, node)
+
+    def nested_def(self, stmt: ast.FunctionDef):
+        """``def inner(z): ...`` inside the function: checked now, inlined at each call (reading the enclosing
+        function's variables as they are at the call, as a closure does)."""
+        args = stmt.args
+        if stmt.decorator_list:
+            raise self.parsed.error("a decorated function defined inside the function is not supported; "
+                                    "define it at module level", stmt.decorator_list[0])
+        if args.vararg or args.kwarg or args.posonlyargs:
+            raise self.parsed.error("a function defined inside the function is inlined where it is called: "
+                                    "*args, **kwargs and positional-only parameters are not supported there yet",
+                                    stmt)
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            if not isinstance(default, ast.Constant) and not (isinstance(default, ast.UnaryOp)
+                                                              and isinstance(default.operand, ast.Constant)):
+                raise self.parsed.error("a default of a function defined inside the function must be a constant "
+                                        "(it is inlined where it is called, and Python evaluates a default once, "
+                                        "where it is defined)", default)
+        body = stmt.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # a docstring
+        if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+            raise self.parsed.error(f"{stmt.name}() must end by returning its value to be inlined where it is "
+                                    f"called", stmt)
+        for node in [n for s in body for n in ast.walk(s)]:
+            if isinstance(node, ast.Return) and node is not body[-1]:
+                raise self.parsed.error(f"{stmt.name}() is inlined where it is called: a `return` before its last "
+                                        f"statement is not supported there yet", node)
+            if isinstance(node, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)):
+                raise self.parsed.error(f"nested function definitions are inlined where they are called, so one "
+                                        f"with `global`, `nonlocal`, `yield` or `await` (as {stmt.name}() has, line "
+                                        f"{node.lineno + self.parsed.first_line - 1}) is not supported", stmt)
+        definition = ast.copy_location(ast.FunctionDef(stmt.name, args, body, [], None), stmt)
+        self.lambdas.pop(stmt.name, None)
+        self.local_defs[stmt.name] = definition
+
+    def inline_def(self, definition: ast.FunctionDef, call: ast.Call):
+        """The value of a call of a function defined inside: its parameters bound to the call's arguments
+        (evaluated once, in order), its own variables renamed, its statements, then its returned value."""
+        name = definition.name
+        if name in self.inlining:
+            raise self.parsed.error(f"{name}() calls itself; recursion cannot be differentiated yet", call)
+        args = definition.args
+        positional = [a.arg for a in args.args]
+        keyword_only = [a.arg for a in args.kwonlyargs]
+        values, keywords = self.arguments(call)
+        if len(values) > len(positional):
+            raise self.parsed.error(f"{name}() takes {len(positional)} positional arguments, {len(values)} given",
+                                    call)
+        bound = dict(zip(positional, values))
+        for k in keywords:
+            if k.arg not in positional + keyword_only or k.arg in bound:
+                raise self.parsed.error(f"this call does not fit the parameters of {name}(): {k.arg!r}", call)
+            bound[k.arg] = k.value
+        defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        for param in positional + keyword_only:
+            if param not in bound:
+                if param not in defaults:
+                    raise self.parsed.error(f"this call of {name}() misses the argument {param!r}", call)
+                bound[param] = self.atom(defaults[param])
+        own = set(positional + keyword_only) | {n.id for s in definition.body for n in ast.walk(s)
+                                                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        renames = {n: self.namer.fresh(n) for n in sorted(own)}
+        self.parsed.local_names.update(renames.values())
+        rename = _Rename(renames)
+        for param in positional + keyword_only:
+            self.emit(ast.Assign([ast.Name(renames[param], ast.Store())], bound[param]), call)
+        self.inlining.append(name)
+        caller = self.statement_node
+        try:
+            for stmt in definition.body[:-1]:
+                self.statement(rename.visit(copy.deepcopy(stmt)))
+            self.statement_node = definition.body[-1]
+            return self.operation(rename.visit(copy.deepcopy(definition.body[-1].value)))
+        finally:
+            self.inlining.pop()
+            self.statement_node = caller
 
     def inline(self, lam: ast.Lambda, call: ast.Call):
         """The body of a lambda with its parameters replaced by the call's arguments (evaluated once)."""
@@ -865,6 +986,15 @@ class Normalizer:
             args, keywords = self.arguments(node)
             callee = ast.Attribute(helper_name("str", builtins.str), name, ast.Load())
             return _call(callee, method, [self.atom(func.value)] + args, keywords, node)
+        if fn is None and name in GENERATOR_METHODS:
+            # rng.normal(size=n) of a generator passed in: np.random.Generator.normal(rng, size=n), the same draw
+            # (with no derivative rule: a draw from a differentiated location or scale is a located refusal)
+            method = getattr(numpy.random.Generator, name)
+            args, keywords = self.arguments(node)
+            callee = ast.Attribute(ast.Attribute(helper_name("np", numpy), "random", ast.Load()), "Generator",
+                                   ast.Load())
+            return _call(ast.Attribute(callee, name, ast.Load()), method, [self.atom(func.value)] + args, keywords,
+                         node)
         if fn is None:
             raise self.parsed.error(f"method .{name}() has no NumPy equivalent that ssagrad knows; "
                                     f"call the NumPy function instead", func)

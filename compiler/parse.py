@@ -137,6 +137,56 @@ def _lambda_definition(module, fn, first_line, filename, lines) -> ast.FunctionD
     return ast.copy_location(definition, node)
 
 
+def forwarded(fn):
+    """The function a decorator's wrapper forwards to, when all the wrapper does is call it with what it got:
+    ``@functools.wraps(f) def wrapper(*args, **kwargs): return f(*args, **kwargs)`` (through any number of such
+    wrappers); else ``fn`` itself. Differentiating the wrapper is differentiating that function."""
+    seen = set()
+    while inspect.isfunction(fn) and getattr(fn, "__wrapped__", None) is not None and id(fn) not in seen:
+        seen.add(id(fn))
+        wrapped = fn.__wrapped__
+        if not inspect.isfunction(wrapped) or not _only_forwards(fn, wrapped):
+            return fn
+        fn = wrapped
+    return fn
+
+
+def _only_forwards(wrapper, wrapped) -> bool:
+    """Is ``wrapper``'s body ``return g(*args, **kwargs)`` (after a docstring) with ``g`` bound to ``wrapped``?"""
+    try:  # the code object's source: inspect would follow __wrapped__ to the wrapped function's
+        lines, _ = inspect.getsourcelines(wrapper.__code__)
+        tree = ast.parse(textwrap.dedent("".join(lines))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return False
+    if not isinstance(tree, ast.FunctionDef) or tree.name != wrapper.__code__.co_name:
+        return False
+    args = tree.args
+    if args.args or args.posonlyargs or args.kwonlyargs or not args.vararg or not args.kwarg:
+        return False
+    body = tree.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
+        return False
+    call = body[0].value
+    if not (len(call.args) == 1 and isinstance(call.args[0], ast.Starred)
+            and isinstance(call.args[0].value, ast.Name) and call.args[0].value.id == args.vararg.arg
+            and len(call.keywords) == 1 and call.keywords[0].arg is None
+            and isinstance(call.keywords[0].value, ast.Name) and call.keywords[0].value.id == args.kwarg.arg
+            and isinstance(call.func, ast.Name)):
+        return False
+    name = call.func.id
+    code = wrapper.__code__
+    if name in code.co_freevars and wrapper.__closure__:
+        try:
+            target = wrapper.__closure__[code.co_freevars.index(name)].cell_contents
+        except ValueError:
+            return False
+    else:
+        target = wrapper.__globals__.get(name, _MISSING)
+    return target is wrapped
+
+
 def parse_function(fn) -> ParsedFunction:
     """Parse ``fn``'s source; raise a located ``DifferentiationError`` when there is none."""
     if not inspect.isfunction(fn):

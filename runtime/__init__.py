@@ -21,6 +21,7 @@ from .reductions import (cumprod_grad, cumprod_tangent, cumsum_grad, extremum_gr
 from .shapes import (unconcatenate, undiag, undiagonal, unhstack, unpad, unrepeat, unsplit, unstack, untile, untrace,
                      unvstack)
 from .containers import appended, array_grad, head_grad, item_grad, last_grad
+from .numpy_grads import power_slope
 
 
 def checkpoint_interval(steps: int) -> int:

@@ -93,7 +93,10 @@ def cumprod_grad(g, a, axis=None):
 
 def norm_grad(g, x, result, ord=None, axis=None, keepdims=False):
     """Gradient of ``np.linalg.norm``: vector norms of any order, and the matrix norms
-    ``'fro'``, ``'nuc'``, 1, -1, 2, -2, inf and -inf."""
+    ``'fro'``, ``'nuc'``, 1, -1, 2, -2, inf and -inf. ``x`` may be a list (``np.linalg.norm([a, b])``):
+    the gradient is then an array, one entry (or row) per item."""
+    if isinstance(x, (list, tuple)):
+        x = np.array(x)
     ndim = np.ndim(x)
     matrix = (axis is None and ndim == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2)
     axis_used = None if axis is None and ord is None else (axis if axis is not None else tuple(range(ndim)))

@@ -13,6 +13,7 @@ import numpy as np
 from .compiler import SPECIALIZATIONS, DifferentiationError, Location, cache, compile_gradient
 from .tracebacks import user_facing, without_internal_frames
 from .compiler.numba_backend import jit_gradient, jit_target
+from .compiler.parse import forwarded
 from .compiler.shapes import signature, signature_key
 from .runtime.containers import fill, leaves
 
@@ -175,9 +176,9 @@ class GradFunction:
         original = fn
         fn, self._jit = jit_target(fn, jit, mode)  # a Numba dispatcher: its py_func, compiled with its options
         self._bound_to = ()  # a bound method: its object, passed first
-        function = fn
+        function = forwarded(fn)  # a functools.wraps wrapper that only forwards: the function it wraps
         if type(fn) is types.MethodType:
-            self._bound_to, function = (fn.__self__,), fn.__func__
+            self._bound_to, function = (fn.__self__,), forwarded(fn.__func__)
         if type(function) is not types.FunctionType and not inspect.isfunction(function):
             raise TypeError(f"ssagrad.grad takes a Python function defined with def; got {fn!r}")
         # functools.update_wrapper, without its generic attribute loop (grad(f) may be made in a loop)

@@ -5,13 +5,15 @@ import numpy as np
 
 from .api import _check_differentiable_input, _fit, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
+from .compiler.parse import forwarded
 from .tracebacks import user_facing
 
 
 def _function_and_self(fn):
     """``(function, bound object or ())`` for a function or a bound method."""
     if inspect.ismethod(fn):
-        return fn.__func__, (fn.__self__,)
+        return forwarded(fn.__func__), (fn.__self__,)
+    fn = forwarded(fn)  # a functools.wraps wrapper that only forwards: the function it wraps
     if not inspect.isfunction(fn):
         raise TypeError(f"ssagrad takes a Python function defined with def (or a lambda); got {fn!r}")
     return fn, ()

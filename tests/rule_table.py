@@ -790,4 +790,211 @@ case(runtime.replace_zero, replacing_zeros, A((3,), away_from_zero=True), A(()),
 case(runtime.replace_zero, replacing_zeros, np.array([0.0, 1.5, 0.0]), A(()), wrt=(1,),
      note="a zero takes the replacement's gradient")
 
+# -- the rest of NumPy's array API (runtime/numpy_grads.py) ---------------------------------------------------
+
+for text in ["np.diff(x)", "np.diff(x, 2)", "np.diff(x, axis=0)", "np.diff(x, n=2, axis=-1, prepend=0.5)",
+             "np.diff(x, 0)", "np.diff(x, axis=1, append=x[:, :1] ** 2)"]:
+    case(np.diff, shaped(text), A((3, 4)))
+for text, xs, ys in [("np.diff(x, prepend=y)", (3,), None), ("np.diff(x, append=y, axis=0)", (2, 3), (1, 3)),
+                     ("np.diff(x, 1, 0, y, y)", (3, 2), (2, 2))]:
+    case(np.diff, weighted(text), A(xs), A(ys), wrt=(0, 1))
+for text, xs, ys in [("np.cross(x, y)", (3,), (3,)), ("np.cross(x, y)", (4, 3), (3,)),
+                     ("np.cross(x, y, axisa=0, axisb=0)", (3, 2), (3, 1)),
+                     ("np.cross(x, y, axis=0)", (3, 2), (3, 2)), ("np.cross(x, y, axisc=0)", (2, 3), (2, 3))]:
+    case(np.cross, weighted(text), A(xs), A(ys), wrt=(0, 1))
+for text in ["np.gradient(x[0])", "np.gradient(x, axis=1)", "np.gradient(x, 0.5, axis=0)",
+             "np.gradient(x, edge_order=2)[1]", "np.gradient(x, 2.0, 0.5)[0] * 3.0",
+             "np.gradient(x[1], np.array([0.0, 0.5, 1.5, 1.75]), edge_order=2)"]:
+    case(np.gradient, shaped(text), A((3, 4)))
+case(np.gradient, weighted("np.gradient(x, y)"), A((5,)), A(None, 0.5, 2.0), wrt=(0, 1), note="a spacing")
+case(np.gradient, weighted("np.gradient(x, y, axis=1)"), A((2, 4)), A(None, 0.5, 2.0), wrt=(0, 1))
+
+
+def gradient_both(x, h):
+    gx, gy = np.gradient(x, h)
+    return np.sum(np.sin(gx) * 2.0) + np.sum(gy ** 2)
+
+
+def gradient_one_used(x):
+    parts = np.gradient(x)
+    return np.sum(np.sin(parts[1]))
+
+
+case(np.gradient, gradient_both, A((3, 4)), A(None, 0.5, 2.0), wrt=(0, 1), note="unpacked")
+case(np.gradient, gradient_one_used, A((3, 4)), note="a list, indexed later")
+for text, xs, ys in [("np.append(x, y)", (2, 3), (4,)), ("np.append(x, y, axis=0)", (2, 3), (1, 3)),
+                     ("np.append(x, y, 1)", (2, 3), (2, 2)), ("np.append(x, y)", None, (3,))]:
+    case(np.append, weighted(text), A(xs), A(ys), wrt=(0, 1))
+
+
+def split_list(x):
+    parts = np.split(x, 2)
+    return np.sum(np.sin(parts[0]) * 2.0) + np.sum(parts[1] ** 3)
+
+
+def split_indexed(x):
+    return np.sum(np.sin(np.array_split(x, 3, axis=1)[2])) + np.sum(np.array_split(x, 3, axis=1)[0] ** 2)
+
+
+def hsplit(x):
+    a, b = np.hsplit(x, 2)
+    return np.sum(np.sin(a) * 2.0) + np.sum(b ** 3)
+
+
+def hsplit_vector(x):
+    parts = np.hsplit(x, [1, 3])
+    return np.sum(np.sin(parts[2])) + np.sum(parts[0] ** 2)
+
+
+def vsplit(x):
+    a, b, c = np.vsplit(x, 3)
+    return np.sum(np.sin(a) * 2.0) + np.sum(c ** 3)
+
+
+def dsplit(x):
+    parts = np.dsplit(x, [1])
+    return np.sum(np.sin(parts[1]) * 2.0) + np.sum(parts[0] ** 3)
+
+
+case(np.split, split_list, A((4, 3)), note="a list, indexed later")
+case(np.array_split, split_indexed, A((2, 5)), note="indexed where called")
+case(np.hsplit, hsplit, A((3, 4)))
+case(np.hsplit, hsplit_vector, A((5,)))
+case(np.vsplit, vsplit, A((3, 2)))
+case(np.dsplit, dsplit, A((2, 2, 3)))
+for text in ["np.rot90(x)", "np.rot90(x, 2)", "np.rot90(x, -1, (1, 2))", "np.rot90(x, k=3, axes=(2, 0))"]:
+    case(np.rot90, shaped(text), A((2, 3, 4)))
+for text in ["np.rollaxis(x, 2)", "np.rollaxis(x, 0, 3)", "np.rollaxis(x, -1, 1)", "np.rollaxis(x, 1, -1)"]:
+    case(np.rollaxis, shaped(text), A((2, 3, 4)))
+for text in ["np.partition(x, 1)", "np.partition(x, (0, 2), axis=0)", "np.partition(x, 5, axis=None)",
+             "np.partition(x, -1)"]:
+    case(np.partition, shaped(text), A((3, 4), distinct=True))
+NANS = np.array([[1.5, np.nan, -0.5], [np.inf, 0.25, -np.inf]])
+case(np.nan_to_num, shaped("np.nan_to_num(x)"), A((2, 3)))
+case(np.nan_to_num, unary(np.nan_to_num), A(None))
+case(np.nan_to_num, weighted("np.nan_to_num(x + np.array([[0.0, np.nan, 0.0], [np.inf, 0.0, -np.inf]]), "
+                             "nan=y, posinf=y * 2.0, neginf=-y ** 2)"), A((2, 3)), A(None), wrt=(0, 1),
+     note="NaN and infinities take the replacements' gradients")
+
+for text in ["np.add.reduce(x)", "np.add.reduce(x, axis=1)", "np.add.reduce(x, 2, keepdims=True)",
+             "np.add.reduce(x, axis=None)", "np.add.reduce(x, (0, 2))"]:
+    case(np.add.reduce, shaped(text), A((2, 3, 4)))
+for text in ["np.add.accumulate(x)", "np.add.accumulate(x, axis=2)"]:
+    case(np.add.accumulate, shaped(text), A((2, 3, 4)))
+for text in ["np.multiply.reduce(x)", "np.multiply.reduce(x, axis=1, keepdims=True)"]:
+    case(np.multiply.reduce, shaped(text), A((2, 3, 4), 0.5, 1.5))
+for text in ["np.multiply.accumulate(x)", "np.multiply.accumulate(x, axis=-1)"]:
+    case(np.multiply.accumulate, shaped(text), A((2, 3, 4), 0.5, 1.5))
+for op, name in [(np.maximum.reduce, "np.maximum.reduce"), (np.minimum.reduce, "np.minimum.reduce"),
+                 (np.maximum.accumulate, "np.maximum.accumulate"), (np.minimum.accumulate, "np.minimum.accumulate")]:
+    for options in ["", ", axis=1", ", axis=-1"]:
+        case(op, shaped(f"{name}(x{options})"), A((3, 4), distinct=True))
+case(np.maximum.reduce, shaped("np.maximum.reduce(x, axis=0, keepdims=True)"), A((3, 4), distinct=True))
+for op, name in [(np.multiply.outer, "np.multiply.outer"), (np.add.outer, "np.add.outer"),
+                 (np.subtract.outer, "np.subtract.outer")]:
+    for xs, ys in [((3,), (2,)), ((2, 2), (3,)), ((), (2, 3)), ((3,), ())]:
+        case(op, weighted(f"{name}(x, y)"), A(xs), A(ys), wrt=(0, 1))
+
+EINSUM = [("np.einsum('...ij,...jk->...ik', x, y)", (2, 3, 4), (4, 2)),
+          ("np.einsum('...ij,...jk->...ik', x, y)", (2, 1, 3, 4), (3, 4, 2)),
+          ("np.einsum('i...,i...->...', x, y)", (3, 2), (3, 1)), ("np.einsum('...i,...i', x, y)", (2, 3), (3,)),
+          ("np.einsum('ij...,j->i...', x, y)", (2, 3, 4), (3,)),
+          ("np.einsum(x, [0, 1], y, [1, 2], [0, 2])", (2, 3), (3, 4)), ("np.einsum(x, [0, 1], y, [1, 2])", (2, 3), (3, 4)),
+          ("np.einsum(x, [0, 0], y, [0], [0])", (3, 3), (3,)),
+          ("np.einsum(x, [Ellipsis, 0], y, [0, Ellipsis], [Ellipsis])", (2, 3), (3, 2)),
+          ("np.einsum(x, [1, 2], [2, 1])", (2, 3), None)]
+for text, xs, ys in EINSUM:
+    case(np.einsum, weighted(text), A(xs), A(ys), wrt=(0, 1) if "y" in text else (0,))
+
+# -- linear algebra: the rest ---------------------------------------------------------------------------
+
+
+def eig_values(x):
+    w, v = np.linalg.eig(x @ x.T + np.diag([1.0, 2.0, 3.0]) + 0.1 * np.triu(x, 1))
+    return np.sum(np.sin(w))
+
+
+def eig_vectors(x):
+    w, v = np.linalg.eig(x)
+    return np.sum(np.sin(w)) + np.sum(v[0] * v[1]) + np.sum(v[2] ** 2 * v[0] ** 2)
+
+
+def eigvals(x):
+    return np.sum(np.linalg.eigvals(x) ** 2 * np.arange(1.0, 4.0))
+
+
+def eigvalsh(x):
+    return np.sum(np.sin(np.linalg.eigvalsh(x + np.diag([0.0, 3.0, 6.0]))) * np.arange(1.0, 4.0))
+
+
+def eigvalsh_upper(x):
+    return np.sum(np.sin(np.linalg.eigvalsh(x + np.diag([0.0, 3.0, 6.0]), UPLO="U")) * np.arange(1.0, 4.0))
+
+
+def eigh_upper(x):
+    w, v = np.linalg.eigh(x + np.diag([0.0, 3.0, 6.0]), UPLO="U")
+    return np.sum(np.sin(w)) + np.sum(v[0] * v[1]) + np.sum(v[2] ** 2 * v[0] ** 2)
+
+
+def svd_vectors(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    # products within one singular vector, or of u_k and v_k together: unchanged when svd flips a pair's sign
+    return (np.sum(u[0] * u[1]) + np.sum(np.sin(s)) + np.sum(vh[:, 0] * vh[:, 1] * 2.0)
+            + np.sum(np.sin(u[0] * vh[:, 0])))
+
+
+def svd_u_only(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum((u[0] * u[1]) ** 2 * np.arange(1.0, np.size(s) + 1.0))
+
+
+def svd_square(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(np.sin(u * vh.T)) + np.sum(s)
+
+
+def norm_of_list(x, y):
+    return np.linalg.norm([x, y * 2.0, 1.5]) + np.linalg.norm([x, y], ord=1)
+
+
+def norm_of_arrays(x, y):
+    return np.linalg.norm([x, y], axis=0) @ np.arange(1.0, 4.0)
+
+
+case(np.linalg.eig, eig_values, A((3, 3), generic=True))
+case(np.linalg.eig, eig_vectors, np.diag([1.0, 2.5, 4.0]) + np.triu(np.full((3, 3), 0.7), 1)
+     + np.tril(np.full((3, 3), 0.1), -1), note="a fixed matrix with a real, well-separated spectrum")
+case(np.linalg.eigvals, eigvals, np.array([[2.0, 0.3, -0.4], [0.1, -1.0, 0.5], [0.2, 0.3, 0.7]]))
+case(np.linalg.eigvalsh, eigvalsh, A((3, 3), -0.4, 0.4), note="reads the lower triangle")
+case(np.linalg.eigvalsh, eigvalsh_upper, A((3, 3), -0.4, 0.4), note="reads the upper triangle")
+case(np.linalg.eigh, eigh_upper, A((3, 3), -0.4, 0.4), note="UPLO='U': reads the upper triangle")
+case(np.linalg.svd, svd_vectors, A((4, 3), generic=True))
+case(np.linalg.svd, svd_vectors, A((3, 5), generic=True))
+case(np.linalg.svd, svd_u_only, A((5, 2), generic=True))
+case(np.linalg.svd, svd_square, A((3, 3), generic=True), note="full_matrices=True, square")
+case(np.linalg.norm, norm_of_list, A(None, 0.5, 2), A(None, 0.5, 2), wrt=(0, 1))
+case(np.linalg.norm, norm_of_arrays, A((3,), 0.5, 2), A((3,), 0.5, 2), wrt=(0, 1))
+
+# -- powers at zero ------------------------------------------------------------------------------------------
+
+
+def zero_power(x):
+    return np.sum(np.sin(x) * x ** 0) + np.sum(np.power(x, 0.0)) + pow(x[0], 0) * 2.0
+
+
+def power_of_zero(y):
+    return np.sum(np.sin(np.power(np.zeros(3), y) * np.arange(1.0, 4.0)))
+
+
+case(operator.pow, zero_power, np.array([0.0, 1.5, 0.0]), note="x ** 0 at x = 0: slope 0")
+case(np.power, zero_power, A((3,)))
+case(builtins.pow, zero_power, np.array([0.0, -0.5]))
+case(math.pow, scalar2(math.pow), A(None, 0.5, 2), 0.0, note="math.pow(x, 0.0)")
+case(math.pow, scalar2(math.pow), 0.0, 0.0, note="math.pow(0.0, 0.0): slope 0")
+case(np.power, power_of_zero, A((3,), 1.5, 2.5), note="0 ** y: no gradient in y")
+for xs, ys in [((3,), (3,)), ((2, 3), ()), (None, None)]:
+    case(runtime.power_slope, weighted("runtime.power_slope(x, y)"), A(xs, 0.5, 2), A(ys, -2, 2), wrt=(0, 1))
+case(runtime.power_slope, weighted("runtime.power_slope(x, np.array([0.0, 1.0, 2.5]))"), np.array([0.0, 0.0, 1.2]),
+     0.0, note="at x = 0 and y in {0, 1}")
+
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

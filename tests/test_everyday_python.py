@@ -467,3 +467,163 @@ def test_other_bare_calls_are_refused_where_they_are():
     with pytest.raises(DifferentiationError, match="print, warnings.warn and logging calls are kept") as info:
         ssagrad.grad(helper_call_for_effect)(np.ones(2))
     assert info.value.source_line == "np.sum(x)"
+
+
+# -- functions as people write them: decorators that forward, nested defs, partials, keyword-only ---------
+
+import functools  # noqa: E402
+
+
+def logged(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        """Forwards its call."""
+        return f(*args, **kwargs)
+    return wrapper
+
+
+def timed(f):  # a wrapper that does more than forward: not looked through
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        result = f(*args, **kwargs)
+        return result * 1.0
+    return wrapper
+
+
+@logged
+@logged
+def decorated_energy(x, scale=2.0):
+    return scale * np.sum(np.cosh(x))
+
+
+@timed
+def timed_energy(x):
+    return np.sum(x ** 2)
+
+
+def calls_decorated(x, y):
+    return decorated_energy(x * y) + decorated_energy(y, scale=0.5)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_functools_wraps_wrappers_that_forward(rng, shape):
+    x, y = arrays(rng, shape, 2)
+    check_grads(decorated_energy, x)
+    check_grads(calls_decorated, x, y)
+    assert ssagrad.value_and_grad(decorated_energy)(x)[0] == decorated_energy(x)
+    g, aux = ssagrad.grad(lambda x: (decorated_energy(x), 1), has_aux=True)(x)
+
+
+def test_a_wrapper_that_does_more_than_forward_is_refused(rng):
+    with pytest.raises(DifferentiationError, match="decorator's wrapper"):
+        ssagrad.grad(timed_energy)(rng.normal(size=3))
+
+
+def with_inner_functions(x, y):
+    a = 2.0 * x
+
+    def inner(z, scale=1.0):
+        """Reads a, as a closure does, when it is called."""
+        t = np.sin(z) * a
+        return np.sum(t * scale)
+
+    def twice(z):
+        return inner(z) + inner(z, scale=-0.5)
+    s = inner(x) + inner(y, scale=3.0)
+    a = a + y  # the later calls read the new a
+    if np.sum(x) > 0:
+        def branch_only(z):
+            return np.sum(z ** 3)
+        s = s + branch_only(y)
+    return s + twice(x * y)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_nested_functions_are_closures_over_the_locals(rng, shape):
+    x, y = arrays(rng, shape, 2)
+    for sign in (1.0, -1.0):
+        check_grads(with_inner_functions, sign * np.abs(x), y)
+
+
+def passes_inner_around(x):
+    def inner(z):
+        return z * 2.0
+    return np.sum(np.apply_along_axis(inner, 0, x))
+
+
+def early_return_inside(x):
+    def inner(z):
+        if np.sum(z) > 0:
+            return z
+        return -z
+    return np.sum(inner(x))
+
+
+def test_nested_functions_that_cannot_be_inlined_are_refused(rng):
+    with pytest.raises(DifferentiationError, match="can only be called here") as info:
+        ssagrad.grad(passes_inner_around)(np.ones(3))
+    assert "np.apply_along_axis(inner, 0, x)" in info.value.source_line
+    with pytest.raises(DifferentiationError, match="a `return` before its last statement") as info:
+        ssagrad.grad(early_return_inside)(np.ones(3))
+    assert info.value.source_line == "return z"
+
+
+def squared_distance(a, data, scale=1.0):
+    return np.sum(scale * (a - data) ** 2)
+
+
+DATA = np.linspace(-1.0, 1.0, 3)
+to_data = functools.partial(squared_distance, data=DATA, scale=3.0)
+from_twos = functools.partial(squared_distance, np.full(3, 2.0))
+
+
+def with_partials(x):
+    return to_data(x) + from_twos(x, 0.5) + to_data(x, scale=2.0)
+
+
+def test_functools_partial_objects_called_inside(rng):
+    check_grads(with_partials, rng.normal(size=3))
+    assert "part" not in ssagrad.grad(with_partials).source or "to_data.keywords['data']" in \
+        ssagrad.grad(with_partials).source
+
+
+def keyword_only(x, *, scale, shift=0.0):
+    return np.sum(scale * np.sin(x) + shift)
+
+
+def calls_keyword_only(x, y):
+    return keyword_only(x, scale=y) + keyword_only(y, shift=1.0, scale=2.0)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_keyword_only_parameters(rng, shape):
+    x, y = arrays(rng, shape, 2)
+    check_grads(calls_keyword_only, x, np.sum(y) if shape == () else float(np.sum(y)))
+    check_grads(lambda x, y: keyword_only(x, scale=y), x, 1.5)
+
+
+def noisy_loss(W, x, rng):
+    noise = rng.normal(scale=0.1, size=np.shape(W))
+    keep = rng.random(np.shape(W)) > 0.3
+    return np.sum(np.where(keep, (W + noise) * x, 0.0) ** 2)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_random_generator_calls_inside_are_not_differentiated(shape):
+    W, x = np.random.default_rng(1).normal(size=(2,) + shape)
+    g = ssagrad.grad(noisy_loss)(W, x, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    noise, keep = rng.normal(scale=0.1, size=shape), rng.random(shape) > 0.3
+    np.testing.assert_allclose(g, np.where(keep, 2 * (W + noise) * x ** 2, 0.0), rtol=1e-12)
+    expected = ssagrad.numerical_grad(lambda W: noisy_loss(W, x, np.random.default_rng(7)), [W], 0)
+    np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-8)
+
+
+def draws_around(W, rng):
+    return np.sum(rng.normal(loc=W, scale=0.1) ** 2)
+
+
+def test_a_draw_from_a_differentiated_location_is_refused(rng):
+    with pytest.raises(DifferentiationError, match="no derivative rule for") as info:
+        ssagrad.grad(draws_around)(np.ones(3), rng)
+    assert "rng.normal(loc=W, scale=0.1)" in info.value.source_line

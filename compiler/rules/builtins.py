@@ -4,6 +4,7 @@ import builtins
 import numpy as np
 
 from ...runtime import replace_zero, tie_share, unbroadcast, unsum
+from ...runtime.numpy_grads import power_slope
 from . import adjoint, nondifferentiable
 
 
@@ -19,7 +20,10 @@ def _(result, x):
 
 @adjoint(builtins.pow)
 def _(result, base, exp):
-    d[base] = unbroadcast(d[result] * exp * base ** (exp - 1), base)
+    if isinstance(exp, (int, float)) and exp >= 1:
+        d[base] = unbroadcast(d[result] * exp * base ** (exp - 1), base)
+    else:  # pow(x, 0) has slope 0 also at x = 0
+        d[base] = unbroadcast(d[result] * power_slope(base, exp), base)
     d[exp] = unbroadcast(d[result] * result * np.log(replace_zero(base, 1.0)), exp)
 
 

@@ -31,6 +31,9 @@ def spelling(fn) -> str:
     if ops.is_operator(fn):
         return f"operator.{fn.__name__}"
     name = getattr(fn, "__name__", repr(fn))
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:  # np.add.reduce
+        return f"np.{owner.__name__}.{name}"
     for prefix, namespace in (("np.linalg.", np.linalg), ("np.random.", np.random), ("np.", np),
                               ("math.", math)):
         if getattr(namespace, name, None) is fn:

@@ -3,6 +3,7 @@ import numpy as np
 
 from ...runtime import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad,
                         slogdet_grad, solve_grad_a, solve_grad_b, svdvals_grad)
+from ...runtime.numpy_grads import eig_grad, eigvals_grad, eigvalsh_grad, svd_grad, upper
 from . import adjoint
 
 
@@ -36,9 +37,29 @@ def _(result, a, upper=False):
 
 @adjoint(np.linalg.eigh, outputs=2)
 def _(results, a, UPLO="L"):
-    if UPLO != "L":
-        raise NotImplementedError("only eigh(a, UPLO='L') has a gradient rule")
-    d[a] = eigh_grad(d[results[0]], d[results[1]], results[0], results[1])
+    if UPLO == "L":
+        d[a] = eigh_grad(d[results[0]], d[results[1]], results[0], results[1])
+    elif UPLO == "U":  # reads the upper triangle: the transpose of the lower triangle's gradient
+        d[a] = upper(eigh_grad(d[results[0]], d[results[1]], results[0], results[1]))
+    else:
+        raise NotImplementedError("eigh has gradient rules for UPLO='L' and UPLO='U', written as constants")
+
+
+@adjoint(np.linalg.eigvalsh)
+def _(result, a, UPLO="L"):
+    if UPLO != "L" and UPLO != "U":
+        raise NotImplementedError("eigvalsh has gradient rules for UPLO='L' and UPLO='U', written as constants")
+    d[a] = eigvalsh_grad(d[result], a, UPLO)
+
+
+@adjoint(np.linalg.eig, outputs=2)  # a real spectrum (complex eigenvalues raise when the gradient runs)
+def _(results, a):
+    d[a] = eig_grad(d[results[0]], d[results[1]], results[0], results[1])
+
+
+@adjoint(np.linalg.eigvals)
+def _(result, a):
+    d[a] = eigvals_grad(d[result], a)
 
 
 @adjoint(np.linalg.qr, outputs=2)
@@ -55,10 +76,10 @@ def _(result, x):
 
 @adjoint(np.linalg.svd, outputs=(1, 3))
 def _(result, a, full_matrices=True, compute_uv=True, hermitian=False):
-    if compute_uv is not False:
-        raise NotImplementedError("only the singular values have a gradient rule: call "
-                                  "np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
-    d[a] = svdvals_grad(d[result], a)
+    if compute_uv is False:
+        d[a] = svdvals_grad(d[result], a)
+    else:  # u, s, vh: full_matrices=False, or a square matrix
+        d[a] = svd_grad(d[result], result, a, full_matrices)
 
 
 @adjoint(np.linalg.lstsq, outputs=4)

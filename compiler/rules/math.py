@@ -1,6 +1,7 @@
 """Rules for the ``math`` module: scalar twins of the NumPy rules, in ``math`` terms."""
 import math
 
+from ...runtime.numpy_grads import power_slope
 from . import adjoint, nondifferentiable
 
 
@@ -122,7 +123,10 @@ def _(result, x, y):
 
 @adjoint(math.pow)
 def _(result, x, y):
-    d[x] = d[result] * y * x ** (y - 1)
+    if isinstance(y, (int, float)) and y >= 1:
+        d[x] = d[result] * y * x ** (y - 1)
+    else:  # math.pow(x, 0) has slope 0 also at x = 0
+        d[x] = d[result] * power_slope(x, y)
     d[y] = d[result] * result * math.log(x)
 
 

@@ -10,6 +10,9 @@ from ...runtime import (
     tie_share, unbroadcast, unconcatenate, undiag, undiagonal, unhstack, unmean, unpad, unrepeat, unsort,
     unsplit, unstack, unsum, untake, untake_along_axis, untile, untrace, unvstack, var_grad, vdot_grad)
 from ...runtime.construction import linspace_ramp, uncolumn_stack, unfill
+from ...runtime.numpy_grads import (
+    accumulate_extremum_grad, cross_grad_left, cross_grad_right, diff_grad, einsum_first_grad, einsum_rest_grads,
+    gradient_grad, gradient_spacing_grads, outer_sum_grad, unappend, unpartition, unrollaxis, unsplit_along)
 from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
@@ -155,6 +158,14 @@ def _(result, x):
     d[x] = d[result]
 
 
+@adjoint(np.nan_to_num)  # the identity on finite entries; the others take the replacement's gradient
+def _(result, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    d[x] = np.where(np.isfinite(x), d[result], 0.0)
+    d[nan] = unbroadcast(np.where(np.isnan(x), d[result], 0.0), nan)
+    d[posinf] = unbroadcast(np.where(np.isposinf(x), d[result], 0.0), posinf)
+    d[neginf] = unbroadcast(np.where(np.isneginf(x), d[result], 0.0), neginf)
+
+
 # -- elementwise: two arguments, with broadcasting ------------------------------------------
 
 
@@ -273,6 +284,70 @@ def _(result, a, axis=None, dtype=None):
     d[a] = cumprod_grad(d[result], a, axis=axis)
 
 
+@adjoint(np.diff)
+def _(result, a, n=1, axis=-1, prepend=None, append=None):
+    d[a] = diff_grad(d[result], a, n, axis, prepend, append, 1)
+    d[prepend] = diff_grad(d[result], a, n, axis, prepend, append, 0)
+    d[append] = diff_grad(d[result], a, n, axis, prepend, append, 2)
+
+
+@adjoint(np.gradient, outputs="list")  # one array per axis: a list when there are several
+def _(result, f, *varargs, axis=None, edge_order=1):
+    d[f] = gradient_grad(d[result], f, varargs, axis, edge_order)
+    d[varargs] = gradient_spacing_grads(d[result], result, f, varargs, axis)
+
+
+# -- ufunc methods: np.add.reduce is np.sum along axis 0, np.maximum.accumulate a running maximum --------
+
+
+@adjoint(np.add.reduce)
+def _(result, array, axis=0, dtype=None, keepdims=False):
+    d[array] = unsum(d[result], array, axis, keepdims)
+
+
+@adjoint(np.add.accumulate)
+def _(result, array, axis=0, dtype=None):
+    d[array] = cumsum_grad(d[result], array, axis)
+
+
+@adjoint(np.multiply.reduce)
+def _(result, array, axis=0, dtype=None, keepdims=False):
+    d[array] = prod_grad(d[result], array, axis, keepdims)
+
+
+@adjoint(np.multiply.accumulate)
+def _(result, array, axis=0, dtype=None):
+    d[array] = cumprod_grad(d[result], array, axis)
+
+
+@adjoint(np.maximum.reduce, np.minimum.reduce)
+def _(result, array, axis=0, dtype=None, keepdims=False):
+    d[array] = extremum_grad(d[result], array, result, axis, keepdims)
+
+
+@adjoint(np.maximum.accumulate, np.minimum.accumulate)
+def _(result, array, axis=0, dtype=None):
+    d[array] = accumulate_extremum_grad(d[result], array, result, axis)
+
+
+@adjoint(np.multiply.outer)
+def _(result, A, B):
+    d[A] = outer_grad_left(d[result], A, B)  # np.outer's, which keeps A's shape
+    d[B] = outer_grad_right(d[result], A, B)
+
+
+@adjoint(np.add.outer)
+def _(result, A, B):
+    d[A] = outer_sum_grad(d[result], A, B, 0)
+    d[B] = outer_sum_grad(d[result], A, B, 1)
+
+
+@adjoint(np.subtract.outer)
+def _(result, A, B):
+    d[A] = outer_sum_grad(d[result], A, B, 0)
+    d[B] = -outer_sum_grad(d[result], A, B, 1)
+
+
 # -- shapes -----------------------------------------------------------------------------------
 
 
@@ -339,9 +414,30 @@ def _(result, tup):
     d[tup] = unhstack(d[result], tup)
 
 
-@adjoint(np.split, np.array_split, outputs="many")
+@adjoint(np.split, np.array_split, outputs="list")  # unpacked where called, or a list indexed later
 def _(results, ary, indices_or_sections, axis=0):
     d[ary] = unsplit(d[results], results, ary, axis)
+
+
+@adjoint(np.hsplit, outputs="list")
+def _(results, ary, indices_or_sections):
+    d[ary] = unsplit_along(d[results], results, ary, "h")
+
+
+@adjoint(np.vsplit, outputs="list")
+def _(results, ary, indices_or_sections):
+    d[ary] = unsplit_along(d[results], results, ary, "v")
+
+
+@adjoint(np.dsplit, outputs="list")
+def _(results, ary, indices_or_sections):
+    d[ary] = unsplit_along(d[results], results, ary, "d")
+
+
+@adjoint(np.append)
+def _(result, arr, values, axis=None):
+    d[arr] = unappend(d[result], arr, values, axis, 0)
+    d[values] = unappend(d[result], arr, values, axis, 1)
 
 
 @adjoint(np.tile)
@@ -367,6 +463,16 @@ def _(result, m):
 @adjoint(np.flipud)
 def _(result, m):
     d[m] = np.flipud(d[result])
+
+
+@adjoint(np.rot90)
+def _(result, m, k=1, axes=(0, 1)):
+    d[m] = np.rot90(d[result], -k, axes)
+
+
+@adjoint(np.rollaxis)
+def _(result, a, axis, start=0):
+    d[a] = unrollaxis(d[result], a, axis, start)
 
 
 @adjoint(np.roll)
@@ -457,6 +563,11 @@ def _(result, a, axis=-1, kind=None):
     d[a] = unsort(d[result], a, axis)
 
 
+@adjoint(np.partition)
+def _(result, a, kth, axis=-1, kind="introselect"):
+    d[a] = unpartition(d[result], a, result, axis)
+
+
 @adjoint(astype, *[np.astype] if hasattr(np, "astype") else [])
 def _(result, x, dtype):
     d[x] = astype_grad(d[result], x, dtype)
@@ -495,9 +606,19 @@ def _(result, a, b, axes=2):
     d[b] = tensordot_grad_right(d[result], a, b, axes)
 
 
-@adjoint(np.einsum)
+@adjoint(np.einsum)  # subscripts with '...', and the sublist form einsum(x, [0, 1], y, [1, 2], [0, 2])
 def _(result, subscripts, *operands, optimize=False):
-    d[operands] = einsum_grads(d[result], subscripts, operands)
+    if isinstance(subscripts, str) and "." not in subscripts:
+        d[operands] = einsum_grads(d[result], subscripts, operands)
+    else:
+        d[subscripts] = einsum_first_grad(d[result], subscripts, operands)  # the sublist form's first array
+        d[operands] = einsum_rest_grads(d[result], subscripts, operands)
+
+
+@adjoint(np.cross)
+def _(result, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    d[a] = cross_grad_left(d[result], a, b, axisa, axisb, axisc, axis)
+    d[b] = cross_grad_right(d[result], a, b, axisa, axisb, axisc, axis)
 
 
 @adjoint(np.kron)
@@ -505,6 +626,19 @@ def _(result, a, b):
     d[a] = kron_grad(d[result], a, b, 0)
     d[b] = kron_grad(d[result], a, b, 1)
 
+
+# Functions after which part of a value no longer reaches the result (a replaced NaN, an entry a running
+# maximum passed over): specialized gradients keep safe_div for them (compiler/specialize.py's MASKING)
+from ..specialize import MASKING  # noqa: E402
+
+MASKING.update({np.nan_to_num, np.partition, np.hsplit, np.vsplit, np.dsplit, np.maximum.reduce,
+                np.minimum.reduce, np.maximum.accumulate, np.minimum.accumulate})
+
+# ... and those whose result may be a view of an argument (compiler/aliasing.py's MAY_SHARE; np.diff(a, 0) is a,
+# np.nan_to_num(a, copy=False) is a)
+from ..aliasing import MAY_SHARE  # noqa: E402
+
+MAY_SHARE.update({np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.diff, np.nan_to_num})
 
 # -- no gradient ------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ...runtime import matmul_grad_left, matmul_grad_right, replace_zero, safe_div, unbroadcast, unindex
 from ...runtime.construction import unjoin
+from ...runtime.numpy_grads import power_slope
 from . import adjoint, joins, nondifferentiable
 
 
@@ -37,7 +38,10 @@ def _(result, x, y):
 
 @adjoint(operator.pow, np.power)
 def _(result, x, y):
-    d[x] = unbroadcast(d[result] * y * x ** (y - 1), x)
+    if isinstance(y, (int, float)) and y >= 1:  # a constant exponent with a finite slope everywhere
+        d[x] = unbroadcast(d[result] * y * x ** (y - 1), x)
+    else:  # x ** 0 has slope 0 also at x = 0 (not 0 * 0 ** -1: NaN, or ZeroDivisionError for floats)
+        d[x] = unbroadcast(d[result] * power_slope(x, y), x)
     d[y] = unbroadcast(d[result] * result * np.log(replace_zero(x, 1.0)), y)
 
 

@@ -23,6 +23,11 @@ from ... import runtime
 from ...runtime import (select_tangent, broadcast_like, unbroadcast, zeros_like, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, replace_zero, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ...runtime.construction import fill_tangent, join_tangent, linspace_ramp, uncolumn_stack, unfill, unjoin
+from ...runtime.numpy_grads import (
+    accumulate_extremum_grad, accumulate_extremum_tangent, cross_grad_left, cross_grad_right, diff_grad,
+    diff_tangent, eig_tangents, eigvals_tangent, eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
+    gradient_tangent, outer_sum_grad, partition_tangent, power_curvature, power_slope, power_slope_in_y,
+    svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper)
 from ..pyast import clone
 from ..templates import Template
 from . import _ADJOINTS, _key, adjoint, floating, joins, nondifferentiable
@@ -130,6 +135,9 @@ linear(np.sum, np.mean, np.cumsum, np.transpose, np.reshape, np.ravel, np.squeez
        np.take, np.take_along_axis, np.real, np.conj, np.conjugate, np.copy, np.negative, np.positive,
        operator.neg, operator.pos, runtime.astype, np.pad, np.concatenate, np.stack, np.vstack, np.hstack,
        np.column_stack, np.split, np.array_split, builtins.sum)
+linear(np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.add.reduce, np.add.accumulate)
+linear(np.append, np.add.outer, np.subtract.outer, positions=(0, 1))
+linear(np.cross, np.multiply.outer, positions=(0, 1), kind="multi")
 if hasattr(np, "row_stack"):  # deprecated in NumPy 2
     linear(np.row_stack)
 if hasattr(np, "astype"):
@@ -137,14 +145,18 @@ if hasattr(np, "astype"):
 linear(runtime.appended, positions=(0, 1))
 linear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.kron,
        positions=(0, 1), kind="multi")
-linear(np.einsum, positions="rest", kind="multi")
+linear(np.einsum, positions=tuple(range(64)), kind="multi")  # the sublist form's first argument is an array
 
 # the runtime helpers of generated adjoint code, for derivatives of derivatives (hessians, grad of grad)
 linear(runtime.broadcast_like, runtime.unbroadcast, runtime.unsum, runtime.unmean, runtime.zero_at, runtime.unindex, runtime.untake,
        runtime.untake_along_axis, runtime.unsort, runtime.cumsum_grad, runtime.unconcatenate, runtime.unstack,
        runtime.unvstack, runtime.unhstack, runtime.untile, runtime.unrepeat, runtime.unpad, runtime.undiag,
        runtime.undiagonal, runtime.untrace, runtime.extremum_grad, runtime.head_grad, runtime.last_grad,
-       runtime.item_grad, runtime.array_grad, runtime.astype_grad, unjoin, uncolumn_stack, unfill, fill_tangent)
+       runtime.item_grad, runtime.array_grad, runtime.astype_grad, unjoin, uncolumn_stack, unfill, fill_tangent,
+       diff_grad, diff_tangent, gradient_grad, gradient_tangent, unappend, unsplit_along, unrollaxis, unpartition,
+       partition_tangent, accumulate_extremum_grad, accumulate_extremum_tangent, upper, outer_sum_grad)
+linear(cross_grad_left, positions=(0, 2), kind="multi")
+linear(cross_grad_right, positions=(0, 1), kind="multi")
 linear(join_tangent, positions=(2,))
 linear(runtime.matmul_grad_left, runtime.dot_grad_left, runtime.inner_grad_left, runtime.outer_grad_left,
        runtime.tensordot_grad_left, positions=(0, 2), kind="multi")
@@ -205,7 +217,10 @@ def _(result, a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 @tangent(operator.pow, np.power, builtins.pow)
 def _(result, x, y):
-    d[result] = broadcast_like(d[x] * y * x ** (y - 1), result)
+    if isinstance(y, (int, float)) and y >= 1:  # a constant exponent with a finite slope everywhere
+        d[result] = broadcast_like(d[x] * y * x ** (y - 1), result)
+    else:  # x ** 0 has slope 0 also at x = 0 (not 0 * 0 ** -1)
+        d[result] = broadcast_like(d[x] * power_slope(x, y), result)
     # an exponent with no derivative may still have a tangent of zeros (an integer power saved on a tape, or
     # passed to a helper): its term is 0, not 0 * log(negative base) = NaN
     d[result] = broadcast_like(np.where(d[y] == 0, 0.0, d[y] * result * np.log(replace_zero(x, 1.0))), result)
@@ -286,9 +301,29 @@ def _(result, a, upper=False):
 
 @tangent(np.linalg.eigh)
 def _(results, a, UPLO="L"):
-    if UPLO != "L":
-        raise NotImplementedError("only eigh(a, UPLO='L') has a tangent rule")
-    d[results] = eigh_tangents(d[a], results[0], results[1])
+    if UPLO == "L":
+        d[results] = eigh_tangents(d[a], results[0], results[1])
+    elif UPLO == "U":  # the upper triangle read as the lower one of the transpose
+        d[results] = eigh_tangents(upper(d[a]), results[0], results[1])
+    else:
+        raise NotImplementedError("eigh has tangent rules for UPLO='L' and UPLO='U', written as constants")
+
+
+@tangent(np.linalg.eigvalsh)
+def _(result, a, UPLO="L"):
+    if UPLO != "L" and UPLO != "U":
+        raise NotImplementedError("eigvalsh has tangent rules for UPLO='L' and UPLO='U', written as constants")
+    d[result] = eigvalsh_tangent(d[a], a, UPLO)
+
+
+@tangent(np.linalg.eig)
+def _(results, a):
+    d[results] = eig_tangents(d[a], results[0], results[1])
+
+
+@tangent(np.linalg.eigvals)
+def _(result, a):
+    d[result] = eigvals_tangent(d[a], a)
 
 
 @tangent(np.linalg.qr)
@@ -317,10 +352,48 @@ def _(result, x):
 
 @tangent(np.linalg.svd)
 def _(result, a, full_matrices=True, compute_uv=True, hermitian=False):
-    if compute_uv is not False:
-        raise NotImplementedError("only the singular values have a tangent rule: call "
-                                  "np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
-    d[result] = svdvals_tangent(d[a], a)
+    if compute_uv is False:
+        d[result] = svdvals_tangent(d[a], a)
+    else:  # u, s, vh: full_matrices=False, or a square matrix
+        d[result] = svd_tangents(d[a], result, a, full_matrices)
+
+
+@tangent(np.diff)
+def _(result, a, n=1, axis=-1, prepend=None, append=None):
+    d[result] = diff_tangent(d[a], a, n, axis, prepend, append, 1)
+    d[result] = diff_tangent(d[prepend], a, n, axis, prepend, append, 0)
+    d[result] = diff_tangent(d[append], a, n, axis, prepend, append, 2)
+
+
+@tangent(np.gradient)
+def _(result, f, *varargs, axis=None, edge_order=1):
+    d[result] = gradient_tangent(d[f], f, varargs, axis, edge_order)
+    d[result] = gradient_spacing_tangent(d[varargs], result, f, varargs, axis)
+
+
+@tangent(np.partition)
+def _(result, a, kth, axis=-1, kind="introselect"):
+    d[result] = partition_tangent(d[a], a, result, axis)
+
+
+@tangent(np.multiply.reduce)
+def _(result, array, axis=0, dtype=None, keepdims=False):
+    d[result] = np.sum(prod_grad(1.0, array, axis, True) * d[array], axis, None, None, keepdims)
+
+
+@tangent(np.multiply.accumulate)
+def _(result, array, axis=0, dtype=None):
+    d[result] = cumprod_tangent(d[array], array, axis)
+
+
+@tangent(np.maximum.reduce, np.minimum.reduce)
+def _(result, array, axis=0, dtype=None, keepdims=False):
+    d[result] = np.sum(extremum_grad(1.0, array, result, axis, keepdims) * d[array], axis, None, None, keepdims)
+
+
+@tangent(np.maximum.accumulate, np.minimum.accumulate)
+def _(result, array, axis=0, dtype=None):
+    d[result] = accumulate_extremum_tangent(d[array], array, result, axis)
 
 
 @tangent(np.linalg.pinv)
@@ -346,3 +419,12 @@ def _(result, x, value):
 
 
 elementwise(replace_zero)
+
+
+@adjoint(power_slope)  # y * x ** (y - 1) in pow's gradient, differentiated again by hessians
+def _(result, x, y):
+    d[x] = unbroadcast(d[result] * power_curvature(x, y), x)
+    d[y] = unbroadcast(d[result] * power_slope_in_y(x, y), y)
+
+
+elementwise(power_slope, np.nan_to_num)
