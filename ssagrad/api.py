@@ -119,6 +119,23 @@ def _fit(gradient, like):
 
 
 _SCALARS = (float, np.float64, np.float32)
+
+
+def _counts(value) -> bool:
+    """Is ``value`` a bool or an integer (``np.allclose``, ``np.argmax``, ``len``)? Its gradient is not a
+    zero: it has none (piecewise constant), so grad refuses it."""
+    kind = type(value)
+    if kind is bool or kind is int:
+        return True
+    dtype = getattr(value, "dtype", None)
+    return isinstance(dtype, np.dtype) and dtype.kind in "biu"
+
+
+def _integer_result(name, value, location=None):
+    return DifferentiationError(
+        f"grad needs a function with a floating-point result; {name}() returned {type(value).__name__} "
+        f"{value!r}, a bool or an integer, which has no gradient (it is piecewise constant). Differentiate a "
+        f"floating-point quantity instead (a loss, or a smooth stand-in for a count or a test).", location)
 _EAGER = (float, np.float64, np.float32, np.ndarray, type(None))
 
 
@@ -290,6 +307,8 @@ class GradFunction:
             value, gradients = compiled.function(*args, **kwargs)
         else:
             value, gradients = None, compiled.function(*args, **kwargs)
+        if compiled.returns_value and type(value) not in _SCALARS and _counts(value):
+            raise _integer_result(self._function.__name__, value, compiled.result_location())
         if compiled.returns_value and type(value) not in _SCALARS and np.ndim(value) != 0:
             raise DifferentiationError(
                 f"grad needs a function with a scalar result; {self._function.__name__}() returned "
@@ -312,7 +331,7 @@ class GradFunction:
             value = None
         else:
             value, gradients = compiled.function(*args)
-            if type(value) not in _SCALARS and np.ndim(value) != 0:
+            if type(value) not in _SCALARS and (np.ndim(value) != 0 or _counts(value)):
                 return self._call_checked(args)  # which raises the located error
         if self._tuple_result:
             gradients = tuple([_fit(g, args[i]) for g, i in zip(gradients, self.wrt)])
@@ -338,6 +357,8 @@ class GradFunction:
             grads.append(_fit(g, args[i]))
         if value is None:
             value = self._function(*args)
+        if _counts(value):
+            raise _integer_result(self._function.__name__, value)
         if np.ndim(value) != 0:
             raise DifferentiationError(f"grad needs a function with a scalar result; {self._function.__name__}() "
                                        f"returned shape {np.shape(value)}; use ssagrad.jacobian")
