@@ -460,3 +460,31 @@ def test_second_derivatives_of_the_new_linear_algebra_are_refused_where_they_are
 def test_reverse_over_reverse_through_a_new_rule_is_a_located_refusal(rng):
     with pytest.raises(DifferentiationError, match="no derivative rule for ssagrad.runtime.numpy_grads.diff_grad"):
         ssagrad.hessian(first_difference, mode="reverse")(rng.normal(size=4))
+
+
+# -- several results, indexed where called or kept whole ------------------------------------------------------
+
+
+def svd_indexed(a):
+    return np.sum(np.linalg.svd(a, full_matrices=False)[1] ** 2) + np.sum(np.linalg.svd(a, compute_uv=False))
+
+
+def svd_kept_whole(a):
+    result = np.linalg.svd(a, full_matrices=False)
+    return np.sum(result[0][0] * result[0][1]) + np.sum(np.sin(result[1]))
+
+
+def eig_indexed(a):
+    return np.sum(np.linalg.eig(a)[0] ** 2) + np.sum(np.linalg.eigvalsh(a + a.T) ** 3)
+
+
+def middle_third(x):
+    return np.sum(np.split(x, 3)[1] ** 2) + np.sum(np.sin(np.hsplit(x, 3)[2]))
+
+
+def test_several_results_indexed_where_called_or_kept_whole(rng):
+    a = nearly_triangular(rng)
+    check_grads(svd_indexed, a, modes=BOTH)
+    check_grads(svd_kept_whole, a, modes=BOTH)
+    check_grads(eig_indexed, a, modes=BOTH)
+    check_grads(middle_third, rng.normal(size=6), modes=BOTH)
