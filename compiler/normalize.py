@@ -766,9 +766,13 @@ class Normalizer:
             if isinstance(a, ast.Starred) and isinstance(a.value, (ast.Tuple, ast.List)):
                 args += [self.atom(e) for e in a.value.elts]  # f(*(a, b)): the arity is known now
             elif isinstance(a, ast.Starred):
+                wrapper = isinstance(a.value, ast.Name) and a.value.id in self.parsed.variadic
                 raise self.parsed.error("`*args` in a call is supported only for a tuple or list written out "
                                         "(`f(*(a, b))`), whose length is known when compiling; pass the "
-                                        "arguments one by one", a)
+                                        "arguments one by one" + (
+                                            " (if this is a decorator's wrapper, differentiate the undecorated "
+                                            "function, or make the decorator use functools.wraps and only "
+                                            "forward the call)" if wrapper else ""), a)
             else:
                 args.append(self.atom(a))
         keywords = []

@@ -27,6 +27,8 @@ class ParsedFunction:
     indent: int              # columns removed by dedenting
     lines: list[str]         # the function's source lines, as in the file
     params: list[str] = field(default_factory=list)
+    variadic: set[str] = field(default_factory=set)        # the *args and **kwargs parameters
+    after_varargs: set[str] = field(default_factory=set)   # keyword-only parameters after *args
     local_names: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)  # made by normalize, each read only where it is made
 
@@ -122,7 +124,7 @@ def _lambda_definition(module, fn, first_line, filename, lines) -> ast.FunctionD
     params = list(code.co_varnames[:code.co_argcount])
     line = code.co_firstlineno - first_line + 1
     found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and n.lineno == line
-             and [a.arg for a in n.args.args] == params]
+             and [a.arg for a in n.args.posonlyargs + n.args.args] == params]
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     location = Location(filename, code.co_firstlineno, len(text) - len(text.lstrip()), None, text, "<lambda>")
     if len(found) != 1:
@@ -130,8 +132,6 @@ def _lambda_definition(module, fn, first_line, filename, lines) -> ast.FunctionD
             "cannot tell which lambda on this line to differentiate: several have the same parameters; "
             "define the function with def" if found else "cannot find this lambda in its source", location)
     node = found[0]
-    if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
-        raise DifferentiationError("lambdas with *args, **kwargs or keyword-only parameters are not supported", location)
     definition = ast.FunctionDef(LAMBDA_NAME, node.args, [ast.copy_location(ast.Return(node.body), node.body)],
                                  [], None)
     return ast.copy_location(definition, node)
@@ -224,8 +224,7 @@ def parse_function(fn) -> ParsedFunction:
     if fn.__code__.co_name == "<lambda>":
         tree = _lambda_definition(module, fn, first_line, filename, lines)
         parsed = ParsedFunction(fn, tree, filename, first_line, indent, lines)
-        parsed.params = [a.arg for a in tree.args.args]
-        parsed.local_names = _assigned_names(tree) | set(parsed.params)
+        _set_params(parsed, tree.args)
         return parsed
     defs = [node for node in module.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if not defs or defs[0].name != fn.__code__.co_name:
@@ -237,11 +236,15 @@ def parse_function(fn) -> ParsedFunction:
     parsed = ParsedFunction(fn, tree, filename, first_line, indent, lines)
     if isinstance(tree, ast.AsyncFunctionDef):
         raise parsed.error("async functions cannot be differentiated", tree)
-    args = tree.args
-    if args.vararg or args.kwarg or args.posonlyargs:
-        raise parsed.error("*args, **kwargs and positional-only parameters are not supported yet; use plain "
-                           "parameters (if this is a decorator's wrapper, differentiate the undecorated function)",
-                           tree)
-    parsed.params = [a.arg for a in args.args + args.kwonlyargs]  # keyword-only ones come last
-    parsed.local_names = _assigned_names(tree) | set(parsed.params)
+    _set_params(parsed, tree.args)
     return parsed
+
+
+def _set_params(parsed: ParsedFunction, args: ast.arguments) -> None:
+    """The parameters in the order of the signature: positional ones, ``*args``, keyword-only ones,
+    ``**kwargs`` (the tuple and the dict are values the body reads; they are never differentiated)."""
+    parsed.params = [a.arg for a in args.posonlyargs + args.args] + ([args.vararg.arg] if args.vararg else []) \
+        + [a.arg for a in args.kwonlyargs] + ([args.kwarg.arg] if args.kwarg else [])
+    parsed.variadic = {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    parsed.after_varargs = {a.arg for a in args.kwonlyargs} if args.vararg else set()
+    parsed.local_names = _assigned_names(parsed.tree) | set(parsed.params)

@@ -627,3 +627,46 @@ def test_a_draw_from_a_differentiated_location_is_refused(rng):
     with pytest.raises(DifferentiationError, match="no derivative rule for") as info:
         ssagrad.grad(draws_around)(np.ones(3), rng)
     assert "rng.normal(loc=W, scale=0.1)" in info.value.source_line
+
+
+def over_batches(x, *batches, scale=1.0, **options):
+    total = 0.0
+    for b in batches:
+        total = total + np.sum((x - b) ** 2)
+    return scale * total * options.get("weight", 1.0) + len(batches)
+
+
+def sums_rest(a, *rest):
+    return np.sum(a) + len(rest)
+
+
+def passes_into_rest(x):
+    return sums_rest(1.0, x)
+
+
+def passes_named(x):
+    return sums_rest(x, "a", "b") + sums_rest(a=x * 2.0)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_star_args_and_star_star_kwargs_in_the_differentiated_function(rng, shape):
+    x, b1, b2 = arrays(rng, shape, 3)
+    g = ssagrad.grad(over_batches)(x, b1, b2, scale=2.0, weight=3.0)
+    expected = ssagrad.numerical_grad(lambda x: over_batches(x, b1, b2, scale=2.0, weight=3.0), [x], 0)
+    np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-6)
+    value, tangent = ssagrad.jvp(over_batches, (x, b1), (np.ones_like(x) if shape else 1.0, None))
+    assert value == over_batches(x, b1)
+    np.testing.assert_allclose(tangent, np.sum(2 * (x - b1)), rtol=1e-12)
+    check_grads(passes_named, x)
+    check_grads(lambda x, *rest, k=2.0: np.sum(x ** k) * len(rest), x, wrt=0)
+
+
+def test_what_star_args_cannot_do_yet_is_refused(rng):
+    x = rng.normal(size=3)
+    with pytest.raises(DifferentiationError, match="'batches', the \\*args or \\*\\*kwargs parameter"):
+        ssagrad.grad(over_batches, wrt=1)(x, x)
+    with pytest.raises(DifferentiationError, match="into sums_rest\\(\\)'s \\*rest") as info:
+        ssagrad.grad(passes_into_rest)(x)
+    assert info.value.source_line == "return sums_rest(1.0, x)"
+    with pytest.raises(DifferentiationError, match="into sums_rest\\(\\)'s \\*rest"):
+        ssagrad.jvp(passes_into_rest, (x,), (x,))
