@@ -261,9 +261,22 @@ def unappend(g, arr, values, axis=None, part=0):
     return g[tuple(index)]
 
 
+def append_part(t, arr, values, axis=None, part=0):
+    """``t`` where ``arr`` (part 0) or ``values`` (1) sits in ``np.append(arr, values, axis)``, zeros elsewhere:
+    the transpose of ``unappend``."""
+    if part == 0:
+        return np.append(t, np.zeros(np.shape(values)), axis)
+    return np.append(np.zeros(np.shape(arr)), t, axis)
+
+
+def split_axis(ary, kind):
+    """The axis ``np.hsplit`` (``"h"``), ``np.vsplit`` (``"v"``) or ``np.dsplit`` (``"d"``) cuts ``ary`` along."""
+    return {"h": 1 if np.ndim(ary) > 1 else 0, "v": 0, "d": 2}[kind]
+
+
 def unsplit_along(grads, parts, ary, kind):
     """Gradient of ``np.hsplit``, ``np.vsplit`` or ``np.dsplit``: the pieces' gradients joined again."""
-    axis = {"h": 1 if np.ndim(ary) > 1 else 0, "v": 0, "d": 2}[kind]
+    axis = split_axis(ary, kind)
     filled = [np.zeros_like(p) if g is None else g for g, p in zip(grads, parts)]
     return np.reshape(np.concatenate(filled, axis=axis), shape_of(ary))
 

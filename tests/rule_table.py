@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import ssagrad.runtime as runtime
+import ssagrad.runtime.numpy_grads  # noqa: F401  (runtime.numpy_grads in the cases)
 
 
 @dataclass(frozen=True)
@@ -996,5 +997,37 @@ for xs, ys in [((3,), (3,)), ((2, 3), ()), (None, None)]:
     case(runtime.power_slope, weighted("runtime.power_slope(x, y)"), A(xs, 0.5, 2), A(ys, -2, 2), wrt=(0, 1))
 case(runtime.power_slope, weighted("runtime.power_slope(x, np.array([0.0, 1.0, 2.5]))"), np.array([0.0, 0.0, 1.2]),
      0.0, note="at x = 0 and y in {0, 1}")
+
+# the helpers of those rules, differentiated again (reverse over reverse)
+NG = "runtime.numpy_grads"
+for text, gs, xs in [(f"{NG}.diff_grad(g, x)", (3, 3), (3, 4)), (f"{NG}.diff_grad(g, x, 2, 0, 0.5, None, 0)", (2, 4), (3, 4)),
+                     (f"{NG}.diff_grad(g, x, 1, 0, None, np.ones((2, 4)), 2)", (4, 4), (3, 4)),
+                     (f"{NG}.diff_tangent(g, x)", (3, 4), (3, 4)), (f"{NG}.diff_tangent(g, x, 1, 0, None, np.ones((2, 4)), 2)", (2, 4), (3, 4)),
+                     (f"{NG}.diff_tangent(g, x, 2, -1, 0.5, None, 0)", (), (3, 4)),
+                     (f"{NG}.gradient_grad(g, x, (0.5,), 1)", (3, 4), (3, 4)), (f"{NG}.gradient_grad(g, x, (), None, 2)", (5,), (5,)),
+                     (f"{NG}.gradient_tangent(g, x, (), None, 2)[1]", (3, 4), (3, 4)),
+                     (f"{NG}.gradient_tangent(g, x, (2.0,), 0)", (4, 2), (4, 2)),
+                     (f"{NG}.unappend(g, x, np.ones(4), None, 0)", (10,), (2, 3)),
+                     (f"{NG}.unappend(g, np.ones((2, 3)), x, 0, 1)", (3, 3), (1, 3)),
+                     (f"{NG}.append_part(g, x, np.ones((1, 3)), 0, 0)", (2, 3), (2, 3)),
+                     (f"{NG}.append_part(g, np.ones(3), x, None, 1)", (2, 2), (2, 2)),
+                     (f"{NG}.unrollaxis(g, x, 2)", (4, 2, 3), (2, 3, 4)), (f"{NG}.unrollaxis(g, x, 0, 3)", (3, 4, 2), (2, 3, 4)),
+                     (f"{NG}.outer_sum_grad(g, x, np.ones(2), 0)", (3, 2), (3,)),
+                     (f"{NG}.outer_sum_grad(g, np.ones((2, 2)), x, 1)", (2, 2, 3), (3,)), (f"{NG}.upper(g)", (3, 3), None)]:
+    fn = getattr(runtime.numpy_grads, text.split("(")[0].split(".")[-1])
+    helper(fn, text, A(gs), A(xs))
+for name, text in [("unpartition", "np.partition(x, 1)"), ("partition_tangent", "np.partition(x, (0, 2), axis=0)"),
+                   ("accumulate_extremum_grad", "np.maximum.accumulate(x, 1), 1"),
+                   ("accumulate_extremum_tangent", "np.minimum.accumulate(x, 0), 0")]:
+    axis = "" if "accumulate" in name else (", 0" if "axis=0" in text else "")
+    helper(getattr(runtime.numpy_grads, name), f"{NG}.{name}(g, x, {text}{axis})", A((3, 4)), A((3, 4), distinct=True))
+helper(runtime.numpy_grads.unsplit_along, f"{NG}.unsplit_along([g, x], [g, x], np.zeros((2, 5)), 'h')", A((2, 3)),
+       A((2, 2)), wrt=(0, 1))
+helper(runtime.numpy_grads.unsplit_along, f"{NG}.unsplit_along([None, g], [np.zeros((1, 2, 2)), g], np.zeros((1, 2, 5)), 'd')",
+       A((1, 2, 3)), note="a piece with no gradient is zeros")
+for name, other in [("cross_grad_left", 2), ("cross_grad_right", 1)]:
+    helper(getattr(runtime.numpy_grads, name), f"{NG}.{name}(g, x, y)", A((4, 3)), A((4, 3)), A((3,)), wrt=(0, other))
+    helper(getattr(runtime.numpy_grads, name), f"{NG}.{name}(g, x, y, axis=0)", A((3, 2)), A((3, 2)), A((3, 2)),
+           wrt=(0, other))
 
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

@@ -457,9 +457,18 @@ def test_second_derivatives_of_the_new_linear_algebra_are_refused_where_they_are
         ssagrad.hessian(fn)(nearly_triangular(rng))
 
 
-def test_reverse_over_reverse_through_a_new_rule_is_a_located_refusal(rng):
-    with pytest.raises(DifferentiationError, match="no derivative rule for ssagrad.runtime.numpy_grads.diff_grad"):
-        ssagrad.hessian(first_difference, mode="reverse")(rng.normal(size=4))
+def test_reverse_over_reverse_agrees_with_forward_over_reverse(rng):
+    x = rng.permutation(6) * 0.3 + 0.4
+    forward = ssagrad.hessian(second_order_program)(x)
+    np.testing.assert_allclose(ssagrad.hessian(second_order_program, mode="reverse")(x), forward, rtol=1e-9,
+                               atol=1e-9)
+    np.testing.assert_allclose(forward, forward.T, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_second_derivatives_where_a_helper_has_no_rule_are_located_refusals(rng, mode):
+    with pytest.raises(DifferentiationError, match="ssagrad.runtime.numpy_grads.eigvalsh_grad"):
+        ssagrad.hessian(eigvalsh_both, mode=mode)(nearly_triangular(rng))
 
 
 # -- several results, indexed where called or kept whole ------------------------------------------------------

@@ -11,8 +11,10 @@ from ...runtime import (
     unsplit, unstack, unsum, untake, untake_along_axis, untile, untrace, unvstack, var_grad, vdot_grad)
 from ...runtime.construction import linspace_ramp, uncolumn_stack, unfill
 from ...runtime.numpy_grads import (
-    accumulate_extremum_grad, cross_grad_left, cross_grad_right, diff_grad, einsum_first_grad, einsum_rest_grads,
-    gradient_grad, gradient_spacing_grads, outer_sum_grad, unappend, unpartition, unrollaxis, unsplit_along)
+    accumulate_extremum_grad, accumulate_extremum_tangent, append_part, cross_grad_left, cross_grad_right, diff_grad,
+    diff_tangent, einsum_first_grad, einsum_rest_grads, gradient_grad, gradient_spacing_grads, gradient_tangent,
+    outer_sum_grad, partition_tangent, split_axis, unappend, unpartition, unrollaxis, unsplit_along, upper)
+from ...runtime import zeros_like
 from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
@@ -627,6 +629,95 @@ def _(result, a, b):
     d[b] = kron_grad(d[result], a, b, 1)
 
 
+# -- the runtime helpers of the rules above, differentiated again (reverse over reverse) ----------------------
+# Each is linear in the gradient it takes (their tangents: linear() in tangents.py); its adjoint is its transpose.
+
+
+@adjoint(diff_grad)
+def _(result, g, a, n=1, axis=-1, prepend=None, append=None, part=1):
+    d[g] = diff_tangent(d[result], a, n, axis, prepend, append, part)
+
+
+@adjoint(diff_tangent)
+def _(result, t, a, n=1, axis=-1, prepend=None, append=None, part=1):
+    d[t] = diff_grad(d[result], a, n, axis, prepend, append, part)
+
+
+@adjoint(gradient_grad)
+def _(result, g, f, varargs=(), axis=None, edge_order=1):
+    d[g] = gradient_tangent(d[result], f, varargs, axis, edge_order)
+
+
+@adjoint(gradient_tangent)
+def _(result, t, f, varargs=(), axis=None, edge_order=1):
+    d[t] = gradient_grad(d[result], f, varargs, axis, edge_order)
+
+
+@adjoint(unappend)
+def _(result, g, arr, values, axis=None, part=0):
+    d[g] = append_part(d[result], arr, values, axis, part)
+
+
+@adjoint(append_part)
+def _(result, t, arr, values, axis=None, part=0):
+    d[t] = unappend(d[result], arr, values, axis, part)
+
+
+@adjoint(unsplit_along)
+def _(result, grads, parts, ary, kind):
+    d[grads] = unconcatenate(d[result], parts, split_axis(ary, kind))
+
+
+@adjoint(unrollaxis)
+def _(result, g, a, axis, start=0):
+    d[g] = np.rollaxis(d[result], axis, start)
+
+
+@adjoint(unpartition)
+def _(result, g, a, result_of_partition, axis=-1):
+    d[g] = partition_tangent(d[result], a, result_of_partition, axis)
+
+
+@adjoint(partition_tangent)
+def _(result, t, a, result_of_partition, axis=-1):
+    d[t] = unpartition(d[result], a, result_of_partition, axis)
+
+
+@adjoint(accumulate_extremum_grad)
+def _(result, g, a, result_of_accumulate, axis=0):
+    d[g] = accumulate_extremum_tangent(d[result], a, result_of_accumulate, axis)
+
+
+@adjoint(accumulate_extremum_tangent)
+def _(result, t, a, result_of_accumulate, axis=0):
+    d[t] = accumulate_extremum_grad(d[result], a, result_of_accumulate, axis)
+
+
+@adjoint(outer_sum_grad)
+def _(result, g, a, b, which):
+    if which == 0:
+        d[g] = np.add.outer(d[result], zeros_like(b))
+    else:
+        d[g] = np.add.outer(zeros_like(a), d[result])
+
+
+@adjoint(cross_grad_left)  # bilinear in g and b: <e, L(g, a, b)> = <g, cross(e, b)>
+def _(result, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    d[g] = np.cross(d[result], b, axisa, axisb, axisc, axis)
+    d[b] = cross_grad_right(g, d[result], b, axisa, axisb, axisc, axis)
+
+
+@adjoint(cross_grad_right)  # bilinear in g and a: <e, R(g, a, b)> = <g, cross(a, e)>
+def _(result, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    d[g] = np.cross(a, d[result], axisa, axisb, axisc, axis)
+    d[a] = cross_grad_left(g, a, d[result], axisa, axisb, axisc, axis)
+
+
+@adjoint(upper)
+def _(result, x):
+    d[x] = upper(d[result])
+
+
 # Functions after which part of a value no longer reaches the result (a replaced NaN, an entry a running
 # maximum passed over): specialized gradients keep safe_div for them (compiler/specialize.py's MASKING)
 from ..specialize import MASKING  # noqa: E402
@@ -638,12 +729,13 @@ MASKING.update({np.nan_to_num, np.partition, np.hsplit, np.vsplit, np.dsplit, np
 # np.nan_to_num(a, copy=False) is a)
 from ..aliasing import MAY_SHARE  # noqa: E402
 
-MAY_SHARE.update({np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.diff, np.nan_to_num})
+MAY_SHARE.update({np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.diff, np.nan_to_num,
+                  diff_grad, diff_tangent, unappend, unrollaxis, upper, outer_sum_grad})  # (helpers: g, or a view)
 
 # -- no gradient ------------------------------------------------------------------------------
 
 nondifferentiable(
-    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
+    split_axis, np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
     np.zeros, np.ones, np.empty, np.eye, np.identity,
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide, np.imag,
     np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.nonzero, np.count_nonzero,

@@ -27,7 +27,7 @@ from ...runtime.numpy_grads import (
     accumulate_extremum_grad, accumulate_extremum_tangent, cross_grad_left, cross_grad_right, diff_grad,
     diff_tangent, eig_tangents, eigvals_tangent, eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
     gradient_tangent, outer_sum_grad, partition_tangent, power_curvature, power_slope, power_slope_in_y,
-    svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper)
+    svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper, append_part)
 from ..pyast import clone
 from ..templates import Template
 from . import _ADJOINTS, _key, adjoint, floating, joins, nondifferentiable
@@ -153,8 +153,8 @@ linear(runtime.broadcast_like, runtime.unbroadcast, runtime.unsum, runtime.unmea
        runtime.unvstack, runtime.unhstack, runtime.untile, runtime.unrepeat, runtime.unpad, runtime.undiag,
        runtime.undiagonal, runtime.untrace, runtime.extremum_grad, runtime.head_grad, runtime.last_grad,
        runtime.item_grad, runtime.array_grad, runtime.astype_grad, unjoin, uncolumn_stack, unfill, fill_tangent,
-       diff_grad, diff_tangent, gradient_grad, gradient_tangent, unappend, unsplit_along, unrollaxis, unpartition,
-       partition_tangent, accumulate_extremum_grad, accumulate_extremum_tangent, upper, outer_sum_grad)
+       diff_grad, diff_tangent, gradient_grad, gradient_tangent, unappend, unrollaxis, unpartition,
+       partition_tangent, accumulate_extremum_grad, accumulate_extremum_tangent, upper, outer_sum_grad, append_part)
 linear(cross_grad_left, positions=(0, 2), kind="multi")
 linear(cross_grad_right, positions=(0, 1), kind="multi")
 linear(join_tangent, positions=(2,))
@@ -369,6 +369,11 @@ def _(result, a, n=1, axis=-1, prepend=None, append=None):
 def _(result, f, *varargs, axis=None, edge_order=1):
     d[result] = gradient_tangent(d[f], f, varargs, axis, edge_order)
     d[result] = gradient_spacing_tangent(d[varargs], result, f, varargs, axis)
+
+
+@tangent(unsplit_along)  # linear in the gradients; one that is None stays None (zeros of its piece's shape)
+def _(result, grads, parts, ary, kind):
+    d[result] = unsplit_along(d[grads], parts, ary, kind)
 
 
 @tangent(np.partition)
