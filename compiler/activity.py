@@ -75,11 +75,12 @@ def _check_wrt(function: Function, wrt: list[Var]) -> None:
 def _refuse_variadic_arguments(function: Function, varied: set) -> None:
     """A differentiated value passed into a called function's ``*args`` or ``**kwargs`` would be a part of a
     tuple or a dict there, which calls do not follow yet: a located refusal (named parameters work)."""
+    from .calls import is_user_function
     for op in walk(function.body):
         fn = getattr(op, "fn", None)
-        if not isinstance(op, Op) or not inspect.isfunction(fn) \
+        if not isinstance(op, Op) or not is_user_function(fn) \
                 or not fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-            continue
+            continue  # (a function with a rule, such as np.einsum(*operands), takes its arguments as it likes)
         try:
             signature = inspect.signature(fn)
             bound = signature.bind(*op.args, **op.kwargs)

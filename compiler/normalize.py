@@ -21,6 +21,8 @@ import builtins
 import copy
 import functools
 import inspect
+import os
+import types
 
 import numpy
 
@@ -791,6 +793,9 @@ class Normalizer:
             return self.operation(self.inline(self.lambdas[func.id], node))
         if isinstance(func, ast.Name) and func.id in self.local_defs:
             return self.inline_def(self.local_defs[func.id], node)
+        own_method = self.own_method(func)
+        if own_method is not None:
+            return self.own_method_call(node, *own_method)
         if isinstance(func, ast.Attribute) and func.attr in ("get", "keys", "values", "items") \
                 and (is_missing(self.parsed.resolve(func))
                      or isinstance(getattr(self.parsed.resolve(func), "__self__", None), dict)):
@@ -812,6 +817,13 @@ class Normalizer:
             if isinstance(func, ast.Name):
                 raise self.parsed.error(f"name {func.id!r} is not defined", func)
             raise self.parsed.error("only calls of named functions (`np.exp(x)`, `f(x)`) are supported", func)
+        if isinstance(fn, types.MethodType) and inspect.isfunction(forwarded(fn.__func__)) \
+                and not isinstance(fn.__self__, type) and isinstance(func, ast.Attribute) \
+                and getattr(fn.__func__, "ssagrad_transform", None) is None and _written_by_user(fn):
+            # model.loss(x) of an object named outside the function: loss(model, x), differentiated from source
+            args, keywords = self.arguments(node)
+            callee = helper_name(fn.__func__.__name__, fn.__func__)
+            return _call(callee, forwarded(fn.__func__), [self.atom(func.value)] + args, keywords, node)
         if isinstance(fn, functools.partial) and inspect.isfunction(forwarded(fn.func)) \
                 and not hasattr(fn.func, "ssagrad_transform"):
             return self.partial_call(node, fn)
@@ -824,6 +836,49 @@ class Normalizer:
         # a decorator's wrapper that only forwards (functools.wraps): differentiated as the function it wraps,
         # called as written
         return _call(callee, forwarded(fn), args, keywords, node)
+
+    def own_method(self, func):
+        """For ``self.helper`` in a method (``self`` its first parameter): ``(class node, class, method)`` when the
+        method's class -- found by its qualified name -- defines ``helper`` as a function; else None."""
+        params = self.parsed.params
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and params
+                and func.value.id == params[0] and func.value.id not in self.assigned_later()):
+            return None
+        path = self.parsed.fn.__qualname__.split(".")[:-1]
+        if not path or "<locals>" in path:
+            return None
+        node = ast.copy_location(ast.Name(path[0], ast.Load()), func)
+        for part in path[1:]:
+            node = ast.copy_location(ast.Attribute(node, part, ast.Load()), func)
+        cls = self.parsed.resolve(node)
+        if not isinstance(cls, type):
+            return None
+        method = inspect.getattr_static(cls, func.attr, None)
+        if not inspect.isfunction(method):  # a staticmethod, classmethod, property, or an instance attribute
+            return None
+        return node, cls, method
+
+    def assigned_later(self) -> set:
+        """Names the function assigns (``self`` rebound is no longer the method's object)."""
+        return {n.id for n in ast.walk(self.parsed.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+    def own_method_call(self, node: ast.Call, class_node, cls, method):
+        """``self.helper(x)``: ``Model.helper(self, x)``, differentiated like any function of yours, after a check
+        that ``self``'s class still dispatches ``helper`` to it (a subclass may override it)."""
+        name = node.func.attr
+        overriding = [c.__qualname__ for c in _subclasses(cls) if name in vars(c)]
+        if overriding:
+            raise self.parsed.error(f"self.{name}() may be {cls.__qualname__}.{name} or an override of it "
+                                    f"({', '.join(overriding)}); ssagrad compiles one: call the class's method "
+                                    f"you mean ({cls.__qualname__}.{name}(self, ...))", node.func)
+        checked = self.atom(_call(helper_name("dispatches_to", containers.dispatches_to), containers.dispatches_to,
+                                  [self.atom(node.func.value), class_node, ast.Constant(name)], [], node),
+                            node.func.value.id)
+        callee = ast.copy_location(ast.Attribute(class_node, name, ast.Load()), node.func)
+        callee, root = _dotted_callee(callee)
+        callee = _with_helper_root(callee, root.id, self.parsed.resolve(root))
+        args, keywords = self.arguments(node)
+        return _call(callee, forwarded(method), [checked] + args, keywords, node)
 
     def partial_call(self, node: ast.Call, part: functools.partial):
         """``f3 = functools.partial(f, scale=3.0)`` (a global or a closure), called: a call of ``f`` with the
@@ -1083,6 +1138,28 @@ def _located_like(node, origin):
         if not hasattr(child, "lineno") or child.lineno is None:
             ast.copy_location(child, origin)
     return node
+
+
+def _written_by_user(method) -> bool:
+    """A bound method with no rule, of a class defined outside the installed libraries and the standard
+    library (``model.loss``, not ``scipy.stats.norm.ppf``, which needs a rule)."""
+    import sysconfig
+    from .rules import adjoint_rule, is_differentiable
+    if adjoint_rule(method) is not None or not is_differentiable(method):
+        return False
+    filename = os.path.realpath(method.__func__.__code__.co_filename)
+    libraries = {os.path.realpath(p) for key, p in sysconfig.get_paths().items()
+                 if key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return not any(filename.startswith(p + os.sep) for p in libraries)
+
+
+def _subclasses(cls) -> list:
+    found, stack = [], list(type.__subclasses__(cls)) if cls is not type else []
+    while stack:
+        sub = stack.pop()
+        found.append(sub)
+        stack += type.__subclasses__(sub)
+    return found
 
 
 def _is_append(node) -> bool:

@@ -670,3 +670,53 @@ def test_what_star_args_cannot_do_yet_is_refused(rng):
     assert info.value.source_line == "return sums_rest(1.0, x)"
     with pytest.raises(DifferentiationError, match="into sums_rest\\(\\)'s \\*rest"):
         ssagrad.jvp(passes_into_rest, (x,), (x,))
+
+
+# -- methods: self.helper(x) and model.loss(x) are differentiated like any function of yours ---------------
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def features(self, x, power=2):
+        return np.sin(x) ** power * self.scale
+
+    def loss(self, x, y):
+        h = self.features(x) + self.features(y, power=3)
+        return np.sum(h * x)
+
+
+class Wider(Model):
+    def loss(self, x, y):  # inherits features
+        return Model.loss(self, x, y) + np.sum(self.features(x * y))
+
+
+MODEL = Model(1.5)
+
+
+def uses_the_model(x, y):
+    return MODEL.loss(x, y) * 2.0
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_self_method_calls_are_differentiated_like_helpers(rng, shape):
+    x, y = arrays(rng, shape, 2)
+    check_grads(MODEL.loss, x, y)
+    check_grads(Wider(0.5).loss, x, y)
+    check_grads(uses_the_model, x, y)
+    assert "dispatches_to(self, Model, 'features')" in ssagrad.grad(MODEL.loss).source
+
+
+def test_a_method_overridden_in_a_subclass_is_refused(rng):
+    class Overrides(Model):
+        def features(self, x, power=2):
+            return x * power
+
+    x = rng.normal(size=3)
+    ssagrad.grad(MODEL.loss)(x, x)  # compiled (cached) already: checked when it runs
+    with pytest.raises(DifferentiationError, match="compiled as Model.features, but this object is a .*Overrides"):
+        ssagrad.grad(Overrides(1.0).loss)(x, x)
+    ssagrad.compiler.cache.clear()
+    with pytest.raises(DifferentiationError, match="may be Model.features or an override") as info:
+        ssagrad.grad(Overrides(1.0).loss)(x, x)
+    assert info.value.source_line == "h = self.features(x) + self.features(y, power=3)"

@@ -149,15 +149,34 @@ def _(result, iterable=()):
                               "a set keeps no order and merges equal items; build a list instead")
 
 
+# -- self.helper(x) in a method: Model.helper(self, x), once self's class is known to dispatch to it --------
+
+def dispatches_to(obj, cls, name):
+    """``obj``, after checking that ``obj.<name>`` is ``cls.<name>`` (the method compiled for ``self.<name>(...)``);
+    a subclass that overrides it was defined after the gradient was compiled: an error, not another's gradient."""
+    if getattr(type(obj), name, None) is not getattr(cls, name):
+        from ..errors import DifferentiationError
+        raise DifferentiationError(
+            f"self.{name}() was compiled as {cls.__qualname__}.{name}, but this object is a "
+            f"{type(obj).__qualname__}, whose {name} is another function; differentiate "
+            f"{type(obj).__qualname__}'s own method (or call {cls.__qualname__}.{name}(self, ...) explicitly)")
+    return obj
+
+
+@adjoint(dispatches_to)
+def _(result, obj, cls, name):
+    d[obj] = d[result]
+
+
 def register_tangents():
     """Forward mode: each of these is linear in its values (keys pass as they are). Called once the tangent
     registry is loaded (it derives rules from adjoints registered after this module)."""
     from .tangents import linear
     linear(dict_of, positions=(1,))
     linear(with_entry, positions=(0, 2))
-    linear(dict, list, tuple)
+    linear(dict, list, tuple, dispatches_to)
 
 
 # a container holds the arrays it is given, not copies: writing into one changes the other
 from ..aliasing import MAY_SHARE  # noqa: E402
-MAY_SHARE.update({dict_of, with_entry, dict, list, tuple, keys_of})
+MAY_SHARE.update({dict_of, with_entry, dict, list, tuple, keys_of, dispatches_to})
