@@ -20,7 +20,7 @@ def _(result, x):
 
 @adjoint(builtins.pow)
 def _(result, base, exp):
-    if isinstance(exp, (int, float)) and exp >= 1:
+    if isinstance(exp, (int, float)) and (exp >= 1 or exp < 0):  # where pow(0.0, exp) itself raises
         d[base] = unbroadcast(d[result] * exp * base ** (exp - 1), base)
     else:  # pow(x, 0) has slope 0 also at x = 0
         d[base] = unbroadcast(d[result] * power_slope(base, exp), base)

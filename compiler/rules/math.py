@@ -123,7 +123,7 @@ def _(result, x, y):
 
 @adjoint(math.pow)
 def _(result, x, y):
-    if isinstance(y, (int, float)) and y >= 1:
+    if isinstance(y, (int, float)) and (y >= 1 or y < 0):  # where math.pow(0.0, y) itself raises
         d[x] = d[result] * y * x ** (y - 1)
     else:  # math.pow(x, 0) has slope 0 also at x = 0
         d[x] = d[result] * power_slope(x, y)

@@ -38,7 +38,7 @@ def _(result, x, y):
 
 @adjoint(operator.pow, np.power)
 def _(result, x, y):
-    if isinstance(y, (int, float)) and y >= 1:  # a constant exponent with a finite slope everywhere
+    if isinstance(y, (int, float)) and (y >= 1 or y < 0):  # a constant exponent: finite slope, or 0 ** y raises
         d[x] = unbroadcast(d[result] * y * x ** (y - 1), x)
     else:  # x ** 0 has slope 0 also at x = 0 (not 0 * 0 ** -1: NaN, or ZeroDivisionError for floats)
         d[x] = unbroadcast(d[result] * power_slope(x, y), x)

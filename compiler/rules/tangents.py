@@ -217,7 +217,7 @@ def _(result, a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 @tangent(operator.pow, np.power, builtins.pow)
 def _(result, x, y):
-    if isinstance(y, (int, float)) and y >= 1:  # a constant exponent with a finite slope everywhere
+    if isinstance(y, (int, float)) and (y >= 1 or y < 0):  # a constant exponent: finite slope, or 0 ** y raises
         d[result] = broadcast_like(d[x] * y * x ** (y - 1), result)
     else:  # x ** 0 has slope 0 also at x = 0 (not 0 * 0 ** -1)
         d[result] = broadcast_like(d[x] * power_slope(x, y), result)
