@@ -221,6 +221,8 @@ def test_a_function_without_a_rule_is_named_where_scipy_exports_it():
         ssagrad.grad(incomplete_gamma)(np.array([0.5, 1.0]))
     with pytest.raises(ssagrad.DifferentiationError, match=r"@ssagrad\.adjoint\(scipy\.stats\.norm\.ppf\)"):
         ssagrad.grad(normal_quantile)(np.array([0.5, 0.7]))
+    with pytest.raises(ssagrad.DifferentiationError, match=r"@ssagrad\.tangent\(scipy\.special\.gammainc\)"):
+        ssagrad.jvp(incomplete_gamma, (np.array([0.5, 1.0]),), (np.ones(2),))
     with pytest.raises(ssagrad.DifferentiationError, match="return_sign"):
         ssagrad.grad(logsumexp_with_sign)(np.array([0.5, 1.0]))
 
