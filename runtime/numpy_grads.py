@@ -138,6 +138,8 @@ def _gradient_stencil(m, spacing, edge_order):
 
 
 def _gradient_one(g, axis, spacing, edge_order, transpose):
+    if isinstance(g, (list, tuple)):  # the tangent of np.gradient([a, b, c]): a list of numbers
+        g = np.array(g)
     m = np.shape(g)[axis]
     sources, coefs = _gradient_stencil(m, tuple(float(s) if np.ndim(s) == 0 else np.asarray(s, dtype=float)
                                                  for s in spacing), edge_order)

@@ -497,3 +497,19 @@ def test_several_results_indexed_where_called_or_kept_whole(rng):
     check_grads(svd_kept_whole, a, modes=BOTH)
     check_grads(eig_indexed, a, modes=BOTH)
     check_grads(middle_third, rng.normal(size=6), modes=BOTH)
+
+
+# -- lists of numbers where NumPy takes arrays ---------------------------------------------------------------
+
+
+def differences_of_a_list(x, y, z):
+    return np.sum(np.diff([x, y * 2.0, z]) ** 2) + np.sum(np.gradient([x, y, x * z]) ** 2)
+
+
+def cross_of_lists(x, y):
+    return np.sum(np.cross([x, y, 1.0], [y, 2.0, x]) ** 2) + np.sum(np.append([x, y], 1.0) ** 3)
+
+
+def test_lists_of_numbers():
+    check_grads(differences_of_a_list, 0.3, 0.5, 0.9, modes=BOTH)
+    check_grads(cross_of_lists, 0.3, -0.8, modes=BOTH)
