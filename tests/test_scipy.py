@@ -326,6 +326,12 @@ def test_hessians_through_rules_written_with_functions_that_have_rules(rng):
     ssagrad.check_grads(softmax_entropy, rng.normal(size=(2, 3)), order=2, modes=BOTH)
     ssagrad.check_grads(softmax_cross_entropy, rng.normal(size=(4, 3)), rng.normal(size=(6, 4)),
                         np.array([0, 2, 1, 1, 0, 2]), wrt=0, order=2, modes=BOTH)
+    x = rng.normal(size=(5, 2))
+    ssagrad.check_grads(probit_likelihood, rng.normal(size=2), x, np.array([1.0, 0.0, 1.0, 1.0, 0.0]), wrt=0,
+                        order=2, modes=BOTH)
+    ssagrad.check_grads(robust_regression, rng.normal(size=2), 1.0, x, rng.normal(size=5), wrt=(0, 1), order=2,
+                        modes=BOTH)
+    ssagrad.check_grads(gamma_beta_priors, 2.0, 1.5, rng.uniform(0.5, 2.0, size=4), order=2, modes=BOTH)
     with pytest.raises(ssagrad.DifferentiationError, match="i1_derivative"):
         ssagrad.hessian(bessel_i1)(rng.normal(size=3))
 
