@@ -1,4 +1,5 @@
 """``grad`` and ``value_and_grad``: callable gradient objects around the compiler."""
+import dataclasses
 import difflib
 import functools
 import inspect
@@ -103,6 +104,8 @@ def _fit(gradient, like):
     """The gradient in the type, dtype and shape of the input it belongs to, never read-only."""
     if isinstance(like, (dict, list, tuple)):
         return fill(gradient, like, _fit)
+    if dataclasses.is_dataclass(like) and not isinstance(like, type):
+        return _fit_dataclass(gradient, like)
     if type(like) is float:
         return float(gradient)
     if type(like) is np.ndarray and type(gradient) is np.ndarray and gradient.dtype == like.dtype \
@@ -116,6 +119,22 @@ def _fit(gradient, like):
     if isinstance(like, np.generic):
         return like.dtype.type(gradient)
     return gradient
+
+
+def _fit_dataclass(gradient, like):
+    """The gradient of a dataclass instance (``p.W`` read in the function): an instance of the same class, each
+    float or array field (or container of them) its gradient, zeros where none arrived, and None in the other
+    fields (an int, a string: nothing to differentiate). Made without calling ``__init__`` or ``__post_init__``."""
+    if isinstance(gradient, np.ndarray) and gradient.dtype == object and gradient.ndim == 0:
+        gradient = gradient.item()  # zeros_like of the instance, plus what arrived
+    part = gradient if isinstance(gradient, dict) else {}
+    out = object.__new__(type(like))
+    for f in dataclasses.fields(like):
+        value = getattr(like, f.name)
+        numeric = isinstance(value, (float, np.floating, dict, list, tuple)) or dataclasses.is_dataclass(value) \
+            or isinstance(value, np.ndarray) and value.dtype.kind == "f"
+        object.__setattr__(out, f.name, fill(part.get(f.name), value, _fit) if numeric else None)
+    return out
 
 
 _SCALARS = (float, np.float64, np.float32)

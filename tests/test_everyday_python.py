@@ -720,3 +720,74 @@ def test_a_method_overridden_in_a_subclass_is_refused(rng):
     with pytest.raises(DifferentiationError, match="may be Model.features or an override") as info:
         ssagrad.grad(Overrides(1.0).loss)(x, x)
     assert info.value.source_line == "h = self.features(x) + self.features(y, power=3)"
+
+
+# -- dataclass instances as parameters: p.W, and a gradient of the same class --------------------------------
+
+import dataclasses  # noqa: E402
+
+
+@dataclasses.dataclass
+class Layer:
+    W: np.ndarray
+    b: np.ndarray
+    name: str = "dense"
+    gain: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Net:
+    first: Layer
+    scales: tuple
+
+
+def layer_loss(p, x):
+    h = np.tanh(p.W @ x + p.b) * p.gain
+    for _ in range(2):
+        h = h * p.gain + np.sum(p.b)
+    return np.sum(h ** 2)
+
+
+def net_loss(net, x):
+    return layer_loss(net.first, x) * net.scales[0] + np.sum(net.first.b) * net.scales[1]
+
+
+def check_dataclass_grads(fn, p, x, fields):
+    g = ssagrad.grad(fn)(p, x)
+    assert type(g) is type(p)
+    for path in fields:
+        def replaced(value, path=path):
+            *outer, last = path.split(".")
+            if outer:
+                inner = dataclasses.replace(getattr(p, outer[0]), **{last: value})
+                return fn(dataclasses.replace(p, **{outer[0]: inner}), x)
+            return fn(dataclasses.replace(p, **{last: value}), x)
+        current = p
+        ours = g
+        for part in path.split("."):
+            current, ours = getattr(current, part), getattr(ours, part)
+        expected = ssagrad.numerical_grad(replaced, [current], 0)
+        np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6, err_msg=path)
+        assert np.shape(ours) == np.shape(current) and type(ours) is type(current)
+    return g
+
+
+@pytest.mark.parametrize("m, n", [(1, 1), (2, 3)])
+def test_dataclass_parameters_get_a_gradient_of_their_class(rng, m, n):
+    p = Layer(rng.normal(size=(m, n)), rng.normal(size=m), gain=0.7)
+    x = rng.normal(size=n)
+    g = check_dataclass_grads(layer_loss, p, x, ["W", "b", "gain"])
+    assert g.name is None  # a string has no gradient
+    net = Net(p, (0.5, 2.0))
+    g = check_dataclass_grads(net_loss, net, x, ["first.W", "first.b", "first.gain"])
+    assert type(g.scales) is tuple
+    np.testing.assert_allclose(g.scales, (layer_loss(p, x), np.sum(p.b)), rtol=1e-12)
+    tangent = Layer(rng.normal(size=(m, n)), rng.normal(size=m), gain=0.3)
+    value, derivative = ssagrad.jvp(layer_loss, (p, x), (tangent, None))
+    gradient = ssagrad.grad(layer_loss)(p, x)
+    expected = np.sum(gradient.W * tangent.W) + np.sum(gradient.b * tangent.b) + gradient.gain * tangent.gain
+    assert value == layer_loss(p, x) and abs(derivative - expected) < 1e-9 * max(1.0, abs(expected))
+
+
+def test_einsum_with_star_operands_still_differentiates(rng):
+    check_grads(lambda W, x: np.sum(np.einsum("ij,j->i", W, x) ** 2), rng.normal(size=(2, 3)), rng.normal(size=3))

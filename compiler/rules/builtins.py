@@ -4,6 +4,7 @@ import builtins
 import numpy as np
 
 from ...runtime import replace_zero, tie_share, unbroadcast, unsum
+from ...runtime.containers import GradientDict
 from ...runtime.numpy_grads import power_slope
 from . import adjoint, nondifferentiable
 
@@ -55,3 +56,14 @@ def raise_(exception, *args, **kwargs):
     if args or kwargs or isinstance(exception, type):
         exception = exception(*args, **kwargs)
     raise exception
+
+
+def attribute_grad(g, name):
+    """The gradient of ``obj`` in ``obj.name`` (a dataclass instance's field, ``p.W``): ``{name: g}``, merged with
+    the other fields' as a dict's entries are, and made an instance of ``obj``'s class when handed back."""
+    return GradientDict({name: g})
+
+
+@adjoint(builtins.getattr)
+def _(result, obj, name):
+    d[obj] = attribute_grad(d[result], name)

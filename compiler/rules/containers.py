@@ -1,5 +1,7 @@
 """Rules for building lists (``items.append(x)``, comprehensions) and dicts, and turning them into arrays;
 and the helpers of the dict, ``is`` and ``in`` code normalize writes."""
+import builtins
+
 import numpy as np
 
 from ...runtime import appended, array_grad, head_grad, last_grad, zeros_like
@@ -175,6 +177,7 @@ def register_tangents():
     linear(dict_of, positions=(1,))
     linear(with_entry, positions=(0, 2))
     linear(dict, list, tuple, dispatches_to)
+    linear(builtins.getattr)  # p.W of a dataclass: dp.W
 
 
 # a container holds the arrays it is given, not copies: writing into one changes the other
