@@ -212,9 +212,12 @@ class GradFunction:
         original = fn
         fn, self._jit = jit_target(fn, jit, mode)  # a Numba dispatcher: its py_func, compiled with its options
         self._bound_to = ()  # a bound method: its object, passed first
+        self._bound_keywords = {}  # a functools.partial's keywords
         function = forwarded(fn)  # a functools.wraps wrapper that only forwards: the function it wraps
         if type(fn) is types.MethodType:
             self._bound_to, function = (fn.__self__,), forwarded(fn.__func__)
+        if isinstance(fn, functools.partial):  # its arguments come first, its keywords with the call's
+            self._bound_to, self._bound_keywords, function = tuple(fn.args), dict(fn.keywords), forwarded(fn.func)
         if type(function) is not types.FunctionType and not inspect.isfunction(function):
             raise TypeError(f"ssagrad.grad takes a Python function defined with def; got {fn!r}")
         # functools.update_wrapper, without its generic attribute loop (grad(f) may be made in a loop)
@@ -231,7 +234,7 @@ class GradFunction:
         if prepared is None:
             prepared = _PREPARED[function] = {}
         jit_key = None if self._jit is None else tuple(sorted(self._jit.items()))
-        key = (wrt, with_value, checkpoint, len(self._bound_to), jit_key)
+        key = (wrt, with_value, checkpoint, len(self._bound_to), jit_key, tuple(self._bound_keywords))
         try:
             shared = prepared.get(key)
         except TypeError:  # an unhashable wrt (a list): worked out again
@@ -303,6 +306,8 @@ class GradFunction:
 
     def __call__(self, *args, **kwargs):
         try:
+            if self._bound_keywords:
+                kwargs = {**self._bound_keywords, **kwargs}
             if self.mode == "forward":
                 return self._forward(args, kwargs)
             args = self._bound_to + args

@@ -791,3 +791,14 @@ def test_dataclass_parameters_get_a_gradient_of_their_class(rng, m, n):
 
 def test_einsum_with_star_operands_still_differentiates(rng):
     check_grads(lambda W, x: np.sum(np.einsum("ij,j->i", W, x) ** 2), rng.normal(size=(2, 3)), rng.normal(size=3))
+
+
+def test_grad_of_a_partial_object(rng):
+    x = rng.normal(size=3)
+    g = ssagrad.grad(to_data)(x)
+    np.testing.assert_allclose(g, 6.0 * (x - DATA), rtol=1e-12)
+    np.testing.assert_allclose(ssagrad.grad(from_twos)(x), -2.0 * (2.0 - x), rtol=1e-12)  # wrt: data, the first left
+    assert abs(ssagrad.grad(to_data, wrt="scale")(x) - np.sum((x - DATA) ** 2)) < 1e-12
+    value, g = ssagrad.value_and_grad(to_data)(x, scale=0.5)  # a call's keyword overrides the partial's
+    assert value == squared_distance(x, DATA, 0.5)
+    np.testing.assert_allclose(g, x - DATA, rtol=1e-12)
