@@ -367,6 +367,12 @@ class Normalizer:
         if kind == "items" and not (isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2):
             raise self.parsed.error("walk d.items() with two targets: `for k, v in d.items()`", target)
         mapping = self.atom(mapping)  # evaluated once, before the loop
+        if isinstance(mapping, ast.Name) and mapping.id in _assigned_in(stmt.body):
+            # the loop rebinds the name: it still walks (and reads) the dict it started with, as Python does
+            walked = self.temporary(f"{mapping.id}_walked")
+            self.parsed.local_names.add(walked)
+            self.emit(ast.Assign([ast.Name(walked, ast.Store())], mapping), stmt)
+            mapping = ast.copy_location(ast.Name(walked, ast.Load()), mapping)
         names = self.temporary("keys")
         self.parsed.local_names.add(names)
         self.emit(ast.Assign([ast.Name(names, ast.Store())],
@@ -851,8 +857,9 @@ class Normalizer:
         for part in path[1:]:
             node = ast.copy_location(ast.Attribute(node, part, ast.Load()), func)
         cls = self.parsed.resolve(node)
-        if not isinstance(cls, type):
-            return None
+        if not isinstance(cls, type) or isinstance(inspect.getattr_static(cls, self.parsed.fn.__name__, None),
+                                                   (staticmethod, classmethod)):
+            return None  # (a static method's first parameter is not an instance)
         method = inspect.getattr_static(cls, func.attr, None)
         if not inspect.isfunction(method):  # a staticmethod, classmethod, property, or an instance attribute
             return None
@@ -1138,6 +1145,10 @@ def _located_like(node, origin):
         if not hasattr(child, "lineno") or child.lineno is None:
             ast.copy_location(child, origin)
     return node
+
+
+def _assigned_in(stmts) -> set:
+    return {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 def _written_by_user(method) -> bool:

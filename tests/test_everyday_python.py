@@ -802,3 +802,30 @@ def test_grad_of_a_partial_object(rng):
     value, g = ssagrad.value_and_grad(to_data)(x, scale=0.5)  # a call's keyword overrides the partial's
     assert value == squared_distance(x, DATA, 0.5)
     np.testing.assert_allclose(g, x - DATA, rtol=1e-12)
+
+
+def rebinds_while_walking(params):
+    total = 0.0
+    for name, value in params.items():
+        total = total + np.sum(value ** 2)
+        params = {"other": value * 0.0}  # the loop still walks the dict it started with
+    return total + np.sum(params["other"])
+
+
+class Helpers:
+    @staticmethod
+    def energy(x):
+        return np.sum(x.clip(-1.0, 1.0) ** 2) + np.sum(x ** 2)
+
+
+def counts_and_types(x, n=2):
+    if isinstance(n, int) and len(x) > n:
+        return np.sum(x[:n] ** 2) / len(x)
+    return np.sum(x) * len(np.shape(x))
+
+
+def test_rebinding_the_walked_dict_and_static_methods(rng):
+    check_dict_grads(rebinds_while_walking, {"a": rng.normal(size=3), "b": rng.normal(size=2)})
+    check_grads(Helpers.energy, rng.normal(size=4))
+    for shape in [(1,), (5,), (4, 2)]:
+        check_grads(counts_and_types, rng.normal(size=shape), wrt=0)
