@@ -121,37 +121,51 @@ def _gradient_axes(f, varargs, axis):
     return axes, spacings
 
 
-def _gradient_stencil(m, spacing, edge_order):
-    """np.gradient along an axis of length ``m`` as three (source index, coefficient) pairs per output: out[i]
-    = sum_r coef[r][i] * f[source[r][i]]. Every output reads at most three consecutive entries, so applying
-    np.gradient to the indicator of the indices ``j % 3 == r`` gives the coefficient of the one it reads."""
+def _gradient_weights(m, spacing, edge_order):
+    """np.gradient along an axis of length ``m`` as weights by offset: ``out[i] = sum_o w[o][i] * f[i + o]``,
+    ``o`` in -2..2. Every output reads at most three consecutive entries, so applying np.gradient to the
+    indicator of the indices ``j % 3 == r`` gives the coefficient of the one of them it reads."""
     i = np.arange(m)
     start = np.clip(i - 1, 0, max(m - 3, 0))
     if edge_order == 1:
         start = np.where(i == m - 1, max(m - 2, 0), start)
-    sources, coefs = [], []
+    weights = {o: np.zeros(m) for o in range(-2, 3)}
     for r in range(3):
-        indicator = (i % 3 == r).astype(float)
-        coefs.append(np.gradient(indicator, *spacing, edge_order=edge_order))
-        sources.append(np.minimum(start + (r - start) % 3, m - 1))
-    return sources, coefs
+        coef = np.gradient((i % 3 == r).astype(float), *spacing, edge_order=edge_order)
+        offset = start + (r - start) % 3 - i
+        for o in range(-2, 3):
+            weights[o] = weights[o] + np.where(offset == o, coef, 0.0)
+    return weights
+
+
+def _shift(x, o):
+    """``x`` moved ``o`` places along its first axis (``out[i] = x[i - o]``), zeros where nothing arrives:
+    concatenation and slicing, which Dask arrays take too."""
+    if o == 0:
+        return x
+    o = min(abs(o), np.shape(x)[0]) * (1 if o > 0 else -1)
+    zeros = np.zeros((abs(o),) + tuple(np.shape(x)[1:]), dtype=np.result_type(x, 1.0))
+    return np.concatenate([zeros, x[:np.shape(x)[0] - o]]) if o > 0 else np.concatenate([x[-o:], zeros])
 
 
 def _gradient_one(g, axis, spacing, edge_order, transpose):
+    """np.gradient of ``g`` along ``axis`` (``transpose`` False: the tangent), or its transpose (the gradient)."""
     if isinstance(g, (list, tuple)):  # the tangent of np.gradient([a, b, c]): a list of numbers
         g = np.array(g)
     m = np.shape(g)[axis]
-    sources, coefs = _gradient_stencil(m, tuple(float(s) if np.ndim(s) == 0 else np.asarray(s, dtype=float)
-                                                 for s in spacing), edge_order)
+    weights = _gradient_weights(m, tuple(float(s) if np.ndim(s) == 0 else np.asarray(s, dtype=float)
+                                         for s in spacing), edge_order)
     moved = np.moveaxis(g, axis, 0)
-    out = np.zeros(np.shape(moved), dtype=np.result_type(g, 1.0))
     shape = (m,) + (1,) * (np.ndim(g) - 1)
-    for source, coef in zip(sources, coefs):
-        if transpose:
-            np.add.at(out, source, np.reshape(coef, shape) * moved)
-        else:
-            out = out + np.reshape(coef, shape) * moved[source]
-    return np.moveaxis(out, 0, axis)
+    out = 0.0
+    for o, w in weights.items():
+        if not np.any(w):
+            continue
+        if transpose:  # out[i + o] += w[i] * g[i]
+            out = out + _shift(np.reshape(w, shape) * moved, o)
+        else:  # out[i] += w[i] * g[i + o]
+            out = out + np.reshape(w, shape) * _shift(moved, -o)
+    return np.moveaxis(out * np.ones(shape) if np.ndim(out) == 0 else out, 0, axis)
 
 
 def gradient_grad(g, f, varargs=(), axis=None, edge_order=1):

@@ -513,3 +513,17 @@ def cross_of_lists(x, y):
 def test_lists_of_numbers():
     check_grads(differences_of_a_list, 0.3, 0.5, 0.9, modes=BOTH)
     check_grads(cross_of_lists, 0.3, -0.8, modes=BOTH)
+
+
+def slopes(x):
+    gx, gy = np.gradient(x, 0.5, edge_order=2)
+    return np.sum(np.sin(gx) * gy) + np.sum(np.gradient(x, axis=1) ** 2)
+
+
+def test_gradient_on_dask_arrays(rng):
+    da = pytest.importorskip("dask.array")
+    x = rng.normal(size=(6, 8))
+    lazy = ssagrad.grad(slopes)(da.from_array(x, chunks=(3, 4)))  # chunks longer than edge_order + 1
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_allclose(lazy.compute(), ssagrad.grad(slopes)(x), rtol=1e-12, atol=1e-12)
+    check_grads(slopes, x, modes=BOTH)
