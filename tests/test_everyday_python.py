@@ -829,3 +829,16 @@ def test_rebinding_the_walked_dict_and_static_methods(rng):
     check_grads(Helpers.energy, rng.normal(size=4))
     for shape in [(1,), (5,), (4, 2)]:
         check_grads(counts_and_types, rng.normal(size=shape), wrt=0)
+
+
+@pytest.mark.parametrize("fn", [l2_items, l2_values, l2_keys, l2_for_in, doubled_then_read, listed,
+                                rebinds_while_walking])
+def test_walking_a_dict_in_forward_mode(rng, fn):
+    params = {"W": rng.normal(size=(2, 3)), "bias": rng.normal(size=3), "skip": rng.normal(size=3)}
+    if fn is listed:
+        params["W"] = rng.normal(size=3)
+    tangents = {k: rng.normal(size=np.shape(v)) for k, v in params.items()}
+    value, derivative = ssagrad.jvp(fn, (params,), (tangents,))
+    gradient = check_dict_grads(fn, params)
+    expected = sum(np.sum(gradient[k] * tangents[k]) for k in params)
+    assert value == fn(params) and abs(derivative - expected) <= 1e-9 * max(1.0, abs(expected))
