@@ -527,3 +527,14 @@ def test_gradient_on_dask_arrays(rng):
     assert isinstance(lazy, da.Array)
     np.testing.assert_allclose(lazy.compute(), ssagrad.grad(slopes)(x), rtol=1e-12, atol=1e-12)
     check_grads(slopes, x, modes=BOTH)
+
+
+def along_coordinates(u, t):
+    return np.sum(np.gradient(u, t) ** 2)
+
+
+def test_gradient_with_coordinate_arrays(rng):
+    t = np.array([0.0, 0.4, 1.0, 1.3, 2.0])
+    check_grads(along_coordinates, rng.normal(size=5), t, wrt=0, modes=BOTH)  # the coordinates held fixed
+    with pytest.raises(NotImplementedError, match="coordinate arrays"):
+        ssagrad.grad(along_coordinates, wrt=(0, 1))(rng.normal(size=5), t)
