@@ -513,6 +513,43 @@ def eigvalsh_tangent(da, a, UPLO="L"):
     return eigh_tangents(upper(da) if UPLO == "U" else da, w, v)[0]
 
 
+def _symmetric_lower(sym):
+    from .linalg import _lower_form
+    return _lower_form(0.5 * (sym + _t(sym)))
+
+
+def eigh_grad_dw(dw, g_v, w, v):
+    """The tangent of ``eigh_grad(g_w, g_v, w, v)`` from the eigenvalues' tangent ``dw`` (second derivatives
+    through eigh): only the gaps ``F = 1 / (w_j - w_i)`` move, by ``-F**2 (dw_j - dw_i)``."""
+    if g_v is None:
+        return np.zeros(np.shape(v))
+    f = _inverse_gaps(w)
+    df = -f ** 2 * (dw[..., None, :] - dw[..., :, None])
+    return _symmetric_lower(v @ (df * (_t(v) @ g_v)) @ _t(v))
+
+
+def eigh_grad_dv(dv, g_w, g_v, w, v):
+    """The tangent of ``eigh_grad(g_w, g_v, w, v)`` from the eigenvectors' tangent ``dv``."""
+    n = v.shape[-1]
+    inner = np.zeros(np.shape(v)[:-2] + (n, n))
+    d_inner = np.zeros(np.shape(v)[:-2] + (n, n))
+    if g_w is not None:
+        inner = inner + g_w[..., None, :] * np.eye(n)
+    if g_v is not None:
+        inner = inner + _inverse_gaps(w) * (_t(v) @ g_v)
+        d_inner = _inverse_gaps(w) * (_t(dv) @ g_v)
+    d_sym = dv @ inner @ _t(v) + v @ inner @ _t(dv) + v @ d_inner @ _t(v)
+    return _symmetric_lower(d_sym)
+
+
+def eigvalsh_grad_da(da, g, a, UPLO="L"):
+    """The tangent of ``eigvalsh_grad(g, a, UPLO)`` from the tangent ``da`` of ``a``."""
+    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    _, dv = eigh_tangents(upper(da) if UPLO == "U" else da, w, v)
+    out = eigh_grad_dv(dv, g, None, w, v)
+    return upper(out) if UPLO == "U" else out
+
+
 def _svd_parts(result, a, full_matrices):
     u, s, vh = result
     m, n = np.shape(a)[-2:]

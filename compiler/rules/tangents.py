@@ -25,7 +25,8 @@ from ...runtime import (select_tangent, broadcast_like, unbroadcast, zeros_like,
 from ...runtime.construction import fill_tangent, join_tangent, linspace_ramp, uncolumn_stack, unfill, unjoin
 from ...runtime.numpy_grads import (
     accumulate_extremum_grad, accumulate_extremum_tangent, cross_grad_left, cross_grad_right, diff_grad,
-    diff_tangent, eig_tangents, eigvals_tangent, eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
+    diff_tangent, eig_tangents, eigh_grad_dv, eigh_grad_dw, eigvals_tangent, eigvalsh_grad, eigvalsh_grad_da,
+    eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
     gradient_tangent, outer_sum_grad, partition_tangent, power_curvature, power_slope, power_slope_in_y,
     svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper, append_part)
 from ..pyast import clone
@@ -369,6 +370,20 @@ def _(result, a, n=1, axis=-1, prepend=None, append=None):
 def _(result, f, *varargs, axis=None, edge_order=1):
     d[result] = gradient_tangent(d[f], f, varargs, axis, edge_order)
     d[result] = gradient_spacing_tangent(d[varargs], result, f, varargs, axis)
+
+
+@tangent(runtime.eigh_grad)  # second derivatives through eigh: one term per argument that has a tangent
+def _(result, g_w, g_v, w, v):
+    d[result] = runtime.eigh_grad(d[g_w], None, w, v)
+    d[result] = runtime.eigh_grad(None, d[g_v], w, v)
+    d[result] = eigh_grad_dw(d[w], g_v, w, v)
+    d[result] = eigh_grad_dv(d[v], g_w, g_v, w, v)
+
+
+@tangent(eigvalsh_grad)
+def _(result, g, a, UPLO="L"):
+    d[result] = eigvalsh_grad(d[g], a, UPLO)
+    d[result] = eigvalsh_grad_da(d[a], g, a, UPLO)
 
 
 @tangent(unsplit_along)  # linear in the gradients; one that is None stays None (zeros of its piece's shape)
