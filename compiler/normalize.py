@@ -354,14 +354,19 @@ class Normalizer:
         body reads ``d[k]`` -- as a loop over ``keys(d)`` (a list of the keys, with no derivative) that reads
         ``v = d[k]``. None for any other loop."""
         iterable, target = stmt.iter, stmt.target
+        if getattr(stmt, "ssagrad_keys", False):  # made here: a walk over keys_of(d) already
+            return None
         kind = self.dict_view(iterable)
         if kind is not None:
             mapping = iterable.func.value
-        elif isinstance(iterable, ast.Name) and isinstance(target, ast.Name) and any(
+        elif isinstance(iterable, ast.Name) and isinstance(target, ast.Name) \
+                and iterable.id not in self.parsed.temporaries and (any(
                 isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == iterable.id
                 and isinstance(n.slice, ast.Name) and n.slice.id == target.id
-                for s in stmt.body for n in ast.walk(s)):
-            kind, mapping = "keys", iterable  # for k in d: ... d[k] ...: walks the keys of a dict
+                for s in stmt.body for n in ast.walk(s)) or _only_a_key(target.id, stmt.body)):
+            # for k in d: ... d[k] ... (or k used only as a key or index, compared or formatted): the keys of a
+            # dict -- or a list's items, which carry no derivative when used so
+            kind, mapping = "keys", iterable
         else:
             return None
         if kind == "items" and not (isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2):
@@ -390,6 +395,7 @@ class Normalizer:
                 prologue.insert(0, ast.copy_location(ast.Assign([target.elts[0]], ast.Name(key.id, ast.Load())), stmt))
         loop = ast.copy_location(ast.For(key, ast.Name(names, ast.Load()), prologue + stmt.body, []), stmt)
         loop.ssagrad_break = getattr(stmt, "ssagrad_break", None)
+        loop.ssagrad_keys = True
         return loop
 
     def dict_view(self, node):
@@ -1145,6 +1151,34 @@ def _located_like(node, origin):
         if not hasattr(child, "lineno") or child.lineno is None:
             ast.copy_location(child, origin)
     return node
+
+
+def _only_a_key(name: str, stmts) -> bool:
+    """Is every read of ``name`` in ``stmts`` a key or an index (``other[k]``, ``other.get(k)``), a comparison
+    (``k != "skip"``) or a formatted value (``f"{k}"``), with at least one key or index, and ``name`` never
+    assigned there? Its values then carry no derivative however they are walked."""
+    parents, keyed = {}, False
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if not (isinstance(node, ast.Name) and node.id == name):
+                continue
+            if not isinstance(node.ctx, ast.Load):
+                return False
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Tuple):  # other[i, k]
+                parent = parents.get(id(parent)) if isinstance(parents.get(id(parent)), ast.Subscript) else parent
+            if isinstance(parent, ast.Subscript) and parent.value is not node:
+                keyed = True
+            elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) \
+                    and parent.func.attr == "get" and parent.args and parent.args[0] is node:
+                keyed = True
+            elif not isinstance(parent, (ast.Compare, ast.FormattedValue)):
+                return False
+    return keyed
 
 
 def _assigned_in(stmts) -> set:

@@ -842,3 +842,27 @@ def test_walking_a_dict_in_forward_mode(rng, fn):
     gradient = check_dict_grads(fn, params)
     expected = sum(np.sum(gradient[k] * tangents[k]) for k in params)
     assert value == fn(params) and abs(derivative - expected) <= 1e-9 * max(1.0, abs(expected))
+
+
+def sgd_step(params, grads, lr):
+    total = 0.0
+    for name in grads:
+        if name != "skip":
+            total = total + np.sum((params[name] - lr * grads[name]) ** 2)
+    return total
+
+
+def sum_over_indices(x, order):
+    total = 0.0
+    for i in order:
+        total = total + x[i] ** 2
+    return total
+
+
+def test_walking_one_dict_to_index_another(rng):
+    params = {"W": rng.normal(size=3), "b": rng.normal(size=2), "skip": rng.normal(size=2)}
+    grads = {k: rng.normal(size=np.shape(v)) for k, v in params.items()}
+    check_dict_grads(sgd_step, params, grads, 0.1)
+    check_dict_grads(lambda g, p: sgd_step(p, g, 0.1), grads, params)
+    check_grads(sum_over_indices, rng.normal(size=5), [4, 0, 2], wrt=0)
+    check_grads(sum_over_indices, rng.normal(size=5), np.array([1, 1, 3]), wrt=0)
