@@ -485,6 +485,42 @@ def eig_tangents(da, w, v):
     return np.diagonal(x, axis1=-2, axis2=-1).copy(), dv
 
 
+def eig_grad_dw(dw, g_v, w, v):
+    """The tangent of ``eig_grad(g_w, g_v, w, v)`` from the eigenvalues' tangent (second derivatives)."""
+    if g_v is None:
+        return np.zeros(np.shape(v))
+    f = _inverse_gaps(w)
+    df = -f ** 2 * (dw[..., None, :] - dw[..., :, None])
+    g0 = g_v - v * np.sum(v * g_v, axis=-2, keepdims=True)
+    return np.linalg.solve(_t(v), (df * (_t(v) @ g0)) @ _t(v))
+
+
+def eig_grad_dv(dv, g_w, g_v, w, v):
+    """The tangent of ``eig_grad(g_w, g_v, w, v) = V^-T H V^T`` from the eigenvectors' tangent ``dv``."""
+    n = v.shape[-1]
+    h = np.zeros(np.shape(v))
+    dh = np.zeros(np.shape(v))
+    if g_w is not None:
+        h = h + g_w[..., None, :] * np.eye(n)
+    if g_v is not None:
+        f = _inverse_gaps(w)
+        g0 = g_v - v * np.sum(v * g_v, axis=-2, keepdims=True)
+        dg0 = -dv * np.sum(v * g_v, axis=-2, keepdims=True) - v * np.sum(dv * g_v, axis=-2, keepdims=True)
+        h = h + f * (_t(v) @ g0)
+        dh = f * (_t(dv) @ g0 + _t(v) @ dg0)
+    m = h @ _t(v)
+    dm = dh @ _t(v) + h @ _t(dv)
+    # d(V^-T M) = V^-T (dM - dV^T V^-T M)
+    return np.linalg.solve(_t(v), dm - _t(dv) @ np.linalg.solve(_t(v), m))
+
+
+def eigvals_grad_da(da, g, a):
+    """The tangent of ``eigvals_grad(g, a)`` from the tangent ``da`` of ``a``."""
+    w, v = np.linalg.eig(a)
+    dw, dv = eig_tangents(da, w, v)
+    return eig_grad_dv(dv, g, None, w, v)
+
+
 def eigvals_grad(g, a):
     """Gradient of ``np.linalg.eigvals(a)`` (real spectrum)."""
     w, v = np.linalg.eig(a)
@@ -585,6 +621,47 @@ def svd_grad(g, result, a, full_matrices=True):
     if g_vh is not None and m < n:
         g_v = _t(g_vh)
         out = out + (u / s[..., None, :]) @ _t(g_v - v @ (_t(v) @ g_v))
+    return out
+
+
+def svd_grad_dresult(dresult, g, result, a, full_matrices=True):
+    """The tangent of ``svd_grad(g, result, a)`` from the tangents ``(du, ds, dvh)`` of the factors (second
+    derivatives through the singular vectors): the product rule through each term of ``svd_grad``."""
+    u, s, vh, m, n = _svd_parts(result, a, full_matrices)
+    du, ds, dvh = dresult
+    g_u, g_s, g_vh = (list(g) + [None] * 3)[:3] if g is not None else (None, None, None)
+    v, dv = _t(vh), _t(dvh)
+    k = s.shape[-1]
+    eye = np.eye(k)
+    f = 1.0 / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye) - eye
+    df = -f ** 2 * (2.0 * s[..., None, :] * ds[..., None, :] - 2.0 * s[..., :, None] * ds[..., :, None])
+    inner = np.zeros(np.shape(s) + (k,))
+    d_inner = np.zeros(np.shape(s) + (k,))
+    if g_s is not None:
+        inner = inner + eye * g_s[..., :, None]
+    if g_u is not None:
+        anti = _t(u) @ g_u - _t(g_u) @ u
+        d_anti = _t(du) @ g_u - _t(g_u) @ du
+        inner = inner + (f * anti) * s[..., None, :]
+        d_inner = d_inner + (df * anti + f * d_anti) * s[..., None, :] + (f * anti) * ds[..., None, :]
+    if g_vh is not None:
+        g_v = _t(g_vh)
+        anti = _t(v) @ g_v - _t(g_v) @ v
+        d_anti = _t(dv) @ g_v - _t(g_v) @ dv
+        inner = inner + s[..., :, None] * (f * anti)
+        d_inner = d_inner + ds[..., :, None] * (f * anti) + s[..., :, None] * (df * anti + f * d_anti)
+    out = du @ inner @ vh + u @ d_inner @ vh + u @ inner @ dvh
+    if g_u is not None and m > n:
+        rest = g_u - u @ (_t(u) @ g_u)
+        d_rest = -du @ (_t(u) @ g_u) - u @ (_t(du) @ g_u)
+        out = out + d_rest @ (_t(v) / s[..., :, None]) + rest @ (_t(dv) / s[..., :, None]
+                                                                 - _t(v) * ds[..., :, None] / s[..., :, None] ** 2)
+    if g_vh is not None and m < n:
+        g_v = _t(g_vh)
+        rest = g_v - v @ (_t(v) @ g_v)
+        d_rest = -dv @ (_t(v) @ g_v) - v @ (_t(dv) @ g_v)
+        out = out + (du / s[..., None, :] - u * ds[..., None, :] / s[..., None, :] ** 2) @ _t(rest) \
+            + (u / s[..., None, :]) @ _t(d_rest)
     return out
 
 

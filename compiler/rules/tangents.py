@@ -25,10 +25,10 @@ from ...runtime import (select_tangent, broadcast_like, unbroadcast, zeros_like,
 from ...runtime.construction import fill_tangent, join_tangent, linspace_ramp, uncolumn_stack, unfill, unjoin
 from ...runtime.numpy_grads import (
     accumulate_extremum_grad, accumulate_extremum_tangent, cross_grad_left, cross_grad_right, diff_grad,
-    diff_tangent, eig_tangents, eigh_grad_dv, eigh_grad_dw, eigvals_tangent, eigvalsh_grad, eigvalsh_grad_da,
+    diff_tangent, eig_grad, eig_grad_dv, eig_grad_dw, eig_tangents, eigvals_grad, eigvals_grad_da, eigh_grad_dv, eigh_grad_dw, eigvals_tangent, eigvalsh_grad, eigvalsh_grad_da,
     eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
     gradient_tangent, outer_sum_grad, partition_tangent, power_curvature, power_slope, power_slope_in_y,
-    svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper, append_part)
+    svd_grad, svd_grad_dresult, svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper, append_part)
 from ..pyast import clone
 from ..templates import Template
 from . import _ADJOINTS, _key, adjoint, floating, joins, nondifferentiable
@@ -378,6 +378,26 @@ def _(result, g_w, g_v, w, v):
     d[result] = runtime.eigh_grad(None, d[g_v], w, v)
     d[result] = eigh_grad_dw(d[w], g_v, w, v)
     d[result] = eigh_grad_dv(d[v], g_w, g_v, w, v)
+
+
+@tangent(eig_grad)  # second derivatives through eig (a real spectrum)
+def _(result, g_w, g_v, w, v):
+    d[result] = eig_grad(d[g_w], None, w, v)
+    d[result] = eig_grad(None, d[g_v], w, v)
+    d[result] = eig_grad_dw(d[w], g_v, w, v)
+    d[result] = eig_grad_dv(d[v], g_w, g_v, w, v)
+
+
+@tangent(eigvals_grad)
+def _(result, g, a):
+    d[result] = eigvals_grad(d[g], a)
+    d[result] = eigvals_grad_da(d[a], g, a)
+
+
+@tangent(svd_grad)  # second derivatives through the singular vectors (a reads only for its shape)
+def _(result, g, factors, a, full_matrices=True):
+    d[result] = svd_grad(d[g], factors, a, full_matrices)
+    d[result] = svd_grad_dresult(d[factors], g, factors, a, full_matrices)
 
 
 @tangent(eigvalsh_grad)
