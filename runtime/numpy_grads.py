@@ -453,6 +453,45 @@ def einsum_rest_grads(g, subscripts, operands):
     return GradientList(grads[1:]) if not isinstance(subscripts, str) else grads
 
 
+def _einsum_grads_tangent(g, subscripts, operands, tangents):
+    """The tangent of einsum's gradients (one per argument of the call: subscripts or the first array, then
+    the operands) from the arrays' ``tangents`` (aligned with the arguments, None where there is none), ``g``
+    held: each array's gradient is linear in every other array, and does not depend on its own values."""
+    items = [subscripts, *operands]
+    if isinstance(subscripts, str):
+        positions = range(1, len(items))
+    else:
+        positions = range(0, len(items) - (len(items) % 2), 2)
+    total = GradientList([None] * len(items))
+    for j in positions:
+        t = tangents[j]
+        if t is None or isinstance(t, (list, tuple)):
+            continue
+        replaced = list(items)
+        replaced[j] = t
+        grads = einsum_all_grads(g, replaced[0], replaced[1:])
+        grads = ([None] + list(grads)) if isinstance(subscripts, str) else list(grads)
+        grads[j] = None
+        total = total + GradientList(grads)
+    return total
+
+
+def einsum_rest_tangent(g, subscripts, operands, d_operands):
+    """The tangent of ``einsum_rest_grads`` (or ``einsum_grads``) from the operands' tangents."""
+    return GradientList(_einsum_grads_tangent(g, subscripts, operands, [None, *d_operands])[1:])
+
+
+def einsum_rest_tangent_first(g, subscripts, operands, d_first):
+    """The tangent of ``einsum_rest_grads`` from the tangent of the sublist form's first array."""
+    return GradientList(_einsum_grads_tangent(g, subscripts, operands, [d_first] + [None] * len(operands))[1:])
+
+
+def einsum_first_tangent(g, subscripts, operands, d_operands):
+    """The tangent of ``einsum_first_grad`` from the other arrays' tangents."""
+    first = _einsum_grads_tangent(g, subscripts, operands, [None, *d_operands])[0]
+    return np.zeros(np.shape(subscripts)) if first is None else first
+
+
 # -- linear algebra ------------------------------------------------------------------------------------------
 
 

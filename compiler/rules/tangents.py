@@ -25,7 +25,8 @@ from ...runtime import (select_tangent, broadcast_like, unbroadcast, zeros_like,
 from ...runtime.construction import fill_tangent, join_tangent, linspace_ramp, uncolumn_stack, unfill, unjoin
 from ...runtime.numpy_grads import (
     accumulate_extremum_grad, accumulate_extremum_tangent, cross_grad_left, cross_grad_right, diff_grad,
-    diff_tangent, eig_grad, eig_grad_dv, eig_grad_dw, eig_tangents, eigvals_grad, eigvals_grad_da, eigh_grad_dv, eigh_grad_dw, eigvals_tangent, eigvalsh_grad, eigvalsh_grad_da,
+    diff_tangent, einsum_first_grad, einsum_first_tangent, einsum_rest_grads, einsum_rest_tangent,
+    einsum_rest_tangent_first, eig_grad, eig_grad_dv, eig_grad_dw, eig_tangents, eigvals_grad, eigvals_grad_da, eigh_grad_dv, eigh_grad_dw, eigvals_tangent, eigvalsh_grad, eigvalsh_grad_da,
     eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
     gradient_tangent, outer_sum_grad, partition_tangent, power_curvature, power_slope, power_slope_in_y,
     svd_grad, svd_grad_dresult, svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper, append_part)
@@ -398,6 +399,25 @@ def _(result, g, a):
 def _(result, g, factors, a, full_matrices=True):
     d[result] = svd_grad(d[g], factors, a, full_matrices)
     d[result] = svd_grad_dresult(d[factors], g, factors, a, full_matrices)
+
+
+@tangent(runtime.einsum_grads)  # second derivatives through einsum: linear in g and in every other operand
+def _(result, g, subscripts, operands):
+    d[result] = runtime.einsum_grads(d[g], subscripts, operands)
+    d[result] = einsum_rest_tangent(g, subscripts, operands, d[operands])
+
+
+@tangent(einsum_rest_grads)
+def _(result, g, subscripts, operands):
+    d[result] = einsum_rest_grads(d[g], subscripts, operands)
+    d[result] = einsum_rest_tangent(g, subscripts, operands, d[operands])
+    d[result] = einsum_rest_tangent_first(g, subscripts, operands, d[subscripts])
+
+
+@tangent(einsum_first_grad)
+def _(result, g, subscripts, operands):
+    d[result] = einsum_first_grad(d[g], subscripts, operands)
+    d[result] = einsum_first_tangent(g, subscripts, operands, d[operands])
 
 
 @tangent(eigvalsh_grad)
