@@ -51,7 +51,7 @@ ARRAY_METHODS["astype"] = astype
 STRING_METHODS = {"format", "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split",
                   "rsplit", "join", "replace", "title", "capitalize", "casefold", "zfill", "center", "ljust",
                   "rjust", "isdigit", "isalpha", "isalnum", "isspace", "isidentifier", "removeprefix",
-                  "removesuffix", "partition", "rpartition", "splitlines", "format_map", "encode"}
+                  "removesuffix", "splitlines", "format_map", "encode"}  # (not partition: arrays have it)
 # Methods of np.random.Generator that draw (and return) numbers, called on a generator passed in (rng.normal()).
 GENERATOR_METHODS = {"normal", "standard_normal", "random", "uniform", "integers", "choice", "permutation",
                      "binomial", "poisson", "exponential", "standard_exponential", "gamma", "standard_gamma",
