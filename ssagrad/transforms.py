@@ -1,4 +1,5 @@
 """Forward mode and what is built on both modes: jvp, vjp, jacobian, hessian, hvp, derivatives of derivatives."""
+import functools
 import inspect
 
 import numpy as np
@@ -9,14 +10,26 @@ from .compiler.parse import forwarded
 from .tracebacks import user_facing
 
 
-def _function_and_self(fn):
-    """``(function, bound object or ())`` for a function or a bound method."""
+def _function_and_self(fn, keywords=False):
+    """``(function, bound object or ())`` for a function or a bound method; for a ``functools.partial``, its
+    function and arguments (its keywords: ``_keywords``, where the caller passes them on: ``keywords=True``)."""
     if inspect.ismethod(fn):
         return forwarded(fn.__func__), (fn.__self__,)
+    if isinstance(fn, functools.partial):
+        if fn.keywords and not keywords:
+            raise TypeError("this transform does not take a functools.partial with keywords yet; grad, "
+                            "value_and_grad, jvp and vjp do (or bind the keywords in a def)")
+        function, bound = _function_and_self(fn.func)
+        return function, bound + tuple(fn.args)
     fn = forwarded(fn)  # a functools.wraps wrapper that only forwards: the function it wraps
     if not inspect.isfunction(fn):
         raise TypeError(f"ssagrad takes a Python function defined with def (or a lambda); got {fn!r}")
     return fn, ()
+
+
+def _keywords(fn) -> dict:
+    """A ``functools.partial``'s keywords (nothing for anything else)."""
+    return dict(fn.keywords) if isinstance(fn, functools.partial) else {}
 
 
 def _is_float(value) -> bool:
@@ -38,7 +51,7 @@ def jvp(fn, primals, tangents):
     ``tangents`` has one entry per primal: an array (or float) shaped like it,
     or ``None`` for an argument not to differentiate.
     """
-    function, bound = _function_and_self(fn)
+    function, bound = _function_and_self(fn, keywords=True)
     primals, tangents = bound + tuple(primals), (None,) * len(bound) + tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals and {len(tangents)} tangents")
@@ -52,7 +65,7 @@ def jvp(fn, primals, tangents):
                                  f"{np.shape(primals[i])}")
     compiled = compile_jvp(function, active)
     given = [t for t in tangents if t is not None]
-    value, tangent = compiled.function(*primals, **dict(zip(compiled.parameters, given)))
+    value, tangent = compiled.function(*primals, **_keywords(fn), **dict(zip(compiled.parameters, given)))
     return value, _like_value(tangent, value)
 
 
@@ -63,19 +76,19 @@ jvp.ssagrad_transform = "jvp"  # differentiated code that calls jvp calls the ge
 def vjp(fn, *primals):
     """Reverse mode for any output: ``(fn(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns
     ``cotangent @ J`` for each primal (``None`` for one that is not a float or float array)."""
-    function, bound = _function_and_self(fn)
-    primals = bound + primals
+    function, bound = _function_and_self(fn, keywords=True)
+    primals, keywords = bound + primals, _keywords(fn)
     params = _parameters(function)
     active = tuple(p for p, x in zip(params, primals) if _is_float(x) or isinstance(x, (list, tuple, dict)))
     compiled = compile_vjp(function, active)
-    out = compiled.forward(*primals)
+    out = compiled.forward(*primals, **keywords)
     value, saved = (out[0], out[1]) if compiled.outputs == 1 else (out[:-1], out[-1])
     fresh = [saved]
 
     def vjp_fn(cotangent):
         # a backward sweep that puts back entries written into arrays leaves its saved values as they were
         # before the writes: a second pullback runs the forward function again for its own
-        saved_now = fresh.pop() if fresh else compiled.forward(*primals)[-1]
+        saved_now = fresh.pop() if fresh else compiled.forward(*primals, **keywords)[-1]
         if not compiled.consumes_saved:
             fresh.append(saved_now)
         grads = iter(compiled.backward(saved_now, cotangent))
@@ -262,7 +275,8 @@ class AuxGradFunction:
 
     def __init__(self, fn, wrt=None, with_value=False):
         from .api import _resolve_wrt
-        self._function, self._bound_to = _function_and_self(fn)
+        self._function, self._bound_to = _function_and_self(fn, keywords=True)
+        self._keywords = _keywords(fn)
         visible, self._tuple_result = _resolve_wrt(fn, wrt)
         self._params = _parameters(self._function)
         self.wrt = tuple(i + len(self._bound_to) for i in visible)
@@ -288,7 +302,7 @@ class AuxGradFunction:
         from .api import _argument, _check_differentiable_input, _fit
         from .compiler import DifferentiationError
         from .runtime import zeros_like
-        args = self._bound_to + args
+        args, kwargs = self._bound_to + args, {**self._keywords, **kwargs}
         inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):
             _check_differentiable_input(value, self._params[i], self._function)

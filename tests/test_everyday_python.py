@@ -866,3 +866,20 @@ def test_walking_one_dict_to_index_another(rng):
     check_dict_grads(lambda g, p: sgd_step(p, g, 0.1), grads, params)
     check_grads(sum_over_indices, rng.normal(size=5), [4, 0, 2], wrt=0)
     check_grads(sum_over_indices, rng.normal(size=5), np.array([1, 1, 3]), wrt=0)
+
+
+def distance_and_size(a, data, scale=1.0):
+    return np.sum(scale * (a - data) ** 2), np.size(a)
+
+
+def test_jvp_vjp_and_has_aux_of_a_partial_object(rng):
+    x, direction = rng.normal(size=3), rng.normal(size=3)
+    value, derivative = ssagrad.jvp(to_data, (x,), (direction,))
+    assert value == to_data(x) and abs(derivative - np.sum(6.0 * (x - DATA) * direction)) < 1e-12
+    value, pullback = ssagrad.vjp(to_data, x)
+    np.testing.assert_allclose(pullback(2.0)[0], 12.0 * (x - DATA), rtol=1e-12)
+    g, size = ssagrad.grad(functools.partial(distance_and_size, data=DATA, scale=3.0), has_aux=True)(x)
+    np.testing.assert_allclose(g, 6.0 * (x - DATA), rtol=1e-12)
+    assert size == 3
+    with pytest.raises(TypeError, match="partial with keywords"):
+        ssagrad.hessian(to_data)(x)
