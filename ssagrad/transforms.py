@@ -245,7 +245,7 @@ def derivative_of(inner, mode="forward"):
     code in ``mode``."""
     if isinstance(inner, Derivative):
         return Derivative(inner.compiled.function, inner.name, inner.seeds, inner.order + 1, mode)
-    if len(inner.wrt) != 1 or inner._tuple_result or inner._bound_to:
+    if len(inner.wrt) != 1 or inner._tuple_result or inner._bound_to or getattr(inner, "_bound_keywords", None):
         raise TypeError("grad of grad takes the gradient of a function of one differentiated argument; "
                         "for several, or for arrays, use ssagrad.hessian or ssagrad.hvp")
     compiled = compile_gradient(inner._function, inner.wrt, False, False, bare=True)

@@ -883,3 +883,10 @@ def test_jvp_vjp_and_has_aux_of_a_partial_object(rng):
     assert size == 3
     with pytest.raises(TypeError, match="partial with keywords"):
         ssagrad.hessian(to_data)(x)
+
+
+def test_a_derivative_of_a_derivative_of_a_partial_with_keywords_is_refused():
+    cubed = functools.partial(lambda x, power: x ** power, power=3.0)
+    assert abs(ssagrad.grad(cubed)(2.0) - 12.0) < 1e-12
+    with pytest.raises(TypeError, match="grad of grad"):
+        ssagrad.grad(ssagrad.grad(cubed))(2.0)
