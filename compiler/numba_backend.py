@@ -121,12 +121,21 @@ def _kinds(fn, args) -> dict:
     """name -> Abstract of the function's values for ``args`` (compiler/shapes.py); {} when unknown."""
     if args is None:
         return {}
+    import operator
     from . import to_ssa
     from .shapes import infer, signature
+    from .ssa import COPY, Const, Op, walk
     sig = signature(args)
     if sig is None:
         return {}
-    return {v.name: a for v, a in infer(to_ssa(fn), sig).items() if a is not None}
+    function = to_ssa(fn)
+    for op in walk(function.body):
+        # ``e = 0.0``: shapes.py leaves a copied constant unknown (and so a loop-carried value it starts);
+        # ``+0.0`` is the same value, and an operation shapes.py runs
+        if isinstance(op, Op) and op.fn is COPY and len(op.args) == 1 and isinstance(op.args[0], Const) \
+                and type(op.args[0].value) in (float, int):
+            op.fn = operator.pos
+    return {v.name: a for v, a in infer(function, sig).items() if a is not None}
 
 
 def _checked(translated: _Translated, lazy: bool):

@@ -294,8 +294,20 @@ class _Rewriter:
         before_forward = [_assign(steps, ast.Constant(0))]
         stores, reads, kept, kept_targets, before_reverse = [], [], [], [], []
         assigned_in_reverse = _stored(ast.Module(reverse.body, []))
+        counted = self.counted_index(forward, append)
+        definitions = self.recomputable(forward, append, counted, entries, reverse)
+        recomputed = []
         for entry, target in zip(entries, targets):
             name = entry.id if isinstance(entry, ast.Name) else None
+            if name is not None and name in definitions and isinstance(target, ast.Name) and target.id == name:
+                recomputed.append(name)  # computed again from what the tape holds: less memory to move
+                continue
+            if name is not None and name == counted and isinstance(target, ast.Name):
+                # the loop's own index: the step-th iteration's is the step-th number of the range
+                start = forward.iter.args[0] if len(forward.iter.args) == 2 else None
+                reads.append(_assign(target.id, _name(step) if start is None else
+                                     ast.BinOp(copy.deepcopy(start), ast.Add(), _name(step))))
+                continue
             like = self.is_call_of(entry, self.helpers_like) and isinstance(entry.args[0], ast.Name)
             kind = self.kinds.get(entry.args[0].id if like else name) if (like or name) else None
             if like and kind is not None and isinstance(target, ast.Name) and self.zero(kind) is not None:
@@ -329,6 +341,10 @@ class _Rewriter:
             self.group(t).append(t)
         stores.append(_assign(steps, ast.BinOp(_name(steps), ast.Add(), ast.Constant(1))))
         self.group(t).insert(0, steps)
+        needed = set()
+        for name in recomputed:
+            needed |= definitions[name][1]
+        reads += [copy.deepcopy(stmt) for name, (stmt, _) in definitions.items() if name in needed]
         # the forward loop: allocate before it, store instead of appending
         block.remove(init)
         at = block.index(forward)
@@ -346,6 +362,85 @@ class _Rewriter:
                     outer[at:at] = before_reverse
                     break
         self.expand(t)
+
+    def recomputable(self, forward, append, counted, entries, reverse) -> dict:
+        """name -> (its statement, the names whose statements recompute it, itself included) for the
+        scalars the forward loop's body computes, before it appends, from what the reversed loop has:
+        the loop's index, scalar entries stored after the append (a carried value), values bound once at
+        the top of the function, arrays no statement writes into (``x[i]``), and each other. Each is the
+        same computation on the same values, so it gives the same number. Their names must not be read
+        outside the two loops (the reversed loop binds them)."""
+        if self.writes:
+            return {}
+        body = forward.body
+        q = body.index(append) if append in body else -1
+        if q < 0:
+            return {}
+        position = {}
+        for k, stmt in enumerate(body):
+            for name in _stored(ast.Module([stmt], [])):
+                position.setdefault(name, []).append(k)
+        entry_names = {e.id for e in entries if isinstance(e, ast.Name)}
+        inside = {id(n) for loop in (forward, reverse) for n in ast.walk(loop)}
+        read_outside = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and id(n) not in inside}
+        found = {}
+
+        def available(name, p) -> bool:
+            if name == counted or name in found:
+                return True
+            stores = position.get(name, [])
+            scalar = getattr(self.kinds.get(name), "kind", None) in ("float", "int", "bool", "scalar")
+            if not stores:
+                return self.assigned_once_at_top(name, reverse)
+            return name in entry_names and scalar and all(k > q for k in stores)
+
+        def operands_ok(node, p) -> bool:
+            if isinstance(node, ast.Constant):
+                return True
+            if isinstance(node, ast.Name):
+                return available(node.id, p)
+            if isinstance(node, ast.BinOp):
+                return operands_ok(node.left, p) and operands_ok(node.right, p)
+            if isinstance(node, ast.UnaryOp):
+                return operands_ok(node.operand, p)
+            if isinstance(node, ast.Compare) and len(node.comparators) == 1:
+                return operands_ok(node.left, p) and operands_ok(node.comparators[0], p)
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                array = self.kinds.get(node.value.id)
+                return getattr(array, "kind", None) == "array" and not position.get(node.value.id) \
+                    and self.assigned_once_at_top(node.value.id, reverse) and operands_ok(node.slice, p)
+            if isinstance(node, ast.Tuple):
+                return all(operands_ok(e, p) for e in node.elts)
+            return False
+
+        for p, stmt in enumerate(body[:q]):
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            name = stmt.targets[0].id
+            kind = getattr(self.kinds.get(name), "kind", None)
+            if kind in ("float", "int", "bool", "scalar") and position.get(name) == [p] \
+                    and name not in read_outside and operands_ok(stmt.value, p):
+                needs = {name}
+                for n in ast.walk(stmt.value):
+                    if isinstance(n, ast.Name) and n.id in found:
+                        needs |= found[n.id][1]
+                found[name] = (stmt, needs)
+        return found
+
+    def counted_index(self, forward, append):
+        """The loop's index, if the step-th entry is always the range's step-th number: the loop appends
+        once in every iteration it finishes (at the top of its body; no ``continue``), never rebinds its
+        index, and its range starts at a constant with step 1."""
+        index = forward.target.id if isinstance(forward.target, ast.Name) else None
+        args = forward.iter.args
+        if index is None or append not in forward.body or not (
+                len(args) == 1 or len(args) == 2 and isinstance(args[0], ast.Constant) and type(args[0].value) is int):
+            return None
+        body = ast.Module(forward.body, [])
+        if index in _stored(body) or any(isinstance(n, ast.Continue) for s in _loop_direct(forward)
+                                         for n in ast.walk(s)):
+            return None
+        return index
 
     @property
     def helpers_like(self):
