@@ -571,3 +571,23 @@ def test_gradient_with_coordinate_arrays(rng):
     check_grads(along_coordinates, rng.normal(size=5), t, wrt=0, modes=BOTH)  # the coordinates held fixed
     with pytest.raises(NotImplementedError, match="coordinate arrays"):
         ssagrad.grad(along_coordinates, wrt=(0, 1))(rng.normal(size=5), t)
+
+
+# -- 0-d and empty arrays ------------------------------------------------------------------------------------
+
+
+def zero_d(x):
+    return np.sin(np.nan_to_num(x)) + np.sum(np.multiply.outer(x, np.arange(1.0, 3.0)) ** 2) + np.sum(np.append(x, x))
+
+
+def empties(x):
+    return (np.sum(np.add.reduce(x)) + np.sum(np.rot90(x) ** 2) + np.sum(np.multiply.outer(x, x))
+            + np.sum(np.einsum("...i,...i->...", x, x)) + np.sum(np.diff(x, axis=0)) + np.sum(np.nan_to_num(x)))
+
+
+def test_zero_dimensional_and_empty_arrays(rng):
+    check_grads(zero_d, np.array(0.7), modes=BOTH)
+    for shape in [(0, 3), (3, 0)]:
+        g = ssagrad.grad(empties)(np.zeros(shape))
+        assert g.shape == shape
+        check_grads(empties, np.zeros(shape), modes=BOTH)
