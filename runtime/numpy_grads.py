@@ -617,6 +617,50 @@ def eigh_grad_dv(dv, g_w, g_v, w, v):
     return _symmetric_lower(d_sym)
 
 
+def _lower_form_transpose(e):
+    """The transpose of ``_lower_form(0.5 * (s + s^T))``: the symmetric matrix whose entries below the
+    diagonal are ``e``'s below it, mirrored, and whose diagonal is ``e``'s."""
+    below = np.tril(e, -1)
+    return below + _t(below) + e * np.eye(e.shape[-1])
+
+
+def eigh_grad_vjp(e, g_w, g_v, w, v, which):
+    """The gradient of ``<e, eigh_grad(g_w, g_v, w, v)>`` in ``g_w`` (``which`` 0), ``g_v`` (1), ``w`` (2) or
+    ``v`` (3): reverse over reverse through eigh. ``X = V inner V^T``, ``inner = diag(g_w) + F o (V^T g_v)``."""
+    n = v.shape[-1]
+    s = _lower_form_transpose(e)
+    q = _t(v) @ s @ v
+    if which == 0:
+        return np.diagonal(q, axis1=-2, axis2=-1).copy()
+    f = _inverse_gaps(w)
+    if which == 1:
+        return v @ (f * q)
+    if which == 2:
+        if g_v is None:
+            return np.zeros(np.shape(w))
+        p = q * (_t(v) @ g_v) * f ** 2
+        return np.sum(p, axis=-1) - np.sum(p, axis=-2)
+    inner = np.zeros(np.shape(v)[:-2] + (n, n))
+    if g_w is not None:
+        inner = inner + g_w[..., None, :] * np.eye(n)
+    out = np.zeros(np.shape(v))
+    if g_v is not None:
+        inner = inner + f * (_t(v) @ g_v)
+        out = out + g_v @ _t(f * q)
+    return out + s @ v @ (inner + _t(inner))
+
+
+def eigvalsh_grad_vjp(e, g, a, UPLO, which):
+    """The gradient of ``<e, eigvalsh_grad(g, a, UPLO)>`` in ``g`` (``which`` 0) or ``a`` (1)."""
+    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    e = upper(e) if UPLO == "U" else e
+    if which == 0:
+        return eigh_grad_vjp(e, g, None, w, v, 0)
+    g_v = eigh_grad_vjp(e, g, None, w, v, 3)  # through the eigenvectors (the eigenvalues do not enter)
+    out = eigh_grad(None, g_v, w, v)
+    return upper(out) if UPLO == "U" else out
+
+
 def eigvalsh_grad_da(da, g, a, UPLO="L"):
     """The tangent of ``eigvalsh_grad(g, a, UPLO)`` from the tangent ``da`` of ``a``."""
     w, v = np.linalg.eigh(a, UPLO=UPLO)

@@ -1030,4 +1030,24 @@ for name, other in [("cross_grad_left", 2), ("cross_grad_right", 1)]:
     helper(getattr(runtime.numpy_grads, name), f"{NG}.{name}(g, x, y, axis=0)", A((3, 2)), A((3, 2)), A((3, 2)),
            wrt=(0, other))
 
+
+def eigh_grad_through(g_w, g_v, x):
+    w, v = np.linalg.eigh(x + np.diag([0.0, 3.0, 6.0]))
+    return weigh(runtime.eigh_grad(g_w, g_v, w, v))
+
+
+def eigh_grad_of_values(g_w, x):
+    w, v = np.linalg.eigh(x + np.diag([0.0, 3.0, 6.0]), UPLO="U")
+    return weigh(runtime.eigh_grad(g_w, None, w, v))
+
+
+def eigvalsh_grad_through(g, x):
+    return weigh(runtime.numpy_grads.eigvalsh_grad(g, x + np.diag([0.0, 3.0, 6.0]))
+                 + runtime.numpy_grads.eigvalsh_grad(g ** 2, x + np.diag([1.0, 3.0, 5.0]), "U"))
+
+
+case(runtime.eigh_grad, eigh_grad_through, A((3,)), A((3, 3)), A((3, 3), -0.4, 0.4), wrt=(0, 1, 2))
+case(runtime.eigh_grad, eigh_grad_of_values, A((3,)), A((3, 3), -0.4, 0.4), wrt=(0, 1))
+case(runtime.numpy_grads.eigvalsh_grad, eigvalsh_grad_through, A((3,)), A((3, 3), -0.4, 0.4), wrt=(0, 1))
+
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

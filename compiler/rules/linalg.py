@@ -3,7 +3,8 @@ import numpy as np
 
 from ...runtime import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad,
                         slogdet_grad, solve_grad_a, solve_grad_b, svdvals_grad)
-from ...runtime.numpy_grads import eig_grad, eigvals_grad, eigvalsh_grad, svd_grad, upper
+from ...runtime.numpy_grads import (eig_grad, eigh_grad_vjp, eigvals_grad, eigvalsh_grad, eigvalsh_grad_vjp, svd_grad,
+                                    upper)
 from . import adjoint
 
 
@@ -91,3 +92,20 @@ def _(results, a, b, rcond=None):
 @adjoint(np.linalg.pinv)
 def _(result, a, rcond=None, hermitian=False, rtol=None):
     d[a] = pinv_grad(d[result], a, result)
+
+
+# -- the runtime helpers of the rules above, differentiated again (reverse over reverse) ----------------------
+
+
+@adjoint(eigh_grad)
+def _(result, g_w, g_v, w, v):
+    d[g_w] = eigh_grad_vjp(d[result], g_w, g_v, w, v, 0)
+    d[g_v] = eigh_grad_vjp(d[result], g_w, g_v, w, v, 1)
+    d[w] = eigh_grad_vjp(d[result], g_w, g_v, w, v, 2)
+    d[v] = eigh_grad_vjp(d[result], g_w, g_v, w, v, 3)
+
+
+@adjoint(eigvalsh_grad)
+def _(result, g, a, UPLO="L"):
+    d[g] = eigvalsh_grad_vjp(d[result], g, a, UPLO, 0)
+    d[a] = eigvalsh_grad_vjp(d[result], g, a, UPLO, 1)
