@@ -553,6 +553,48 @@ def eig_grad_dv(dv, g_w, g_v, w, v):
     return np.linalg.solve(_t(v), dm - _t(dv) @ np.linalg.solve(_t(v), m))
 
 
+def eig_grad_vjp(e, g_w, g_v, w, v, which):
+    """The gradient of ``<e, eig_grad(g_w, g_v, w, v)>`` in ``g_w`` (``which`` 0), ``g_v`` (1), ``w`` (2) or
+    ``v`` (3): reverse over reverse through eig. ``out = V^-T H V^T``, ``H = diag(g_w) + F o (V^T g0)``,
+    ``g0 = g_v - V c`` with ``c`` the column sums of ``V o g_v``."""
+    n = v.shape[-1]
+    v_inv = np.linalg.inv(v)
+    q = v_inv @ e @ v
+    if which == 0:
+        return np.diagonal(q, axis1=-2, axis2=-1).copy()
+    f = _inverse_gaps(w)
+    c = np.sum(v * g_v, axis=-2, keepdims=True) if g_v is not None else None
+    g0 = g_v - v * c if g_v is not None else None
+    g0_adj = v @ (f * q)
+    b = np.sum(g0_adj * v, axis=-2, keepdims=True)
+    if which == 1:
+        return g0_adj - v * b
+    if which == 2:
+        if g_v is None:
+            return np.zeros(np.shape(w))
+        p = q * (_t(v) @ g0) * f ** 2
+        return np.sum(p, axis=-1) - np.sum(p, axis=-2)
+    h = np.zeros(np.shape(v))
+    if g_w is not None:
+        h = h + g_w[..., None, :] * np.eye(n)
+    if g_v is not None:
+        h = h + f * (_t(v) @ g0)
+    out = np.linalg.solve(_t(v), h @ _t(v))
+    v_inv_t = _t(v_inv)
+    v_adj = -out @ _t(e) @ v_inv_t + _t(e) @ v_inv_t @ h
+    if g_v is not None:
+        v_adj = v_adj + g0 @ _t(f * q) - g0_adj * c - g_v * b
+    return v_adj
+
+
+def eigvals_grad_vjp(e, g, a, which):
+    """The gradient of ``<e, eigvals_grad(g, a)>`` in ``g`` (``which`` 0) or ``a`` (1)."""
+    w, v = np.linalg.eig(a)
+    if which == 0:
+        return eig_grad_vjp(e, g, None, w, v, 0)
+    return eig_grad(None, eig_grad_vjp(e, g, None, w, v, 3), w, v)  # through the eigenvectors
+
+
 def eigvals_grad_da(da, g, a):
     """The tangent of ``eigvals_grad(g, a)`` from the tangent ``da`` of ``a``."""
     w, v = np.linalg.eig(a)

@@ -1031,9 +1031,9 @@ for name, other in [("cross_grad_left", 2), ("cross_grad_right", 1)]:
            wrt=(0, other))
 
 
-def eigh_grad_through(g_w, g_v, x):
+def eigh_grad_through(g_w, y, x):
     w, v = np.linalg.eigh(x + np.diag([0.0, 3.0, 6.0]))
-    return weigh(runtime.eigh_grad(g_w, g_v, w, v))
+    return weigh(runtime.eigh_grad(g_w, v * y, w, v))  # g_v flips with v's columns: no sign to follow
 
 
 def eigh_grad_of_values(g_w, x):
@@ -1049,5 +1049,24 @@ def eigvalsh_grad_through(g, x):
 case(runtime.eigh_grad, eigh_grad_through, A((3,)), A((3, 3)), A((3, 3), -0.4, 0.4), wrt=(0, 1, 2))
 case(runtime.eigh_grad, eigh_grad_of_values, A((3,)), A((3, 3), -0.4, 0.4), wrt=(0, 1))
 case(runtime.numpy_grads.eigvalsh_grad, eigvalsh_grad_through, A((3,)), A((3, 3), -0.4, 0.4), wrt=(0, 1))
+
+
+SPREAD = np.diag([0.0, 4.0, 8.0]) + np.array([[0.0, 0.2, -0.1], [0.3, 0.0, 0.2], [-0.2, 0.1, 0.0]])
+# (a full matrix: at a triangular one, as hypothesis's zeros make, LAPACK may return the eigenvalues in another
+# order after a perturbation, and finite differences would cross that jump)
+
+
+def eig_grad_through(g_w, y, x):
+    w, v = np.linalg.eig(x + SPREAD)
+    return weigh(runtime.numpy_grads.eig_grad(g_w, v * y, w, v))  # g_v flips with v's columns, as it would
+
+
+def eigvals_grad_through(g, x):
+    return weigh(runtime.numpy_grads.eigvals_grad(g, x + SPREAD))
+
+
+case(runtime.numpy_grads.eig_grad, eig_grad_through, A((3,)), A((3, 3)), A((3, 3), -0.4, 0.4), wrt=(0, 1, 2),
+     note="Gershgorin discs apart: a real, distinct spectrum")
+case(runtime.numpy_grads.eigvals_grad, eigvals_grad_through, A((3,)), A((3, 3), -0.4, 0.4), wrt=(0, 1))
 
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

@@ -503,8 +503,15 @@ def test_reverse_over_reverse_agrees_with_forward_over_reverse(rng):
 
 
 def test_reverse_over_reverse_where_a_helper_has_no_rule_is_a_located_refusal(rng):
-    with pytest.raises(DifferentiationError, match="ssagrad.runtime.numpy_grads.eig_grad"):
-        ssagrad.hessian(eig_loss, mode="reverse")(nearly_triangular(rng))
+    with pytest.raises(DifferentiationError, match="ssagrad.runtime.numpy_grads.svd_grad"):
+        ssagrad.hessian(svd_loss, mode="reverse")(nearly_triangular(rng))
+
+
+def test_reverse_over_reverse_through_eig(rng):
+    a = nearly_triangular(rng)
+    for fn in (eig_loss, spectral_radius):
+        np.testing.assert_allclose(ssagrad.hessian(fn, mode="reverse")(a), ssagrad.hessian(fn)(a), rtol=1e-9,
+                                   atol=1e-9)
 
 
 # -- several results, indexed where called or kept whole ------------------------------------------------------

@@ -3,8 +3,8 @@ import numpy as np
 
 from ...runtime import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad,
                         slogdet_grad, solve_grad_a, solve_grad_b, svdvals_grad)
-from ...runtime.numpy_grads import (eig_grad, eigh_grad_vjp, eigvals_grad, eigvalsh_grad, eigvalsh_grad_vjp, svd_grad,
-                                    upper)
+from ...runtime.numpy_grads import (eig_grad, eig_grad_vjp, eigh_grad_vjp, eigvals_grad, eigvals_grad_vjp,
+                                    eigvalsh_grad, eigvalsh_grad_vjp, svd_grad, upper)
 from . import adjoint
 
 
@@ -109,3 +109,17 @@ def _(result, g_w, g_v, w, v):
 def _(result, g, a, UPLO="L"):
     d[g] = eigvalsh_grad_vjp(d[result], g, a, UPLO, 0)
     d[a] = eigvalsh_grad_vjp(d[result], g, a, UPLO, 1)
+
+
+@adjoint(eig_grad)
+def _(result, g_w, g_v, w, v):
+    d[g_w] = eig_grad_vjp(d[result], g_w, g_v, w, v, 0)
+    d[g_v] = eig_grad_vjp(d[result], g_w, g_v, w, v, 1)
+    d[w] = eig_grad_vjp(d[result], g_w, g_v, w, v, 2)
+    d[v] = eig_grad_vjp(d[result], g_w, g_v, w, v, 3)
+
+
+@adjoint(eigvals_grad)
+def _(result, g, a):
+    d[g] = eigvals_grad_vjp(d[result], g, a, 0)
+    d[a] = eigvals_grad_vjp(d[result], g, a, 1)
