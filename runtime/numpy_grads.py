@@ -790,6 +790,73 @@ def svd_grad_dresult(dresult, g, result, a, full_matrices=True):
     return out
 
 
+def svd_grad_vjp(e, g, result, a, full_matrices=True, which=0):
+    """The gradient of ``<e, svd_grad(g, result, a)>`` in ``g`` (``which`` 0) or in the factors ``result``
+    (1), each a list ``[u, s, vh]``: the transposes of ``svd_grad``'s and ``svd_grad_dresult``'s terms."""
+    u, s, vh, m, n = _svd_parts(result, a, full_matrices)
+    g_u, g_s, g_vh = (list(g) + [None] * 3)[:3] if g is not None else (None, None, None)
+    v = _t(vh)
+    k = s.shape[-1]
+    eye = np.eye(k)
+    f = 1.0 / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye) - eye
+    inner = np.zeros(np.shape(s) + (k,))
+    if g_s is not None:
+        inner = inner + eye * g_s[..., :, None]
+    q = _t(u) @ e @ v
+    gu_adj = np.zeros(np.shape(u))
+    gvh_adj = np.zeros(np.shape(vh))
+    u_adj = np.zeros(np.shape(u))
+    v_adj = np.zeros(np.shape(v))
+    s_adj = np.zeros(np.shape(s))
+    f_adj = np.zeros(np.shape(q))
+    if g_u is not None:
+        anti = _t(u) @ g_u - _t(g_u) @ u
+        inner = inner + (f * anti) * s[..., None, :]
+        p = f * (q * s[..., None, :])
+        u_adj = u_adj + g_u @ (_t(p) - p)
+        gu_adj = gu_adj + u @ (p - _t(p))
+        s_adj = s_adj + np.sum(q * f * anti, axis=-2)
+        f_adj = f_adj + q * anti * s[..., None, :]
+    if g_vh is not None:
+        g_v = _t(g_vh)
+        anti = _t(v) @ g_v - _t(g_v) @ v
+        inner = inner + s[..., :, None] * (f * anti)
+        p = f * (s[..., :, None] * q)
+        v_adj = v_adj + g_v @ (_t(p) - p)
+        gvh_adj = gvh_adj + _t(v @ (p - _t(p)))
+        s_adj = s_adj + np.sum(q * f * anti, axis=-1)
+        f_adj = f_adj + q * anti * s[..., :, None]
+    # out = U inner Vh: the factors' own shares, and inner's through g_s
+    u_adj = u_adj + e @ v @ _t(inner)
+    v_adj = v_adj + _t(e) @ u @ inner
+    gs_adj = np.diagonal(q, axis1=-2, axis2=-1).copy()
+    # f = 1 / (s_j^2 - s_i^2): df = -f**2 (2 s_j ds_j - 2 s_i ds_i)
+    pf = f_adj * f ** 2
+    s_adj = s_adj + 2.0 * s * (np.sum(pf, axis=-1) - np.sum(pf, axis=-2))
+    if g_u is not None and m > n:
+        rest = g_u - u @ (_t(u) @ g_u)
+        scaled = vh / s[..., :, None]
+        rest_adj = e @ _t(scaled)
+        scaled_adj = _t(rest) @ e
+        v_adj = v_adj + _t(scaled_adj / s[..., :, None])
+        s_adj = s_adj - np.sum(scaled_adj * vh, axis=-1) / s ** 2
+        gu_adj = gu_adj + rest_adj - u @ (_t(u) @ rest_adj)
+        u_adj = u_adj - rest_adj @ _t(g_u) @ u - g_u @ _t(rest_adj) @ u
+    if g_vh is not None and m < n:
+        g_v = _t(g_vh)
+        rest = g_v - v @ (_t(v) @ g_v)
+        scaled = u / s[..., None, :]
+        scaled_adj = e @ rest
+        rest_adj = _t(e) @ scaled
+        u_adj = u_adj + scaled_adj / s[..., None, :]
+        s_adj = s_adj - np.sum(scaled_adj * u, axis=-2) / s ** 2
+        gvh_adj = gvh_adj + _t(rest_adj - v @ (_t(v) @ rest_adj))
+        v_adj = v_adj - rest_adj @ _t(g_v) @ v - g_v @ _t(rest_adj) @ v
+    if which == 0:
+        return GradientList([gu_adj, gs_adj, gvh_adj])
+    return GradientList([u_adj, s_adj, _t(v_adj)])
+
+
 def svd_tangents(da, result, a, full_matrices=True):
     """Tangents of ``u, s, vh = np.linalg.svd(a, full_matrices=False)`` (real, distinct nonzero singular
     values), as JAX writes them."""

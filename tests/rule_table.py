@@ -1069,4 +1069,15 @@ case(runtime.numpy_grads.eig_grad, eig_grad_through, A((3,)), A((3, 3)), A((3, 3
      note="Gershgorin discs apart: a real, distinct spectrum")
 case(runtime.numpy_grads.eigvals_grad, eigvals_grad_through, A((3,)), A((3, 3), -0.4, 0.4), wrt=(0, 1))
 
+
+def svd_grad_through(y, z, x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    # cotangents that flip with their singular vectors, as svd's own would: no sign to follow
+    return weigh(runtime.numpy_grads.svd_grad((u * y, s * z[0], vh * z[1]), (u, s, vh), x, False))
+
+
+for xs in [(4, 3), (3, 5), (3, 3)]:
+    k = min(xs)
+    case(runtime.numpy_grads.svd_grad, svd_grad_through, A((xs[0], k)), A((2, 1)), A(xs, generic=True), wrt=(0, 1, 2))
+
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

@@ -503,8 +503,18 @@ def test_reverse_over_reverse_agrees_with_forward_over_reverse(rng):
 
 
 def test_reverse_over_reverse_where_a_helper_has_no_rule_is_a_located_refusal(rng):
-    with pytest.raises(DifferentiationError, match="ssagrad.runtime.numpy_grads.svd_grad"):
-        ssagrad.hessian(svd_loss, mode="reverse")(nearly_triangular(rng))
+    with pytest.raises(DifferentiationError, match="ssagrad.runtime.numpy_grads.einsum_rest_grads"):
+        ssagrad.hessian(sublist_einsum, mode="reverse")(rng.normal(size=(2, 2)))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (3, 3)])
+def test_reverse_over_reverse_through_the_singular_vectors(rng, shape):
+    fixed = np.random.default_rng(7).normal(size=shape)
+    u, _, vt = np.linalg.svd(fixed, full_matrices=False)
+    a = u @ (np.arange(1.0, min(shape) + 1.0)[:, None] * 1.5 * vt) + 0.05 * rng.normal(size=shape)
+    for fn in (svd_loss, low_rank):
+        np.testing.assert_allclose(ssagrad.hessian(fn, mode="reverse")(a), ssagrad.hessian(fn)(a), rtol=1e-8,
+                                   atol=1e-8)
 
 
 def test_reverse_over_reverse_through_eig(rng):

@@ -4,7 +4,7 @@ import numpy as np
 from ...runtime import (cholesky_grad, det_grad, eigh_grad, inv_grad, lstsq_grads, pinv_grad, qr_grad,
                         slogdet_grad, solve_grad_a, solve_grad_b, svdvals_grad)
 from ...runtime.numpy_grads import (eig_grad, eig_grad_vjp, eigh_grad_vjp, eigvals_grad, eigvals_grad_vjp,
-                                    eigvalsh_grad, eigvalsh_grad_vjp, svd_grad, upper)
+                                    eigvalsh_grad, eigvalsh_grad_vjp, svd_grad, svd_grad_vjp, upper)
 from . import adjoint
 
 
@@ -123,3 +123,9 @@ def _(result, g_w, g_v, w, v):
 def _(result, g, a):
     d[g] = eigvals_grad_vjp(d[result], g, a, 0)
     d[a] = eigvals_grad_vjp(d[result], g, a, 1)
+
+
+@adjoint(svd_grad)
+def _(result, g, factors, a, full_matrices=True):
+    d[g] = svd_grad_vjp(d[result], g, factors, a, full_matrices, 0)
+    d[factors] = svd_grad_vjp(d[result], g, factors, a, full_matrices, 1)
