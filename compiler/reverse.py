@@ -335,26 +335,30 @@ class ReverseSweep:
             pyast.name(array.name), operand_ast(index), pyast.name(op.targets[1].name)], []))
 
     def primal_statement(self, op: Op) -> ast.stmt:
-        """The user's operation. In code to be differentiated again, a view of an array written into later
-        is taken as a copy (the memory model already refused any read of it the write would change), and
-        so is such an array passed to a called function, whose saved values would hold it."""
+        """The user's operation. A function of yours run as it is (nothing it returns is differentiated)
+        that writes into its argument gets its own copy (``own``), as a differentiated one does: the
+        backward sweep reads that array as it was (your code does not: the memory model refused that),
+        and nothing would put back what the function wrote. In code to be differentiated again, a view of
+        an array written into later is taken as a copy too, and so is such an array passed to a called
+        function, whose saved values would hold it."""
         stmt = pyast.op_statement(op)
-        if not self.copy_tapes:
-            return stmt
+        written_by_callee = {id(operand) for _, operand in callee_writes(op.fn, op.args, op.kwargs)}
         aliases = self.function.aliases
-        if isinstance(op.fn, CalleeVJP) or callee_writes(op.fn, op.args, op.kwargs):
-            written_by_callee = {id(operand) for _, operand in callee_writes(op.fn, op.args, op.kwargs)}
-
-            checked = any(self.checked(t) for t in op.targets)  # the result may be the argument
+        if written_by_callee or (self.copy_tapes and isinstance(op.fn, CalleeVJP)):
+            checked = self.copy_tapes and any(self.checked(t) for t in op.targets)  # it may return the argument
 
             def private(expr, operand):
-                return _copy(expr) if isinstance(operand, Var) and not checked and (
-                    id(operand) in written_by_callee or aliases.roots(operand) & self.written_memory) else expr
+                if id(operand) in written_by_callee:
+                    return ast.Call(helper_name("own", own), [expr], [])
+                if isinstance(operand, Var) and self.copy_tapes and not checked \
+                        and aliases.roots(operand) & self.written_memory:
+                    return _copy(expr)
+                return expr
             stmt.value.args = [private(arg, v) for arg, v in zip(stmt.value.args, op.args)]
             for keyword in stmt.value.keywords:
                 keyword.value = private(keyword.value, op.kwargs.get(keyword.arg))
-        elif len(op.targets) == 1 and (aliases.roots(op.targets[0]) - {op.targets[0]}) & self.written_memory \
-                and not self.checked(op.targets[0]):
+        elif self.copy_tapes and len(op.targets) == 1 and not self.checked(op.targets[0]) \
+                and (aliases.roots(op.targets[0]) - {op.targets[0]}) & self.written_memory:
             stmt.value = _copy(stmt.value)
         return stmt
 

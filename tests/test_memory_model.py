@@ -340,6 +340,26 @@ def test_a_helper_that_writes_into_its_argument():
     refused(keeps_reading_it, X.copy(), line="z = zero_first(y)", names=["y"])
 
 
+def scratch_then_helper(x):
+    b = np.copy(x)
+    w = np.sin(b)
+    x = x * 0.5 + np.sin(w) * 0.5
+    b = zero_first(b)  # nothing it returns is differentiated: the gradient runs it as it is
+    return np.sum(np.sin(x))
+
+
+def test_a_helper_run_as_it_is_writes_into_its_own_copy():
+    """zero_first(b) wrote into b, which the backward sweep then read for the adjoint of np.sin(b): a
+    wrong gradient (found by the random-program run). It gets its own copy now, in both orders."""
+    check(scratch_then_helper, X.copy())
+    assert "zero_first(own(b))" in ssagrad.grad(scratch_then_helper).source_for(X.copy())
+    h = ssagrad.hessian(scratch_then_helper)(X.copy())
+    g = ssagrad.grad(scratch_then_helper)
+    step = 1e-6
+    columns = [(g(X + step * e) - g(X - step * e)) / (2 * step) for e in np.eye(5)]
+    np.testing.assert_allclose(h, np.stack(columns, axis=-1), rtol=1e-5, atol=1e-8)
+
+
 # -- 8. the caller's arrays ------------------------------------------------------------------------
 def writes_its_input(x, s):
     x[1] = s * x[0]
