@@ -1067,6 +1067,11 @@ class Normalizer:
                                    ast.Load())
             return _call(ast.Attribute(callee, name, ast.Load()), method, [self.atom(func.value)] + args, keywords,
                          node)
+        if fn is None and isinstance(func.value, ast.Name) and self.parsed.params \
+                and func.value.id == self.parsed.params[0] and "." in self.parsed.fn.__qualname__:
+            raise self.parsed.error(f"{func.value.id}.{name} is not a method its class defines (a function held "
+                                    f"by the instance, or a static or class method?): calling it is not supported "
+                                    f"yet; call the function by its name, or make it a method", func)
         if fn is None:
             raise self.parsed.error(f"method .{name}() has no NumPy equivalent that ssagrad knows; "
                                     f"call the NumPy function instead", func)
