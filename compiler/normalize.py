@@ -336,6 +336,11 @@ class Normalizer:
             if not isinstance(target, ast.Name):
                 raise self.parsed.error("a loop target must be a name or a tuple of names", target)
             index_name, element_names = None, [target.id]
+        if index_name is not None or len(sequences) > 1:  # enumerate(reversed(xs)), zip(xs, reversed(ys))
+            sequences = [ast.copy_location(ast.Subscript(seq.args[0], ast.Slice(None, None, ast.Constant(-1)),
+                                                         ast.Load()), seq)
+                         if self.is_call(seq, builtins.reversed) and len(seq.args) == 1 and not seq.keywords
+                         else seq for seq in sequences]
         atoms = [self.atom(seq) for seq in sequences]
         lengths = [self.atom(_call(helper_name("len", builtins.len), builtins.len, [a], [], stmt), "n")
                    for a in atoms]

@@ -906,3 +906,17 @@ def test_a_function_held_by_the_instance_is_a_located_refusal(rng):
     with pytest.raises(DifferentiationError, match="self.act is not a method its class defines") as info:
         ssagrad.grad(HoldsItsActivation().loss)(rng.normal(size=3))
     assert info.value.source_line == "return np.sum(self.act(x))"
+
+
+def against_the_grain(xs, ys):
+    total = 0.0
+    for a, b in zip(xs, reversed(ys)):
+        total = total + np.sum(a * np.sin(b))
+    for i, c in enumerate(reversed(list(xs))):
+        total = total + i * np.sum(c ** 2)
+    return total
+
+
+@pytest.mark.parametrize("shape", [(3,), (4, 2)])
+def test_reversed_inside_zip_and_enumerate(rng, shape):
+    check_grads(against_the_grain, rng.normal(size=shape), rng.normal(size=shape))
