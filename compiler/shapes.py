@@ -11,6 +11,7 @@ that is not a registered pure NumPy function, are unknown (``None``), and so is 
 a branch's value is known when both branches agree, a loop-carried one when every iteration agrees.
 """
 import operator
+import warnings
 from dataclasses import dataclass
 
 import numpy
@@ -235,7 +236,8 @@ def _op(op: Op, env) -> None:
         kwargs = {k: _operand(v, env) for k, v in op.kwargs.items()}
         if op.fn is ops.GETITEM and isinstance(args[1], numpy.ndarray) and args[1].dtype == bool:
             return  # a mask selects as many entries as are true
-        with numpy.errstate(all="ignore"):
+        with numpy.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a stand-in matrix may be singular: SciPy's LinAlgWarning
             result = op.fn(*args, **kwargs)
     except Exception:  # _Unknown, or the stand-ins are not valid inputs (a singular matrix): unknown
         return

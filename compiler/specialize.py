@@ -14,6 +14,7 @@ generic helper.
 import ast
 import math
 import operator
+import warnings
 
 import numpy
 
@@ -151,7 +152,8 @@ _UNKNOWN = object()
 def _evaluate(node, values):
     """The value of an expression of generated code on the stand-ins, or _UNKNOWN."""
     try:
-        with numpy.errstate(all="ignore"):
+        with numpy.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # stand-ins, not the user's values: nothing to warn them about
             return _eval(node, values)
     except Exception:
         return _UNKNOWN

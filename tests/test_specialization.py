@@ -266,3 +266,17 @@ def test_an_evenly_spread_gradient_is_a_number_only_where_every_reader_agrees():
         wrt = tuple(i for i, a in enumerate(args) if np.ndim(a) or isinstance(a, float))[:4]
         check_against_generic(f, wrt, *args)
     assert "np.full((3, 2)" in ssagrad.grad(mean_returned).source_for(rng.normal(size=(3, 2)))
+
+
+def test_compiling_for_a_signature_warns_about_nothing():
+    """Kinds are found by running each operation on stand-in values; a stand-in matrix may be singular, and
+    SciPy then warned (LinAlgWarning) on the user's first call."""
+    import warnings
+    linalg = pytest.importorskip("scipy.linalg")
+
+    def f(a, b):
+        return np.sum(linalg.lu_solve(linalg.lu_factor(a), b)) + np.sum(linalg.sqrtm(a @ a.T + np.eye(3)))
+    a, b = np.eye(3) + 0.1 * np.arange(9.0).reshape(3, 3), np.ones(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ssagrad.grad(f, wrt=(0, 1))(a, b)
