@@ -275,7 +275,9 @@ def test_compiling_for_a_signature_warns_about_nothing():
     linalg = pytest.importorskip("scipy.linalg")
 
     def f(a, b):
-        return np.sum(linalg.lu_solve(linalg.lu_factor(a), b)) + np.sum(linalg.sqrtm(a @ a.T + np.eye(3)))
+        c = linalg.cho_factor(a @ a.T + np.eye(3))
+        return np.sum(linalg.cho_solve(c, b)) + np.sum(linalg.solve_triangular(a, b)) \
+            + np.sum(linalg.solve(a, b)) + linalg.det(a) + np.sum(linalg.lu_solve(linalg.lu_factor(a), b))
     a, b = np.eye(3) + 0.1 * np.arange(9.0).reshape(3, 3), np.ones(3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
