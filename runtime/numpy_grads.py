@@ -476,6 +476,48 @@ def _einsum_grads_tangent(g, subscripts, operands, tangents):
     return total
 
 
+def _einsum_vjp(e, g, subscripts, operands):
+    """Reverse over reverse through einsum's gradients: for ``<e, grads>`` (``e`` aligned with the call's
+    arguments, None where nothing reached), ``(its gradient in g, its gradients in the arguments)``. Each
+    gradient is ``J_k^T g`` for the linear map ``J_k`` of array k, so ``<e_k, J_k^T g>`` is the einsum with
+    ``e_k`` in array k's place: its gradient in g is that einsum, and in any other array that einsum's
+    gradient."""
+    items = [subscripts, *operands]
+    if isinstance(subscripts, str):
+        positions = range(1, len(items))
+    else:
+        positions = range(0, len(items) - (len(items) % 2), 2)
+    g_adj = np.zeros(np.shape(g))
+    item_adj = GradientList([None] * len(items))
+    for k in positions:
+        if e[k] is None:
+            continue
+        replaced = list(items)
+        replaced[k] = e[k]
+        g_adj = g_adj + np.einsum(*replaced)
+        grads = einsum_all_grads(g, replaced[0], replaced[1:])
+        grads = ([None] + list(grads)) if isinstance(subscripts, str) else list(grads)
+        grads[k] = None
+        item_adj = item_adj + GradientList(grads)
+    for k in positions:  # an array no other gradient reached: zeros
+        if item_adj[k] is None:
+            item_adj[k] = np.zeros(np.shape(items[k]))
+    return g_adj, item_adj
+
+
+def einsum_grads_vjp(e, g, subscripts, operands, which):
+    """``_einsum_vjp`` for ``einsum_grads``/``einsum_rest_grads`` (``e`` one per operand): the gradient in g
+    (``which`` 0), in the operands (1) or in the sublist form's first array (2)."""
+    g_adj, item_adj = _einsum_vjp([None, *e], g, subscripts, operands)
+    return g_adj if which == 0 else GradientList(item_adj[1:]) if which == 1 else item_adj[0]
+
+
+def einsum_first_grad_vjp(e, g, subscripts, operands, which):
+    """``_einsum_vjp`` for ``einsum_first_grad`` (``e`` for the first array): in g (0) or the operands (1)."""
+    g_adj, item_adj = _einsum_vjp([e] + [None] * len(operands), g, subscripts, operands)
+    return g_adj if which == 0 else GradientList(item_adj[1:])
+
+
 def einsum_rest_tangent(g, subscripts, operands, d_operands):
     """The tangent of ``einsum_rest_grads`` (or ``einsum_grads``) from the operands' tangents."""
     return GradientList(_einsum_grads_tangent(g, subscripts, operands, [None, *d_operands])[1:])

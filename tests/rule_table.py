@@ -1080,4 +1080,22 @@ for xs in [(4, 3), (3, 5), (3, 3)]:
     k = min(xs)
     case(runtime.numpy_grads.svd_grad, svd_grad_through, A((xs[0], k)), A((2, 1)), A(xs, generic=True), wrt=(0, 1, 2))
 
+
+def einsum_grads_through(g, x, y):
+    return weigh(runtime.einsum_grads(g, "ij,jk->ik", (x, y))[0]) + weigh(runtime.einsum_grads(g, "ij,jk->ik", (x, y))[1])
+
+
+def einsum_rest_grads_through(g, x, y):
+    parts = runtime.numpy_grads.einsum_rest_grads(g, x, ([0, 1], y, [1, 2], [0, 2]))
+    return weigh(parts[1]) + weigh(runtime.numpy_grads.einsum_rest_grads(g[:, 0], "...i,...i->...", (x, y[:, 0]))[0])
+
+
+def einsum_first_grad_through(g, x, y):
+    return weigh(runtime.numpy_grads.einsum_first_grad(g, x, ([0, 1], y, [1, 2], [0, 2])))
+
+
+case(runtime.einsum_grads, einsum_grads_through, A((2, 4)), A((2, 3)), A((3, 4)), wrt=(0, 1, 2))
+case(runtime.numpy_grads.einsum_rest_grads, einsum_rest_grads_through, A((2, 4)), A((2, 3)), A((3, 4)), wrt=(0, 1, 2))
+case(runtime.numpy_grads.einsum_first_grad, einsum_first_grad_through, A((2, 4)), A((2, 3)), A((3, 4)), wrt=(0, 2))
+
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

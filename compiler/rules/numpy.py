@@ -12,7 +12,7 @@ from ...runtime import (
 from ...runtime.construction import linspace_ramp, uncolumn_stack, unfill
 from ...runtime.numpy_grads import (
     accumulate_extremum_grad, accumulate_extremum_tangent, append_part, cross_grad_left, cross_grad_right, diff_grad,
-    diff_tangent, einsum_first_grad, einsum_rest_grads, gradient_grad, gradient_spacing_grads, gradient_tangent,
+    diff_tangent, einsum_first_grad, einsum_first_grad_vjp, einsum_grads_vjp, einsum_rest_grads, gradient_grad, gradient_spacing_grads, gradient_tangent,
     outer_sum_grad, partition_tangent, split_axis, unappend, unpartition, unrollaxis, unsplit_along, upper)
 from ...runtime import zeros_like
 from . import adjoint, floating, nondifferentiable
@@ -713,6 +713,19 @@ def _(result, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     d[a] = cross_grad_left(g, a, d[result], axisa, axisb, axisc, axis)
 
 
+@adjoint(einsum_grads, einsum_rest_grads, outputs="list")  # linear in g and in every operand but the one each gradient is for
+def _(result, g, subscripts, operands):
+    d[g] = einsum_grads_vjp(d[result], g, subscripts, operands, 0)
+    d[operands] = einsum_grads_vjp(d[result], g, subscripts, operands, 1)
+    d[subscripts] = einsum_grads_vjp(d[result], g, subscripts, operands, 2)  # the sublist form's first array
+
+
+@adjoint(einsum_first_grad)
+def _(result, g, subscripts, operands):
+    d[g] = einsum_first_grad_vjp(d[result], g, subscripts, operands, 0)
+    d[operands] = einsum_first_grad_vjp(d[result], g, subscripts, operands, 1)
+
+
 @adjoint(upper)
 def _(result, x):
     d[x] = upper(d[result])
@@ -730,7 +743,8 @@ MASKING.update({np.nan_to_num, np.partition, np.hsplit, np.vsplit, np.dsplit, np
 from ..aliasing import MAY_SHARE  # noqa: E402
 
 MAY_SHARE.update({np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.diff, np.nan_to_num,
-                  diff_grad, diff_tangent, unappend, unrollaxis, upper, outer_sum_grad})  # (helpers: g, or a view)
+                  diff_grad, diff_tangent, unappend, unrollaxis, upper, outer_sum_grad,  # (helpers: g, or a view)
+                  einsum_grads, einsum_rest_grads, einsum_first_grad})  # (np.einsum may return a view of g)
 
 # -- no gradient ------------------------------------------------------------------------------
 
