@@ -132,6 +132,8 @@ class _Rewriter:
 
     def run(self):
         self.copies()
+        self.reversed_ranges()
+        self.kept_dims()
         self.placeholders()
         self.tapes()
         self.in_place()
@@ -147,6 +149,41 @@ class _Rewriter:
                     and self.value_of(node.func.value) is numpy:
                 copied = copied or self._bound("copied", self.helpers.copied)
                 node.func = _name(copied)
+
+    def reversed_ranges(self):
+        """``range(a)[::-1]`` (what ``reversed(range(a))`` became) -> ``range(a - 1, -1, -1)``; ``range(a, b)[::-1]``
+        -> ``range(b - 1, a - 1, -1)``: Numba does not slice ranges."""
+        for node in ast.walk(self.tree):
+            value = getattr(node, "iter", None)
+            if not (isinstance(node, ast.For) and isinstance(value, ast.Subscript) and self.over_range_call(value.value)
+                    and isinstance(value.slice, ast.Slice) and value.slice.lower is None
+                    and value.slice.upper is None and isinstance(value.slice.step, ast.UnaryOp)
+                    and isinstance(value.slice.step.op, ast.USub) and isinstance(value.slice.step.operand, ast.Constant)
+                    and value.slice.step.operand.value == 1 and len(value.value.args) in (1, 2)):
+                continue
+            args = value.value.args
+            start, stop = (ast.Constant(0), args[0]) if len(args) == 1 else args
+            one = ast.Constant(1)
+            node.iter = ast.Call(_name("range"), [ast.BinOp(stop, ast.Sub(), one), ast.BinOp(start, ast.Sub(), one),
+                                                  ast.UnaryOp(ast.USub(), ast.Constant(1))], [])
+
+    def over_range_call(self, node) -> bool:
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
+            and "range" not in self.local and not node.keywords
+
+    def kept_dims(self):
+        """``g.sum(axis=k, keepdims=True)`` -> ``np.expand_dims(g.sum(axis=k), k)``: Numba's sum has no keepdims."""
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sum"
+                    and not node.args):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            axis, keep = keywords.get("axis"), keywords.get("keepdims")
+            if set(keywords) == {"axis", "keepdims"} and isinstance(keep, ast.Constant) and keep.value is True \
+                    and isinstance(axis, ast.Constant) and type(axis.value) is int:
+                summed = ast.Call(node.func, [], [ast.keyword("axis", axis)])
+                node.func = ast.Attribute(_name(self.np), "expand_dims", ast.Load())
+                node.args, node.keywords = [summed, ast.Constant(axis.value)], []
 
     def zero(self, kind):
         """An expression for a zero of ``kind`` (compiler/shapes.py Abstract), or None."""
@@ -238,8 +275,7 @@ class _Rewriter:
             self.index_loop(reverse, t)
 
     def over_range(self, loop) -> bool:
-        return isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) \
-            and loop.iter.func.id == "range" and "range" not in self.local and not loop.iter.keywords
+        return self.over_range_call(loop.iter)
 
     def only_known_uses(self, t, init, append, reverse) -> bool:
         """Is every other mention of ``t`` an entry of an enclosing loop's tape (a whole tuple item)?"""

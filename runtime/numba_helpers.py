@@ -57,13 +57,22 @@ def _zero_of(t):
 
 @overload(broadcast.like)
 def _like(x):
-    # the tape keeps x for its shape and dtype only: the value itself serves
-    if _is_scalar(x) or _is_array(x):
+    # the tape keeps x for its shape and dtype only: the value itself serves (None too, where a branch
+    # did not define x: Numba's Optional, which the reversed branch that reads it never sees as None)
+    if _is_scalar(x) or _is_array(x) or isinstance(x, (types.Optional, types.NoneType)):
         return lambda x: x
+
+
+def _placeholder(t) -> bool:
+    """The type of a value a branch may leave as None (a function's result before it returns): Numba's
+    Optional of a scalar, or None. Its gradient is never read; Python's is a zero too."""
+    return isinstance(t, types.NoneType) or isinstance(t, types.Optional) and _is_scalar(t.type)
 
 
 @overload(broadcast.zeros_like)
 def _zeros_like(x):
+    if _placeholder(x):
+        return lambda x: 0.0
     if isinstance(x, types.Float) and x.bitwidth == 64:
         return lambda x: 0.0
     if _is_scalar(x):
@@ -113,7 +122,7 @@ def _sum_to_impl(g, shape):
 
 @overload(broadcast.unbroadcast)
 def _unbroadcast(g, x):
-    if _is_scalar(g) and _is_scalar(x):
+    if _is_scalar(g) and (_is_scalar(x) or _placeholder(x)):
         return lambda g, x: g
     if _is_array(g) and _is_scalar(x):
         return lambda g, x: np.sum(g)
