@@ -100,6 +100,7 @@ class Normalizer:
         self.lambdas: dict[str, ast.Lambda] = {}  # local names bound to lambdas, inlined at their calls
         self.local_defs: dict[str, ast.FunctionDef] = {}  # functions defined inside, inlined at their calls
         self.inlining: list[str] = []  # the nested functions being inlined (one calling itself is refused)
+        self._dict_names = None  # local names that always hold a dict (see dict_names)
         self.guard = None  # a generated shared-memory check, waiting for the statement it protects
 
     # -- statements -----------------------------------------------------------
@@ -480,6 +481,16 @@ class Normalizer:
                 for position, name in enumerate(names):
                     item = ast.Subscript(whole, ast.Constant(position), ast.Load())
                     self.emit(ast.Assign([ast.Name(name, ast.Store())], item), stmt)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                and target.value.id in self.dict_names():
+            # d[k] = v of a dict the function builds: d = with_entry(d, k, v), a new dict -- refused, as
+            # items.append is, where another name read afterwards holds the same dict
+            name = target.value.id
+            key, item = self.atom(target.slice), self.atom(value)
+            entry = _call(helper_name("with_entry", containers.with_entry), containers.with_entry,
+                          [ast.Name(name, ast.Load()), key, item], [], stmt)
+            self.emit(ast.Assign([ast.Name(name, ast.Store())], entry), stmt)
+            self.out[-1].ssagrad_inplace = True
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             # a[i] = v writes into the array in place, as the user's code does
             index = self.index(target.slice)
@@ -853,6 +864,30 @@ class Normalizer:
         # a decorator's wrapper that only forwards (functools.wraps): differentiated as the function it wraps,
         # called as written
         return _call(callee, forwarded(fn), args, keywords, node)
+
+    def dict_names(self) -> set:
+        """Local names every assignment of which makes a dict (a display, a comprehension, ``dict(...)``) or
+        sets an entry of it (``d[k] = v``): those hold a dict wherever they are read."""
+        if self._dict_names is None:
+            made, other = set(), set(self.parsed.params)
+            for node in ast.walk(self.parsed.tree):
+                targets = node.targets if isinstance(node, ast.Assign) else \
+                    [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)) else \
+                    [g.target for g in node.generators] if isinstance(node, (ast.ListComp, ast.SetComp,
+                                                                            ast.DictComp, ast.GeneratorExp)) else []
+                value = getattr(node, "value", None) if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+                makes_dict = isinstance(value, (ast.Dict, ast.DictComp)) or (
+                    isinstance(value, ast.Call) and self.parsed.resolve(value.func) is builtins.dict)
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        (made if makes_dict and isinstance(node, (ast.Assign, ast.AnnAssign)) else other).add(target.id)
+                    else:
+                        other.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name)
+                                     and isinstance(n.ctx, ast.Store))
+                if isinstance(node, (ast.FunctionDef, ast.Lambda)) and node is not self.parsed.tree:
+                    other.update(a.arg for a in node.args.args + node.args.kwonlyargs)
+            self._dict_names = made - other
+        return self._dict_names
 
     def own_method(self, func):
         """For ``self.helper`` in a method (``self`` its first parameter): ``(class node, class, method)`` when the

@@ -920,3 +920,31 @@ def against_the_grain(xs, ys):
 @pytest.mark.parametrize("shape", [(3,), (4, 2)])
 def test_reversed_inside_zip_and_enumerate(rng, shape):
     check_grads(against_the_grain, rng.normal(size=shape), rng.normal(size=shape))
+
+
+def fills_a_dict(x):
+    out = {}
+    out["a"] = x * 2.0
+    for i in range(3):
+        out["a"] = out["a"] * np.cos(x)
+        out[f"k{i}"] = x * i
+    out["k1"] += np.sin(x)
+    return np.sum(out["a"] * out["k1"] + out["k2"])
+
+
+def fills_a_shared_dict(x):
+    out = {}
+    alias = out
+    out["a"] = x
+    return np.sum(alias["a"])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_setting_entries_of_a_dict_the_function_builds(rng, shape):
+    check_grads(fills_a_dict, arrays(rng, shape))
+
+
+def test_setting_an_entry_of_a_dict_another_name_holds_is_refused(rng):
+    with pytest.raises(DifferentiationError, match="'alias'") as info:
+        ssagrad.grad(fills_a_shared_dict)(rng.normal(size=3))
+    assert info.value.source_line == 'out["a"] = x'
