@@ -57,7 +57,11 @@ def zero_tangent(x):
 
 
 def broadcast_like(t, result):
-    """A tangent grown to its value's shape (an operand that broadcast contributes to every entry)."""
+    """A tangent grown to its value's shape (an operand that broadcast contributes to every entry). A list's
+    or a dict's (the gradient of ``parts`` in ``parts = np.split(x, 2); parts[0]``, differentiated again) is
+    already one entry per item."""
+    if isinstance(result, (list, tuple, dict)):
+        return t
     shape = shape_of(result)
     if shape_of(t) == shape:
         return t
@@ -67,6 +71,8 @@ def broadcast_like(t, result):
 def unbroadcast(g, x):
     """Sum the gradient ``g`` of a broadcast result back to the shape of ``x``."""
     if type(g) is float and type(x) is float:
+        return g
+    if isinstance(x, (list, tuple, dict)):  # a container's gradient is one entry per item: nothing broadcast
         return g
     shape = shape_of(x)
     g_shape = shape_of(g)

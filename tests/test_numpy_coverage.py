@@ -610,3 +610,15 @@ def test_zero_dimensional_and_empty_arrays(rng):
         g = ssagrad.grad(empties)(np.zeros(shape))
         assert g.shape == shape
         check_grads(empties, np.zeros(shape), modes=BOTH)
+
+
+def split_kept_whole(x):
+    parts = np.split(x, 2)
+    return np.sum(np.sin(parts[0]) * parts[1])
+
+
+def test_second_derivatives_through_a_split_kept_whole(rng):
+    x = rng.normal(size=6)
+    check_grads(split_kept_whole, x, modes=BOTH, order=2)
+    np.testing.assert_allclose(ssagrad.hessian(split_kept_whole, mode="reverse")(x),
+                               ssagrad.hessian(split_kept_whole)(x), rtol=1e-12, atol=1e-12)
