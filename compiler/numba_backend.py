@@ -255,20 +255,20 @@ def _refuse_unsupported(rewritten, filename, fn, numba_helpers):
 
 
 def _compile(translated: _Translated, types_) -> None:
-    """Numba's compile for ``types_``, its failure reported as a located DifferentiationError."""
-    from numba.core.errors import NumbaError
+    """Numba's compile for ``types_``; whatever stops it (a typing error, or one Numba raises while
+    lowering) reported as a located DifferentiationError."""
     try:
         translated.dispatcher.compile(types_)
-    except NumbaError as exc:
-        raise numba_error(exc) from None
+    except Exception as exc:  # noqa: BLE001 -- every failure of Numba's compiler is reported, located
+        raise numba_error(exc, _sources[translated.filename][1]) from None
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def numba_error(exc) -> DifferentiationError:
-    """Numba's compile error as ssagrad's: the user's line the failing generated line comes from, and
-    Numba's reason in one sentence."""
+def numba_error(exc, fn=None) -> DifferentiationError:
+    """Numba's compile error as ssagrad's: the user's line the failing generated line comes from (else
+    ``fn``'s definition), and Numba's reason in one sentence."""
     text = _ANSI.sub("", str(exc))
     frames = re.findall(r'File "(<ssagrad-numba [^"]*>)", line (\d+)', text)
     reason = next((line.strip() for line in text.splitlines() if line.strip()
@@ -285,6 +285,8 @@ def numba_error(exc) -> DifferentiationError:
         number = int(frames[-1][1])
         if 0 < number <= len(source):
             what = f" (in the generated gradient: `{source[number - 1].strip()}`)"
+    if location is None:
+        location = _definition(fn)
     return DifferentiationError(f"jit='numba': Numba cannot compile the gradient of this line: {reason}{what}. "
                                 f"Its Python gradient (no jit) can run it", location)
 

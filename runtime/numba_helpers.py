@@ -16,7 +16,7 @@ from numba import types
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import broadcast, elementwise, indexing, ownership
+from . import broadcast, elementwise, indexing, ownership, products
 
 
 class SharedWrite(Exception):
@@ -266,7 +266,43 @@ def _shares_memory(a, b):
     return lambda a, b: False
 
 
+def _product_grad(g, a, b, left: bool):
+    """The gradient of ``a @ b`` (and of ``np.dot(a, b)``, the same for these ranks) with respect to ``a``
+    (``left``) or ``b``, for vectors and matrices; None for other ranks (Numba's typing then refuses)."""
+    if not (_is_array(a) and _is_array(b) and a.ndim in (1, 2) and b.ndim in (1, 2)):
+        return None
+    ranks = (a.ndim, b.ndim)
+    if ranks == (2, 2):
+        return (lambda g, a, b: g @ b.T) if left else (lambda g, a, b: a.T @ g)
+    if ranks == (2, 1):
+        return (lambda g, a, b: np.outer(g, b)) if left else (lambda g, a, b: a.T @ g)
+    if ranks == (1, 2):
+        return (lambda g, a, b: b @ g) if left else (lambda g, a, b: np.outer(a, g))
+    return (lambda g, a, b: g * b) if left else (lambda g, a, b: g * a)
+
+
+@overload(products.matmul_grad_left)
+def _matmul_grad_left(g, a, b):
+    return _product_grad(g, a, b, True)
+
+
+@overload(products.matmul_grad_right)
+def _matmul_grad_right(g, a, b):
+    return _product_grad(g, a, b, False)
+
+
+@overload(products.dot_grad_left)
+def _dot_grad_left(g, a, b):
+    return _product_grad(g, a, b, True)
+
+
+@overload(products.dot_grad_right)
+def _dot_grad_right(g, a, b):
+    return _product_grad(g, a, b, False)
+
+
 # The runtime helpers that compiled gradients may call, and the module of each (for error messages).
 SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast.unbroadcast, broadcast.unsum,
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
-             elementwise.tie_share, elementwise.replace_zero, ownership.own, copied, shares_memory}
+             elementwise.tie_share, elementwise.replace_zero, ownership.own, copied, shares_memory,
+             products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}

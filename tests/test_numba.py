@@ -148,6 +148,16 @@ def broadcast_weights(x, w):
     return np.sum(out)
 
 
+def _closure_over(A):
+    def through_a_closure(x, w):  # A's shape is not part of the signature: the product helpers stay
+        h = np.tanh(A @ x)
+        return np.sum(np.dot(w, h) ** 2) + np.sum(x @ A.T)
+    return through_a_closure
+
+
+through_a_closure = _closure_over(np.arange(12.0).reshape(3, 4) / 10 - 0.5)
+
+
 def aliased_write(x, a):
     y = x
     y[0] = a * y[1]
@@ -268,8 +278,10 @@ def test_the_dispatchers_options_are_the_gradients():
     (returns_early, (0, 1), (0.1, 1.1)),
     (ranges, (0, 1), (np.linspace(0.1, 0.9, 7), 0.7)),
     (broadcast_weights, (0, 1), (np.linspace(0.1, 0.9, 6).reshape(2, 3), np.array([[0.3], [-0.4]]))),
+    (through_a_closure, (0, 1), (np.array([0.3, -0.2, 0.5, 0.1]), np.array([[0.2, -0.1, 0.4], [0.3, 0.5, -0.6]]))),
+    (through_a_closure, (0, 1), (np.array([0.3, -0.2, 0.5, 0.1]), np.array([0.2, -0.1, 0.4]))),
 ], ids=["branch", "array-writes", "while", "nested-loops", "array-state", "matrix", "break", "continue",
-        "early-return", "no-early-return", "ranges", "keepdims"])
+        "early-return", "no-early-return", "ranges", "keepdims", "products-matrix", "products-vector"])
 def test_plain_functions_with_jit_numba(f, wrt, args):
     _check(f, wrt, args)
     source = ssagrad.grad(f, wrt=wrt, jit="numba").source_for(*args)
