@@ -622,3 +622,13 @@ def test_second_derivatives_through_a_split_kept_whole(rng):
     check_grads(split_kept_whole, x, modes=BOTH, order=2)
     np.testing.assert_allclose(ssagrad.hessian(split_kept_whole, mode="reverse")(x),
                                ssagrad.hessian(split_kept_whole)(x), rtol=1e-12, atol=1e-12)
+
+
+def running_product(x):
+    return np.sum(np.sin(np.multiply.accumulate(x))) + np.sum(np.multiply.reduce(x) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_second_derivatives_of_products_are_located_refusals(rng, mode):
+    with pytest.raises(DifferentiationError, match="(cum)?prod_grad"):  # as for np.prod and np.cumprod
+        ssagrad.hessian(running_product, mode=mode)(rng.normal(size=4))
