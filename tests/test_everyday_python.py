@@ -948,3 +948,13 @@ def test_setting_an_entry_of_a_dict_another_name_holds_is_refused(rng):
     with pytest.raises(DifferentiationError, match="'alias'") as info:
         ssagrad.grad(fills_a_shared_dict)(rng.normal(size=3))
     assert info.value.source_line == 'out["a"] = x'
+
+
+def aux_without_a_rule(x):
+    return np.sum(x ** 2), np.interp(0.5, x, x)
+
+
+def test_an_aux_made_by_a_function_without_a_rule_is_refused_where_it_is_made():
+    with pytest.raises(DifferentiationError, match="no derivative rule for numpy.interp") as info:
+        ssagrad.grad(aux_without_a_rule, has_aux=True)(np.linspace(0.0, 1.0, 4))
+    assert "np.interp(0.5, x, x)" in info.value.source_line
