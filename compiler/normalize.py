@@ -62,11 +62,11 @@ GENERATOR_METHODS = {"normal", "standard_normal", "random", "uniform", "integers
 PACKED_METHODS = {"reshape", "transpose"}
 
 UNSUPPORTED_STATEMENTS = {
-    ast.Try: "`try` statements", ast.With: "`with` statements", ast.Raise: "`raise` statements",
+    ast.Try: "`try` statements", ast.With: "`with` statements",
     ast.Delete: "`del` statements", ast.Global: "`global` declarations", ast.Nonlocal: "`nonlocal` declarations",
     ast.ClassDef: "class definitions",
     ast.Import: "imports inside the function", ast.ImportFrom: "imports inside the function",
-    ast.Assert: "`assert` statements", ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async loops", ast.AsyncWith: "async `with`",
+    ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async loops", ast.AsyncWith: "async `with`",
 }
 UNSUPPORTED_EXPRESSIONS = {
     ast.Lambda: "lambdas (other than one assigned to a name and called)",
@@ -227,7 +227,7 @@ class Normalizer:
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Yield, ast.YieldFrom, ast.Await)):
             raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
                                     "return the value instead", stmt)
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and effects_supported() \
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and _is_effect(self.parsed.resolve(stmt.value.func)):
             self.emit(ast.Expr(self.call(stmt.value)), stmt)  # print(...), warnings.warn(...), log.info(...)
         elif isinstance(stmt, ast.Expr):
@@ -236,9 +236,9 @@ class Normalizer:
                                     "is not supported yet); remove it", stmt)
         elif isinstance(stmt, ast.FunctionDef):
             self.nested_def(stmt)
-        elif isinstance(stmt, ast.Raise) and effects_supported():
+        elif isinstance(stmt, ast.Raise):
             self.raise_statement(stmt)
-        elif isinstance(stmt, ast.Assert) and effects_supported():
+        elif isinstance(stmt, ast.Assert):
             # assert test, message: if not test: raise AssertionError(message) (the message only evaluated then)
             failure = ast.Call(ast.Name("AssertionError", ast.Load()), [stmt.msg] if stmt.msg else [], [])
             check = ast.If(ast.UnaryOp(ast.Not(), stmt.test), [ast.Raise(failure, None)], [])
@@ -1157,23 +1157,6 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
-def effects_supported() -> bool:
-    """Does the pipeline keep a statement run for its effect (an SSA operation with no targets) in the primal
-    sweep? (compiler/pyast.py's op_statement writes one as an expression statement, which dead-code elimination
-    keeps.) Until it does, print, warnings, logging, raise and assert stay located refusals."""
-    global _EFFECTS
-    if _EFFECTS is None:
-        from .pyast import op_statement
-        from .ssa import Op
-        probe = Op([], builtins.print, [], {}, ast.Name("print", ast.Load()))
-        try:
-            _EFFECTS = isinstance(op_statement(probe), ast.Expr)
-        except Exception:
-            _EFFECTS = False
-    return _EFFECTS
-
-
-_EFFECTS = None
 _LOGGING_METHODS = {"debug", "info", "warning", "warn", "error", "critical", "exception", "log"}
 
 

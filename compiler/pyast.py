@@ -80,6 +80,8 @@ def op_expression(op: Op) -> ast.expr:
 
 def op_statement(op: Op) -> ast.stmt:
     """The primal statement of an SSA operation, as the user would write it."""
+    if not op.targets:  # print(...), warnings.warn(...), raise_(...): run for its effect, never dead code
+        return ast.Expr(op_expression(op))
     if len(op.targets) == 1:
         stmt = assign(op.targets[0].name, op_expression(op))
     else:

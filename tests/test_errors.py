@@ -198,8 +198,8 @@ def no_return(x):
     y = x * 2  # noqa: F841
 
 
-def print_call(x):
-    print(x)
+def bare_call(x):
+    np.sum(x)
     return x
 
 
@@ -210,7 +210,7 @@ def star_args(x):
 @pytest.mark.parametrize("fn, text, match", [
     (undefined_name, "not_defined_anywhere", "name 'not_defined_anywhere' is not defined"),
     (no_return, "def no_return", "has no `return` statement"),
-    (print_call, "print(x)", "expression statement has no effect"),
+    (bare_call, "np.sum(x)", "expression statement has no effect"),
     (star_args, "*x", r"`\*args` in a call"),
 ])
 def test_other_mistakes(fn, text, match):

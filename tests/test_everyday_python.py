@@ -352,12 +352,7 @@ def test_f_strings_and_str_format_build_keys(rng, n):
 
 # -- print, warnings, logging, raise and assert: kept in the primal sweep, not in the adjoint -------------
 
-from ssagrad.compiler.normalize import effects_supported  # noqa: E402
-
-needs_effects = pytest.mark.skipif(not effects_supported(), reason="compiler/pyast.py does not yet write an "
-                                   "operation with no targets as an expression statement")
 log = logging.getLogger("everyday")
-
 
 def noisy(x, verbose=True):
     if verbose:
@@ -394,7 +389,6 @@ def in_a_loop(xs):
     return total
 
 
-@needs_effects
 @pytest.mark.parametrize("shape", SHAPES)
 def test_print_warn_and_log_run_once_in_the_primal_sweep(rng, shape, capsys):
     x = arrays(rng, shape)
@@ -411,7 +405,6 @@ def test_print_warn_and_log_run_once_in_the_primal_sweep(rng, shape, capsys):
     assert "print" not in backward and "log" not in backward
 
 
-@needs_effects
 def test_a_warning_in_differentiated_code_is_raised(rng):
     x = np.array([1.0, 20.0])
     with pytest.warns(UserWarning, match="x is large"):
@@ -419,7 +412,6 @@ def test_a_warning_in_differentiated_code_is_raised(rng):
     np.testing.assert_allclose(g, np.sin(x) + x * np.cos(x))
 
 
-@needs_effects
 @pytest.mark.parametrize("shape", SHAPES)
 def test_assert_and_raise_in_a_branch(rng, shape):
     x = arrays(rng, shape)
@@ -435,7 +427,6 @@ def test_assert_and_raise_in_a_branch(rng, shape):
         ssagrad.jvp(checked, (x, -1.0), (None, 1.0))
 
 
-@needs_effects
 def test_raise_and_print_in_a_loop(rng, capsys):
     xs = rng.normal(size=(3, 2))
     check_grads(in_a_loop, xs)
@@ -447,12 +438,10 @@ def test_raise_and_print_in_a_loop(rng, capsys):
         ssagrad.grad(in_a_loop)(xs)
 
 
-@needs_effects
 def test_second_derivatives_through_asserts(rng):
     check_grads(checked, 0.3, 2.0, order=2)
 
 
-@needs_effects
 def test_a_checkpointed_loop_that_prints_is_refused(rng):
     with pytest.raises(DifferentiationError, match="writes output"):
         ssagrad.grad(in_a_loop, checkpoint=True)(rng.normal(size=(3, 2)))
