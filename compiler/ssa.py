@@ -471,7 +471,7 @@ def public_name(fn):
         return None
     owner = getattr(fn, "__self__", None)
     if owner is not None and not isinstance(owner, type) and type(owner).__module__ != "builtins":
-        owner_name = _exported_as(owner, type(owner).__module__)  # a bound method: norm.logpdf
+        owner_name = exported_as(owner, type(owner).__module__)  # a bound method: norm.logpdf
         return f"{owner_name}.{name}" if owner_name is not None else None
     module = getattr(fn, "__module__", None)
     if module is None and type(fn).__name__ == "ufunc":  # numpy's ufuncs say "numpy"; SciPy's nothing
@@ -481,11 +481,11 @@ def public_name(fn):
         return None
     if not isinstance(module, str) or not any(part.startswith("_") for part in module.split(".")):
         return None
-    found = _exported_as(fn, module)
+    found = exported_as(fn, module)
     return found if found is not None and found.endswith("." + name) else None
 
 
-def _exported_as(obj, module: str):
+def exported_as(obj, module: str):
     """``package.name`` for the first public package on ``module``'s path that holds ``obj``."""
     parts = module.split(".")
     for end in range(1, len(parts) + 1):

@@ -23,6 +23,7 @@ import numpy
 
 from . import __version__
 from .api import GradFunction
+from .compiler.ssa import exported_as, public_name
 from .runtime import SharedMemoryCheck
 from .undecorate import source_without_decorators, undecorated
 
@@ -89,6 +90,10 @@ class _Module:
             self.free_names(value)
         elif isinstance(value, (int, float, complex, str, bool, type(None))) or _is_literal(value):
             self.definitions[name] = f"{name} = {value!r}"
+        elif _library_path(value) is not None:  # scipy.special.expit, scipy.stats.norm.logpdf: imported
+            module, path = _library_path(value)
+            self.imports.setdefault(module, f"import {module}")
+            self.definitions[name] = f"{name} = {path}"
         else:
             raise ExportError(f"the gradient of {self.primal.__name__}() reads {name!r} ({type(value).__name__}) "
                               f"from {origin}; only modules, functions and numbers can be exported. Pass it as "
@@ -173,10 +178,12 @@ def export_source(fn, wrt=None) -> str:
     primal = module.function_source(gradient._function)
     wrt_names = ", ".join(gradient._params[i] for i in gradient.wrt)
     returns = "(value, gradient)" if compiled.returns_value else "the gradient"
+    libraries = sorted({line.split()[1].split(".")[0] for line in module.imports.values()} - {"numpy", "math"})
+    needs = "NumPy only" if not libraries else "NumPy and " + ", ".join(libraries)
     parts = [f'"""The gradient of {gradient._function.__name__}() with respect to {wrt_names}, '
              f'exported by ssagrad {__version__}.\n\n'
              f'{compiled.generated.name}(...) takes the arguments of {gradient._function.__name__}() and returns '
-             f'{returns}.\nIt needs NumPy only.\n{_dropped_note(module.dropped)}"""',
+             f'{returns}.\nIt needs {needs}.\n{_dropped_note(module.dropped)}"""',
              "\n".join(sorted(set(module.imports.values())))]
     if module.runtime:
         parts.append("# -- runtime helpers, copied from ssagrad.runtime --------------------------------------")
@@ -189,3 +196,20 @@ def export_source(fn, wrt=None) -> str:
     parts.append("# -- its gradient (generated) ------------------------------------------------------------")
     parts += [compiled.source]
     return "\n\n\n".join(p.strip("\n") for p in parts if p) + "\n"
+
+
+def _library_path(value):
+    """``(module, dotted path)`` of a library's function as the library exports it, or None."""
+    path = public_name(value)
+    if path is None and not callable(getattr(value, "__name__", None)):  # an object a library exports: norm
+        module = type(value).__module__
+        path = exported_as(value, module) if module and module.split(".")[0] not in ("builtins", "__main__") \
+            else None
+    if path is None:
+        return None
+    parts = path.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:end])
+        if module in sys.modules:
+            return module, path
+    return None

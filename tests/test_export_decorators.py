@@ -164,3 +164,37 @@ def test_a_real_numba_function_exports_too(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert eval(done.stdout) == pytest.approx((np.sin(0.5) * 2.0, np.cos(0.5) * 2.0))
+
+
+def test_a_gradient_that_calls_scipy_exports_with_an_import(tmp_path):
+    """SciPy's functions are imported by the exported module (scipy.special.expit, scipy.stats.norm.logpdf),
+    not copied: the export refused them before ('only modules, functions and numbers')."""
+    pytest.importorskip("scipy")
+    (tmp_path / "scipy_model.py").write_text(textwrap.dedent('''
+        import numpy as np
+        from scipy.special import expit as sigmoid
+        from scipy.stats import norm
+
+
+        def loss(w, x, y):
+            p = sigmoid(x @ w)
+            return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) - np.sum(norm.logpdf(w, 0.0, 2.0))
+        '''))
+    assert main(["export", f"{tmp_path / 'scipy_model.py'}:loss", "-o", str(tmp_path / "grad_loss.py")]) == 0
+    text = (tmp_path / "grad_loss.py").read_text()
+    assert "It needs NumPy and scipy." in text
+    script = BLOCKED.replace('"decorators_nobody_has"', '"scipy_model"') + textwrap.dedent(f'''
+        import numpy as np
+        import grad_loss
+        print(repr(np.asarray(grad_loss.loss_grad(np.array({W.tolist()}), np.array({X.tolist()}),
+                                                  np.array([1.0, 0.0, 1.0]))).tolist()))
+        ''')
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        model = importlib.import_module("scipy_model")
+    finally:
+        sys.path.remove(str(tmp_path))
+    expected = ssagrad.grad(model.loss)(W, X, np.array([1.0, 0.0, 1.0]))
+    np.testing.assert_allclose(eval(done.stdout), expected, rtol=1e-14)
