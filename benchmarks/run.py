@@ -327,6 +327,48 @@ def other_rows(rng, found, timing, quick):
     return rows
 
 
+# -- Numba (issue 17) ----------------------------------------------------------------------------------------
+
+NUMBA_GOALS = {"logistic": 3.0, "python over numba": 100.0, "rk4": 5.0, "energy": 3.0}
+
+
+def numba_rows(timing):
+    """Issue 17: gradients of @numba.njit kernels, compiled by Numba, over the Numba primal; the Python
+    gradient over the Numba one; and the first call (generate + Numba's compile), in seconds."""
+    try:
+        import numba
+    except ImportError:
+        return [{"what": "gradients of @numba.njit functions", "against": "", "ratio": "n/a (numba is not installed)"}]
+    from ssagrad.compiler import cache
+    w.lv_rates = numba.njit(w.lv_rates)  # rk4_scalar calls it by its global name: a dispatcher, as a user has
+    kernels = [("logistic map, 1000 steps, scalar", "logistic", w.logistic_map, (0, 1), (2.5, 0.3)),
+               ("RK4 Lotka-Volterra, 200 steps, scalar state", "rk4", w.rk4_scalar, (0, 1, 2, 3),
+                (1.0, 0.5, 0.3, 0.8, 1.2, 0.7, 0.01)),
+               ("chain energy, 10^6 elements", "energy", w.chain_energy, (0, 1),
+                (np.linspace(0.0, 1.0, 10 ** 6) ** 2, 0.7))]
+    rows = []
+    for what, goal, fn, wrt, args in kernels:
+        primal = numba.njit(fn)
+        primal(*args)
+        cache.clear()
+        start = timeit.default_timer()
+        gradient = ssagrad.grad(primal, wrt=wrt)
+        expected = gradient(*args)
+        first = timeit.default_timer() - start
+        if goal != "energy":  # the Python gradient fills an array of x's size per iteration: O(n^2) here
+            assert_same(expected, ssagrad.grad(fn, wrt=wrt)(*args), rtol=1e-12)
+        rows.append({"what": f"{what}: Numba gradient", "against": "the Numba primal", "goal": NUMBA_GOALS[goal],
+                     "ratio": time_ratio(lambda: gradient(*args), lambda: primal(*args), *timing)})
+        if goal == "logistic":
+            python = ssagrad.grad(fn, wrt=wrt)
+            rows.append({"what": f"{what}: ssagrad's Python gradient", "against": "the Numba gradient",
+                         "goal": NUMBA_GOALS["python over numba"], "at_least": True,
+                         "ratio": time_ratio(lambda: python(*args), lambda: gradient(*args), *timing)})
+        rows.append({"what": f"{what}: first call (generate + Numba compile), s", "against": "(absolute)",
+                     "ratio": first})
+    return rows
+
+
 # -- output --------------------------------------------------------------------------------------------------
 
 def cell(value):
@@ -338,6 +380,8 @@ def meets(row):
         return ""
     if isinstance(row["ratio"], str):
         return "n/a"
+    if row.get("at_least"):
+        return "yes" if row["ratio"] >= row["goal"] else "no"
     return "yes" if row["ratio"] <= row["goal"] else "no"
 
 
@@ -350,7 +394,8 @@ def print_table(rows, found, with_goals):
     for row in rows:
         line = [row["what"], cell(row["ratio"]), row["against"]]
         if with_goals:
-            line += ["" if row.get("goal") is None else f"<= {row['goal']:g}", meets(row)]
+            bound = ">=" if row.get("at_least") else "<="
+            line += ["" if row.get("goal") is None else f"{bound} {row['goal']:g}", meets(row)]
         line += [cell(row[name]) if name in row else "" for name in found]
         lines.append(line)
     for line in lines:
@@ -370,6 +415,8 @@ def main():
     rows = issue_rows(rng, found, timing)
     print("\nIssue 15 (ratios: ssagrad's time or peak memory over the contender's; lower is better)\n")
     print_table(rows, found, with_goals=True)
+    print("\nIssue 17: gradients of @numba.njit kernels (ratios of times; the first calls in seconds)\n")
+    print_table(numba_rows(timing), {}, with_goals=True)
     others = other_rows(rng, found, timing, args.quick)
     print("\nOther workloads (the Jacobian rows: forward-mode time over reverse-mode time)\n")
     print_table(others, found, with_goals=False)

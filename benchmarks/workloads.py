@@ -98,6 +98,39 @@ def springs_inputs(n=2 * 10 ** 4, steps=100):
     return x, np.zeros(n), 0.5, 0.1, steps
 
 
+# -- loop kernels for Numba (issue 17): benchmarks/run.py compiles them with numba.njit ---------------------
+
+def logistic_map(r, x0):
+    x = x0
+    for i in range(1000):
+        x = r * x * (1.0 - x)
+    return x
+
+
+def lv_rates(x, y, a, b, c, d):
+    return a * x - b * x * y, c * x * y - d * y
+
+
+def rk4_scalar(a, b, c, d, x, y, h):
+    """RK4 Lotka-Volterra, 200 steps, the state as two scalars (``lv_rates`` is njit-compiled too)."""
+    for i in range(200):
+        k1x, k1y = lv_rates(x, y, a, b, c, d)
+        k2x, k2y = lv_rates(x + 0.5 * h * k1x, y + 0.5 * h * k1y, a, b, c, d)
+        k3x, k3y = lv_rates(x + 0.5 * h * k2x, y + 0.5 * h * k2y, a, b, c, d)
+        k4x, k4y = lv_rates(x + h * k3x, y + h * k3y, a, b, c, d)
+        x = x + h / 6.0 * (k1x + 2 * k2x + 2 * k3x + k4x)
+        y = y + h / 6.0 * (k1y + 2 * k2y + 2 * k3y + k4y)
+    return x + y
+
+
+def chain_energy(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d
+    return e
+
+
 # -- the same functions on another NumPy -------------------------------------------------------------------
 
 def rebound(numpy_module, module=None):
