@@ -1098,4 +1098,57 @@ case(runtime.einsum_grads, einsum_grads_through, A((2, 4)), A((2, 3)), A((3, 4))
 case(runtime.numpy_grads.einsum_rest_grads, einsum_rest_grads_through, A((2, 4)), A((2, 3)), A((3, 4)), wrt=(0, 1, 2))
 case(runtime.numpy_grads.einsum_first_grad, einsum_first_grad_through, A((2, 4)), A((2, 3)), A((3, 4)), wrt=(0, 2))
 
+# -- containers, attributes and methods (compiler/rules/containers.py, compiler/rules/builtins.py) -------------
+from ssagrad.compiler.rules import containers as _containers  # noqa: E402
+
+
+def dict_display(x, y):
+    d = {"a": x, "b": np.sin(y)}
+    return np.sum(d["a"] * d["b"]) + np.sum(dict(a=x, b=y)["b"] ** 2) + np.sum(dict(zip(["u"], [x * y]))["u"])
+
+
+def dict_comprehension(x, y):
+    d = {k: v * 2.0 for k, v in {"a": x, "b": y, "c": x * y}.items() if k != "c"}
+    return np.sum(d["a"] * np.cos(d["b"]))
+
+
+def dict_copy(x, y):
+    return np.sum(dict({"a": x, "b": y})["a"] * y)
+
+
+def lists_and_tuples(x, y):
+    t = tuple([x, y ** 2])
+    items = list(t)
+    return np.sum(items[0] * t[1]) + np.sum(list(x)[0])
+
+
+def set_of_constants(x):
+    return np.sum(x ** 2) * len({1.0, 2.0, 2.0}) + len(frozenset([1, 2])) * np.sum(x)
+
+
+class _Scaled:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def helper(self, x):
+        return np.sin(x) * self.scale
+
+    def loss(self, x):
+        return np.sum(self.helper(x) ** 2)
+
+
+_SCALED = _Scaled(1.5)
+
+
+case(_containers.dict_of, dict_display, A((3,)), A((3,)), wrt=(0, 1))
+case(_containers.with_entry, dict_comprehension, A((3,)), A((3,)), wrt=(0, 1))
+case(builtins.dict, dict_copy, A((3,)), A((3,)), wrt=(0, 1))
+case(builtins.list, lists_and_tuples, A((3,)), A((3,)), wrt=(0, 1))
+case(builtins.tuple, lists_and_tuples, A((2, 3)), A((2, 3)), wrt=(0, 1))
+case(builtins.set, set_of_constants, A((3,)), note="a set of differentiated values is refused: see test_everyday_python")
+case(builtins.frozenset, set_of_constants, A((3,)), note="as set")
+case(_containers.dispatches_to, _SCALED.loss, A((3,)))
+case(builtins.getattr, _SCALED.loss, A((2, 3)), note="self.scale is read, not differentiated: dataclass "
+     "arguments are checked in tests/test_everyday_python.py (the table draws arrays)")
+
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)
