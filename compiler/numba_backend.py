@@ -77,6 +77,8 @@ class NumbaGradient:
         self.python = python
         self.translated = translated
         self.function = function
+        # read on every call: attributes of its own (__getattr__ costs about half a microsecond)
+        self.returns_value, self.guard = python.returns_value, python.guard
 
     def __getattr__(self, name):
         return getattr(self.python, name)
