@@ -134,6 +134,7 @@ class _Rewriter:
         self.copies()
         self.reversed_ranges()
         self.kept_dims()
+        self.rolls()
         self.placeholders()
         self.tapes()
         self.in_place()
@@ -184,6 +185,16 @@ class _Rewriter:
                 summed = ast.Call(node.func, [], [ast.keyword("axis", axis)])
                 node.func = ast.Attribute(_name(self.np), "expand_dims", ast.Load())
                 node.args, node.keywords = [summed, ast.Constant(axis.value)], []
+
+    def rolls(self):
+        """``np.roll(a, shift, None)`` -> ``np.roll(a, shift)``: Numba's roll takes no axis (None is its only one)."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "roll" \
+                    and self.value_of(node.func.value) is numpy:
+                if len(node.args) == 3 and isinstance(node.args[2], ast.Constant) and node.args[2].value is None:
+                    node.args = node.args[:2]
+                node.keywords = [k for k in node.keywords
+                                 if not (k.arg == "axis" and isinstance(k.value, ast.Constant) and k.value.value is None)]
 
     def zero(self, kind):
         """An expression for a zero of ``kind`` (compiler/shapes.py Abstract), or None."""
