@@ -299,29 +299,31 @@ def locate(filename: str, lineno: int) -> Location | None:
     text, fn = _sources.get(filename, ("", None))
     if fn is None:
         return None
-    lines = text.splitlines()
-    code = fn.__code__
-    for k in range(min(lineno, len(lines)) - 1, -1, -1):
-        match = re.match(r"\s*# adjoint of line (\d+)", lines[k])
-        if match:
-            return _user_line(fn, int(match.group(1)))
-        if re.match(r"\s*# the result's own gradient", lines[k]):
-            break
-    # the forward sweep: the names the line assigns are the SSA's, which know their user line
     from . import to_ssa
     from .ssa import Op, walk
     function = to_ssa(fn)
-    where = {}
+    by_name, by_line = {}, {}
     for op in walk(function.body):
         if isinstance(op, Op) and getattr(op, "node", None) is not None:
+            location = function.parsed.locate(op.node)
             for target in op.targets:
-                where.setdefault(target.name, op.node)
+                by_name.setdefault(target.name, location)
+            if location is not None:
+                by_line.setdefault(location.lineno, location)
+    lines = text.splitlines()
+    for k in range(min(lineno, len(lines)) - 1, -1, -1):
+        match = re.match(r"\s*# adjoint of line (\d+)", lines[k])
+        if match:
+            return by_line.get(int(match.group(1))) or _user_line(fn, int(match.group(1)))
+        if re.match(r"\s*# the result's own gradient", lines[k]):
+            break
+    # the forward sweep: the names the line assigns are the SSA's, which know their user line
     for k in range(min(lineno, len(lines)) - 1, -1, -1):
         names = re.findall(r"[A-Za-z_]\w*", lines[k].split("=")[0]) if "=" in lines[k] else []
         for name in names:
-            if name in where:
-                return function.parsed.locate(where[name])
-    return _definition(fn) if code else None
+            if by_name.get(name) is not None:
+                return by_name[name]
+    return _definition(fn)
 
 
 def _user_line(fn, lineno: int) -> Location:
