@@ -68,12 +68,21 @@ def broadcast_like(t, result):
     return np.broadcast_to(t, shape)
 
 
+def _complex(x) -> bool:
+    kind = type(x)
+    if kind is np.ndarray:
+        return x.dtype.kind == "c"
+    return kind is complex or getattr(getattr(x, "dtype", None), "kind", None) == "c"
+
+
 def unbroadcast(g, x):
     """Sum the gradient ``g`` of a broadcast result back to the shape of ``x``."""
     if type(g) is float and type(x) is float:
         return g
     if isinstance(x, (list, tuple, dict)):  # a container's gradient is one entry per item: nothing broadcast
         return g
+    if type(g) is not float and _complex(g) and not _complex(x):
+        g = np.real(g)  # a real operand of a complex operation: the real part (runtime/complex_grads.py)
     shape = shape_of(x)
     g_shape = shape_of(g)
     if g_shape == shape:

@@ -16,7 +16,7 @@ from numba import types
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import broadcast, elementwise, indexing, ownership, products
+from . import broadcast, complex_grads, elementwise, indexing, ownership, products
 
 
 class SharedWrite(Exception):
@@ -27,6 +27,11 @@ class SharedWrite(Exception):
 def copied(x):
     """``np.copy`` of what a write overwrites: a scalar stays a scalar (Numba's ``np.copy`` takes arrays)."""
     return np.copy(x)
+
+
+def summed_keeping(g, axis):
+    """``g.sum(axis=axis, keepdims=True)``, which Numba's sum does not take."""
+    return g.sum(axis=axis, keepdims=True)
 
 
 def shares_memory(a, b) -> bool:
@@ -153,7 +158,11 @@ def _unmean(g, x, axis=None, keepdims=False):
     if not (axis is None or isinstance(axis, types.NoneType)):
         return None  # only the mean of everything
     if _is_scalar(g) and _is_array(x):
-        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+        def impl(g, x, axis=None, keepdims=False):
+            if x.size == 0:  # the mean of nothing: x is empty, and so is its gradient
+                return np.zeros(x.shape)
+            return np.full(x.shape, g / x.size)
+        return impl
     if _is_scalar(g) and _is_scalar(x):
         return lambda g, x, axis=None, keepdims=False: g
 
@@ -202,6 +211,18 @@ def _tie_share(x, result, other):
         return lambda x, result, other: (1.0 if x == result else 0.0) / (1.0 + (1.0 if x == other else 0.0))
 
 
+@overload(complex_grads.real_like)
+def _real_like(g, x):
+    if _is_scalar(g) or (_is_array(g) and not isinstance(g.dtype, types.Complex)):
+        return lambda g, x: g  # (real values only: the Numba backend has no complex gradients)
+
+
+@overload(complex_grads.abs_slope)
+def _abs_slope(x):
+    if _is_scalar(x) or (_is_array(x) and not isinstance(x.dtype, types.Complex)):
+        return lambda x: np.sign(x)
+
+
 @overload(elementwise.replace_zero)
 def _replace_zero(x, value):
     if _is_scalar(x):
@@ -216,6 +237,14 @@ def _own(value):
         return lambda value: value.copy()
     if _is_scalar(value):
         return lambda value: value
+
+
+@overload(summed_keeping)
+def _summed_keeping(g, axis):
+    if _is_array(g) and isinstance(axis, types.Integer):
+        if g.ndim == 1:
+            return lambda g, axis: np.full(1, np.sum(g))
+        return lambda g, axis: np.expand_dims(np.sum(g, axis=axis), axis)
 
 
 @overload(copied)
@@ -304,5 +333,6 @@ def _dot_grad_right(g, a, b):
 # The runtime helpers that compiled gradients may call, and the module of each (for error messages).
 SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast.unbroadcast, broadcast.unsum,
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
-             elementwise.tie_share, elementwise.replace_zero, ownership.own, copied, shares_memory,
+             elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
+             ownership.own, copied, shares_memory, summed_keeping,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}

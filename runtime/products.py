@@ -18,6 +18,8 @@ def _as_matrices(g, a, b):
 def matmul_grad_left(g, a, b):
     """Gradient of ``a @ b`` with respect to ``a``."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        if b.dtype.kind == "c" and a.dtype.kind != "c":  # a real a: the real part (runtime/complex_grads.py)
+            return (g @ b.T).real
         return g @ b.T  # plain matrices: no batches to sum, no axes to restore
     g2, a2, b2 = _as_matrices(g, a, b)
     da = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2)
@@ -27,6 +29,8 @@ def matmul_grad_left(g, a, b):
 def matmul_grad_right(g, a, b):
     """Gradient of ``a @ b`` with respect to ``b``."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        if a.dtype.kind == "c" and b.dtype.kind != "c":
+            return (a.T @ g).real
         return a.T @ g
     g2, a2, b2 = _as_matrices(g, a, b)
     db = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2)

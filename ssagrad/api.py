@@ -16,6 +16,7 @@ from .tracebacks import user_facing, without_internal_frames
 from .compiler.numba_backend import jit_gradient, jit_target
 from .compiler.parse import forwarded
 from .compiler.shapes import signature, signature_key
+from .runtime.complex_grads import is_complex
 from .runtime.containers import fill, leaves
 
 
@@ -89,14 +90,12 @@ def _check_differentiable_input(value, name, fn):
         problem = "a boolean"
     elif isinstance(value, numbers.Integral) or kind in ("i", "u"):
         problem = "an integer"
-    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real) or kind == "c":
-        problem = "a complex number"
-    else:
+    else:  # complex numbers are differentiated (autograd's convention: docs/supported.md, Complex numbers)
         return
     raise DifferentiationError(
         f"cannot differentiate with respect to {name!r}: it is {problem} ({type(value).__name__}"
-        f"{'' if kind is None else ' of dtype ' + str(value.dtype)}). Gradients are defined for real "
-        f"floating-point inputs: pass a float (e.g. {name}=float(...) or .astype(float)).",
+        f"{'' if kind is None else ' of dtype ' + str(value.dtype)}). Gradients are defined for floating-point "
+        f"(and complex) inputs: pass a float (e.g. {name}=float(...) or .astype(float)).",
         _definition_location(fn))
 
 
@@ -107,17 +106,21 @@ def _fit(gradient, like):
     if dataclasses.is_dataclass(like) and not isinstance(like, type):
         return _fit_dataclass(gradient, like)
     if type(like) is float:
-        return float(gradient)
+        return float(np.real(gradient) if is_complex(gradient) else gradient)
+    if type(like) is complex:
+        return complex(gradient)
     if type(like) is np.ndarray and type(gradient) is np.ndarray and gradient.dtype == like.dtype \
             and gradient.shape == like.shape and gradient.flags.writeable:
         return gradient
     if isinstance(like, np.ndarray):
+        if like.dtype.kind != "c" and np.iscomplexobj(gradient):
+            gradient = np.real(gradient)  # a real input's gradient is the real part (autograd's convention)
         if (not isinstance(gradient, np.ndarray) or gradient.dtype != like.dtype
                 or gradient.shape != like.shape or not gradient.flags.writeable):
             return np.array(np.broadcast_to(gradient, like.shape), dtype=like.dtype)
         return gradient
     if isinstance(like, np.generic):
-        return like.dtype.type(gradient)
+        return like.dtype.type(np.real(gradient) if like.dtype.kind != "c" else gradient)
     return gradient
 
 
@@ -372,10 +375,14 @@ class GradFunction:
         grads, value = [], None
         for i in self.wrt:
             entries = []
+            complex_input = np.iscomplexobj(args[i])
             for e in _basis(args[i]):
                 tangents = [e if j == i else None for j in range(len(args))]
                 value, t = jvp(self._function, args, tangents)
-                entries.append(t)
+                if complex_input:  # d/dx - i d/dy (autograd's convention): a second pass along i e
+                    tangents[i] = 1j * e
+                    t = np.real(t) - 1j * np.real(jvp(self._function, args, tangents)[1])
+                entries.append(np.real(t) if np.iscomplexobj(t) and not complex_input else t)
             g = np.reshape(np.array(entries, dtype=np.result_type(args[i], 1.0)), np.shape(args[i])) \
                 if entries else np.zeros_like(args[i])
             grads.append(_fit(g, args[i]))

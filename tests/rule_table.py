@@ -1151,4 +1151,36 @@ case(_containers.dispatches_to, _SCALED.loss, A((3,)))
 case(builtins.getattr, _SCALED.loss, A((2, 3)), note="self.scale is read, not differentiated: dataclass "
      "arguments are checked in tests/test_everyday_python.py (the table draws arrays)")
 
+# -- complex numbers: real arguments through complex values (tests/test_complex.py differentiates complex ones) --
+WEIGHTS = "np.arange(1.0, 1.0 + np.size(x)).reshape(np.shape(x))"
+for shape in [(3,), (2, 3)]:
+    case(np.imag, source(f"np.sum(np.imag(x * (1.0 + 2.0j)) * np.imag(np.exp(1j * x)) * {WEIGHTS})"), A(shape))
+    case(np.real, source("np.sum(np.real((x + 1j * y) ** 2) * np.real(np.exp(1j * y)))", "x, y"), A(shape),
+         A(shape), wrt=(0, 1))
+    case(np.conj, source("np.sum(np.real(np.conj(x * (1.0 + 2.0j) + y) * (2.0 - 1.0j) * x))", "x, y"), A(shape),
+         A(shape), wrt=(0, 1))
+    case(np.conjugate, source("np.sum(np.imag(np.conjugate(np.exp(1j * x) * y)))", "x, y"), A(shape), A(shape),
+         wrt=(0, 1))
+    case(np.angle, source("np.sum(np.angle(x + 1j * y) * x)", "x, y"), A(shape), A(shape, away_from_zero=True),
+         wrt=(0, 1))
+    case(np.abs, source("np.sum(np.abs(x + 1j * y) ** 3)", "x, y"), A(shape), A(shape, away_from_zero=True),
+         wrt=(0, 1))
+case(np.angle, source("np.angle(x + 1j * y, deg=True) * x", "x, y"), A(None, away_from_zero=True),
+     A(None, away_from_zero=True), wrt=(0, 1))
+case(runtime.complex_grads.abs_slope, source("np.sum(runtime.complex_grads.abs_slope(x) * x ** 2)"),
+     A((3,), away_from_zero=True))
+SPECTRUM = "np.sum(np.real(s) * np.arange(1.0, 1.0 + np.size(s)).reshape(np.shape(s)) + np.imag(s) ** 2)"
+for fn, name in [(np.fft.fft, "fft"), (np.fft.ifft, "ifft")]:
+    for options, shape in [("", (5,)), (", n=7", (5,)), (", n=3, axis=0", (4, 2)), (", norm='ortho'", (2, 4)),
+                           (", axis=0, norm='forward'", (3, 2))]:
+        case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x + 1j * y{options}))"), "x, y"),
+             A(shape), A(shape), wrt=(0, 1))
+    case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x))")), A((4,)), note="a real argument")
+for options, shape in [("", (5,)), ("", (6,)), (", n=8", (5,)), (", n=3, axis=0", (4, 2)), (", norm='ortho'", (2, 4))]:
+    case(np.fft.rfft, source(SPECTRUM.replace("(s)", f"(np.fft.rfft(x{options}))")), A(shape))
+for options, shape in [("", (5,)), (", n=7", (4,)), (", n=5", (6,)), (", n=4, axis=0", (3, 2)),
+                       (", norm='ortho'", (2, 4)), (", norm='forward'", (4,))]:
+    case(np.fft.irfft, source(f"np.sum(np.fft.irfft(x + 1j * y{options}) ** 2 * np.cos(np.fft.irfft(x{options})))",
+                              "x, y"), A(shape), A(shape), wrt=(0, 1))
+
 import rule_table_scipy  # noqa: E402,F401  (the SciPy rules' cases, where SciPy is installed)

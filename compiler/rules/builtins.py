@@ -5,13 +5,14 @@ import numpy as np
 
 from ...runtime import replace_zero, tie_share, unbroadcast, unsum
 from ...runtime.containers import GradientDict
+from ...runtime.complex_grads import abs_slope, real_like
 from ...runtime.numpy_grads import power_slope
 from . import adjoint, nondifferentiable
 
 
-@adjoint(builtins.abs)
+@adjoint(builtins.abs)  # np.sign(x) for a real x, conj(x) / |x| for a complex one
 def _(result, x):
-    d[x] = d[result] * np.sign(x)
+    d[x] = real_like(d[result], result) * abs_slope(x)
 
 
 @adjoint(builtins.float)

@@ -34,7 +34,7 @@ def spelling(fn) -> str:
     owner = getattr(fn, "__self__", None)
     if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:  # np.add.reduce
         return f"np.{owner.__name__}.{name}"
-    for prefix, namespace in (("np.linalg.", np.linalg), ("np.random.", np.random), ("np.", np),
+    for prefix, namespace in (("np.linalg.", np.linalg), ("np.random.", np.random), ("np.fft.", np.fft), ("np.", np),
                               ("math.", math)):
         if getattr(namespace, name, None) is fn:
             return prefix + name
@@ -56,6 +56,8 @@ def _group(spelled: str) -> str:
             return title
     if spelled.startswith("np.linalg."):
         return "NumPy linear algebra"
+    if spelled.startswith("np.fft."):
+        return "NumPy FFT"
     if spelled.startswith("np."):
         return "NumPy"
     if spelled.startswith("math."):
@@ -78,7 +80,7 @@ def markdown() -> str:
              "Generated from the rule registry by `python -m ssagrad.compiler.rules.catalog`; do not edit.",
              "Each function listed has a reverse-mode rule tested against finite differences "
              "(`tests/rule_table.py`).", ""]
-    for title in ("Python operators and syntax", "Python builtins", "math", "NumPy", "NumPy linear algebra",
+    for title in ("Python operators and syntax", "Python builtins", "math", "NumPy", "NumPy linear algebra", "NumPy FFT",
                   *(title for _, title in SCIPY_GROUPS if title in groups)):
         names = sorted(groups.get(title, ()))
         lines += [f"## {title} ({len(names)})", "", ", ".join(f"`{n}`" for n in names), ""]

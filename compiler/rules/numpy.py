@@ -15,6 +15,8 @@ from ...runtime.numpy_grads import (
     diff_tangent, einsum_first_grad, einsum_first_grad_vjp, einsum_grads_vjp, einsum_rest_grads, gradient_grad, gradient_spacing_grads, gradient_tangent,
     outer_sum_grad, partition_tangent, split_axis, unappend, unpartition, unrollaxis, unsplit_along, upper)
 from ...runtime import zeros_like
+from ...runtime.complex_grads import (abs_slope, angle_grad, conj_grad, fft_grad, imag_grad, irfft_grad, real_grad,
+                                      real_like, rfft_grad)
 from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
@@ -135,9 +137,14 @@ def _(result, x):
     d[x] = safe_div(d[result], 1.0 - x ** 2)
 
 
-@adjoint(np.abs, np.absolute, np.fabs)
+@adjoint(np.fabs)
 def _(result, x):
     d[x] = d[result] * np.sign(x)
+
+
+@adjoint(np.abs, np.absolute)  # np.sign(x) for a real x, conj(x) / |x| for a complex one
+def _(result, x):
+    d[x] = real_like(d[result], result) * abs_slope(x)
 
 
 @adjoint(np.sinc)
@@ -155,9 +162,52 @@ def _(result, x):
     d[x] = d[result] * (180.0 / np.pi)
 
 
-@adjoint(np.real, np.conj, np.conjugate, np.copy)  # real inputs: the identity
+@adjoint(np.copy)
 def _(result, x):
     d[x] = d[result]
+
+
+# -- complex numbers (the convention: runtime/complex_grads.py) -----------------------------------------
+
+
+@adjoint(np.real)
+def _(result, val):
+    d[val] = real_grad(d[result], val)
+
+
+@adjoint(np.imag)
+def _(result, val):
+    d[val] = imag_grad(d[result], val)
+
+
+@adjoint(np.conj, np.conjugate)
+def _(result, x):
+    d[x] = conj_grad(d[result], x)
+
+
+@adjoint(np.angle)
+def _(result, z, deg=False):
+    d[z] = angle_grad(d[result], z, deg)
+
+
+@adjoint(np.fft.fft)
+def _(result, a, n=None, axis=-1, norm=None):
+    d[a] = fft_grad(d[result], a, n, axis, norm)
+
+
+@adjoint(np.fft.ifft)
+def _(result, a, n=None, axis=-1, norm=None):
+    d[a] = fft_grad(d[result], a, n, axis, norm, inverse=True)
+
+
+@adjoint(np.fft.rfft)
+def _(result, a, n=None, axis=-1, norm=None):
+    d[a] = rfft_grad(d[result], a, n, axis, norm)
+
+
+@adjoint(np.fft.irfft)
+def _(result, a, n=None, axis=-1, norm=None):
+    d[a] = irfft_grad(d[result], a, n, axis, norm)
 
 
 @adjoint(np.nan_to_num)  # the identity on finite entries; the others take the replacement's gradient
@@ -751,7 +801,7 @@ MAY_SHARE.update({np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.dif
 nondifferentiable(
     split_axis, np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
     np.zeros, np.ones, np.empty, np.eye, np.identity,
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide, np.imag,
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
     np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.nonzero, np.count_nonzero,
     np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal, np.isclose, np.allclose,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,

@@ -20,6 +20,7 @@ import operator
 import numpy as np
 
 from ... import runtime
+from ...runtime import complex_grads
 from ...runtime import (select_tangent, broadcast_like, unbroadcast, zeros_like, cholesky_tangent, cumprod_tangent, eigh_tangents, qr_tangents, svdvals_tangent, pinv_tangent, lstsq_tangents, extremum_grad, norm_grad, prod_grad, replace_zero, safe_div, solve_tangent, sort_tangent,
                         std_grad, var_grad)
 from ...runtime.construction import fill_tangent, join_tangent, linspace_ramp, uncolumn_stack, unfill, unjoin
@@ -121,7 +122,7 @@ elementwise(
     operator.mod, np.mod, np.remainder, np.fmod,
     np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt, np.square, np.reciprocal,
     np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
-    np.arccosh, np.arctanh, np.abs, np.absolute, np.fabs, builtins.abs, np.sinc, np.deg2rad, np.radians,
+    np.arccosh, np.arctanh, np.fabs, np.sinc, np.deg2rad, np.radians,
     np.rad2deg, np.degrees, np.maximum, np.minimum, np.fmax, np.fmin, builtins.max, builtins.min,
     np.arctan2, np.hypot, np.logaddexp, np.logaddexp2, np.clip, np.where, builtins.float,
     math.exp, math.expm1, math.log, math.log1p, math.log2, math.log10, math.sqrt, math.sin, math.cos,
@@ -134,7 +135,7 @@ elementwise(
 linear(np.sum, np.mean, np.cumsum, np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
        np.atleast_1d, np.atleast_2d, np.atleast_3d, np.swapaxes, np.moveaxis, np.broadcast_to, np.tile,
        np.repeat, np.flip, np.fliplr, np.flipud, np.roll, np.diag, np.diagonal, np.trace, np.triu, np.tril,
-       np.take, np.take_along_axis, np.real, np.conj, np.conjugate, np.copy, np.negative, np.positive,
+       np.take, np.take_along_axis, np.real, np.imag, np.conj, np.conjugate, np.copy, np.negative, np.positive,
        operator.neg, operator.pos, runtime.astype, np.pad, np.concatenate, np.stack, np.vstack, np.hstack,
        np.column_stack, np.split, np.array_split, builtins.sum)
 linear(np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.add.reduce, np.add.accumulate)
@@ -166,6 +167,32 @@ linear(runtime.matmul_grad_right, runtime.dot_grad_right, runtime.inner_grad_rig
        runtime.tensordot_grad_right, runtime.var_grad, positions=(0, 1), kind="multi")
 # (vdot_grad and kron_grad: with the other runtime helpers' adjoints, in runtime_helpers.py)
 nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.zeros_like, runtime.zero_tangent, linspace_ramp)
+
+# -- complex numbers (runtime/complex_grads.py) ------------------------------------------------------------
+
+linear(np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft)  # (real-)linear: the tangent is the transform's
+linear(complex_grads.real_like, complex_grads.real_grad, complex_grads.imag_grad, complex_grads.conj_grad,
+       complex_grads.fft_grad, complex_grads.rfft_grad, complex_grads.irfft_grad)
+
+
+@tangent(np.abs, np.absolute, builtins.abs)  # Re(t * slope): the tangent of a real function of x
+def _(result, x):
+    d[result] = np.real(d[x] * complex_grads.abs_slope(x))
+
+
+@tangent(np.angle)
+def _(result, z, deg=False):
+    d[result] = complex_grads.angle_tangent(d[z], z, deg)
+
+
+@tangent(complex_grads.abs_slope)
+def _(result, x):
+    d[result] = complex_grads.abs_slope_grad(d[x], x)
+
+
+@adjoint(complex_grads.abs_slope)
+def _(result, x):
+    d[x] = complex_grads.abs_slope_grad(d[result], x)
 
 
 # -- templates: nonlinear functions that are not elementwise --------------------------------------
