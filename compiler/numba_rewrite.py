@@ -173,7 +173,7 @@ class _Rewriter:
             and "range" not in self.local and not node.keywords
 
     def kept_dims(self):
-        """``g.sum(axis=k, keepdims=True)`` -> ``np.expand_dims(g.sum(axis=k), k)``: Numba's sum has no keepdims."""
+        """``g.sum(axis=k, keepdims=True)`` -> ``summed_keeping(g, k)``: Numba's sum has no keepdims."""
         for node in ast.walk(self.tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sum"
                     and not node.args):
@@ -182,9 +182,8 @@ class _Rewriter:
             axis, keep = keywords.get("axis"), keywords.get("keepdims")
             if set(keywords) == {"axis", "keepdims"} and isinstance(keep, ast.Constant) and keep.value is True \
                     and isinstance(axis, ast.Constant) and type(axis.value) is int:
-                summed = ast.Call(node.func, [], [ast.keyword("axis", axis)])
-                node.func = ast.Attribute(_name(self.np), "expand_dims", ast.Load())
-                node.args, node.keywords = [summed, ast.Constant(axis.value)], []
+                node.args, node.keywords = [node.func.value, ast.Constant(axis.value)], []
+                node.func = _name(self._bound("summed_keeping", self.helpers.summed_keeping))
 
     def rolls(self):
         """``np.roll(a, shift, None)`` -> ``np.roll(a, shift)``: Numba's roll takes no axis (None is its only one)."""
