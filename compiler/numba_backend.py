@@ -186,7 +186,6 @@ def _translate(function, fn, kinds: dict, options: dict) -> _Translated:
         return per_options[key]
     numba = require_numba()
     from . import numba_rewrite
-    from .codegen import render
     from ..runtime import numba_helpers
     filename = function.__code__.co_filename
     text = "".join(linecache.getlines(filename))
@@ -200,7 +199,7 @@ def _translate(function, fn, kinds: dict, options: dict) -> _Translated:
             callee = _translate(value, _user_function_of(value), {}, options)
             callees.append(callee)
             namespace[name] = callee.dispatcher
-        elif isinstance(value, types.FunctionType) and not value.__module__.startswith("ssagrad."):
+        elif isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith("ssagrad."):
             namespace[name] = _plain(value, options)  # a user function called where nothing flows through it
     rewritten = numba_rewrite.rewrite(text, namespace, kinds, numba_helpers)
     source = rewritten.source
@@ -274,7 +273,8 @@ def numba_error(exc, fn=None) -> DifferentiationError:
     text = _ANSI.sub("", str(exc))
     frames = re.findall(r'File "(<ssagrad-numba [^"]*>)", line (\d+)', text)
     reason = next((line.strip() for line in text.splitlines() if line.strip()
-                   and not line.startswith(("Failed in ", "During:", "File ", "- Resolution failure", "Resolution failure"))
+                   and not line.startswith(("Failed in ", "During:", "File ", "- Resolution failure",
+                                            "Resolution failure"))
                    and "nopython" not in line), "Numba cannot compile it")
     location = None
     for filename, line in reversed(frames):  # the innermost generated line that leads to the user's

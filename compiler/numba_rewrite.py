@@ -192,8 +192,8 @@ class _Rewriter:
                     and self.value_of(node.func.value) is numpy:
                 if len(node.args) == 3 and isinstance(node.args[2], ast.Constant) and node.args[2].value is None:
                     node.args = node.args[:2]
-                node.keywords = [k for k in node.keywords
-                                 if not (k.arg == "axis" and isinstance(k.value, ast.Constant) and k.value.value is None)]
+                node.keywords = [k for k in node.keywords if not (
+                    k.arg == "axis" and isinstance(k.value, ast.Constant) and k.value.value is None)]
 
     def zero(self, kind):
         """An expression for a zero of ``kind`` (compiler/shapes.py Abstract), or None."""
