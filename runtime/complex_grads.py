@@ -140,3 +140,13 @@ def irfft_grad(g, x, n=None, axis=-1, norm=None):
     shape[axis] = kept
     h = h * np.reshape(factor, shape)
     return real_like(_fit_length(h, np.shape(x)[axis], axis), x)
+
+
+def refuse_complex(what, *values):
+    """Raise for complex values in a rule written for real ones (a Hermitian factorization, a norm of a
+    matrix): its numbers would be wrong, not just slow."""
+    for value in values:
+        if value is not None and is_complex(value):
+            raise NotImplementedError(f"{what} of complex values has no gradient rule yet (ssagrad differentiates "
+                                      f"complex arithmetic, np.real/imag/conj/abs/angle, exp, log, matmul and "
+                                      f"np.fft; see docs/supported.md, Complex numbers)")

@@ -1,6 +1,8 @@
 """Adjoints of ``np.linalg`` functions. Matrices are the last two axes; leading axes are batches."""
 import numpy as np
 
+from .complex_grads import refuse_complex
+
 
 def _t(x):
     return np.swapaxes(x, -1, -2)
@@ -25,6 +27,7 @@ def det_grad(g, a, result):
 
 
 def slogdet_grad(g_logdet, a):
+    refuse_complex('np.linalg.slogdet', a)
     if g_logdet is None:
         return np.zeros_like(a)
     return np.asarray(g_logdet)[..., None, None] * _t(np.linalg.inv(a))
@@ -45,6 +48,7 @@ def solve_grad_a(g, a, b, x):
 
 def cholesky_grad(g, lower):
     """Gradient of ``L = np.linalg.cholesky(a)`` (which reads the lower triangle of ``a``)."""
+    refuse_complex('np.linalg.cholesky', lower)
     n = lower.shape[-1]
     phi = np.tril(_t(lower) @ g) * (1.0 - 0.5 * np.eye(n))  # lower part, diagonal halved
     inverse = np.linalg.inv(lower)
@@ -61,6 +65,7 @@ def _inverse_gaps(w):
 
 def eigh_grad(g_w, g_v, w, v):
     """Gradient of ``w, v = np.linalg.eigh(a)`` (lower triangle). Eigenvalues must be distinct for ``g_v``."""
+    refuse_complex('np.linalg.eigh', v)
     inner = np.zeros(np.shape(v)[:-2] + (v.shape[-1], v.shape[-1]))
     if g_w is not None:
         inner = inner + g_w[..., None, :] * np.eye(v.shape[-1])
@@ -72,6 +77,7 @@ def eigh_grad(g_w, g_v, w, v):
 
 def qr_grad(g_q, g_r, q, r):
     """Gradient of ``q, r = np.linalg.qr(a)`` (reduced, rows >= columns), after Seeger et al. (2017)."""
+    refuse_complex('np.linalg.qr', q, r)
     g_q = np.zeros_like(q) if g_q is None else g_q
     g_r = np.zeros_like(r) if g_r is None else g_r
     m = r @ _t(g_r) - _t(g_q) @ q
@@ -82,12 +88,14 @@ def qr_grad(g_q, g_r, q, r):
 
 def svdvals_grad(g, a):
     """Gradient of the singular values ``np.linalg.svd(a, compute_uv=False)``."""
+    refuse_complex('np.linalg.svd', a)
     u, _, vt = np.linalg.svd(a, full_matrices=False)
     return (u * g[..., None, :]) @ vt
 
 
 def lstsq_grads(g, a, b, x, g_residuals=None):
     """Gradients of ``x = np.linalg.lstsq(a, b)[0]`` for ``a`` of full column rank: ``(da, db)``."""
+    refuse_complex('np.linalg.lstsq', a, b)
     if g_residuals is not None:
         raise NotImplementedError("the residuals returned by np.linalg.lstsq have no gradient rule; "
                                   "compute them as np.sum((a @ x - b) ** 2)")
@@ -106,6 +114,7 @@ def lstsq_grads(g, a, b, x, g_residuals=None):
 
 def pinv_grad(g, a, p):
     """Gradient of ``p = np.linalg.pinv(a)`` (constant rank), after Golub and Pereyra (1973)."""
+    refuse_complex('np.linalg.pinv', a)
     eye_m = np.eye(a.shape[-2])
     eye_n = np.eye(a.shape[-1])
     return (-_t(p) @ g @ _t(p) + (eye_m - a @ p) @ _t(g) @ p @ _t(p)
@@ -124,6 +133,7 @@ def _symmetric_from_lower(da):
 
 def cholesky_tangent(da, lower):
     """Tangent of ``L = np.linalg.cholesky(a)``: ``L Φ(L^-1 dA L^-T)``, Φ the lower part, diagonal halved."""
+    refuse_complex('np.linalg.cholesky', lower)
     inverse = np.linalg.inv(lower)
     inner = inverse @ _symmetric_from_lower(da) @ _t(inverse)
     return lower @ (np.tril(inner) * (1.0 - 0.5 * np.eye(lower.shape[-1])))
@@ -134,6 +144,7 @@ def eigh_tangents(da, w, v):
 
     ``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal: eigenvalues must be distinct for ``dV``.
     """
+    refuse_complex('np.linalg.eigh', v)
     projected = _t(v) @ _symmetric_from_lower(da) @ v
     # repeated eigenvalues make dV infinite or NaN (it is undefined there); dw stays exact, and a
     # program that uses only w should not be warned about dV
@@ -149,6 +160,7 @@ def qr_tangents(da, q, r):
     (upper triangular): Ω's lower part is X's, so ``dR = (X - Ω) R`` and
     ``dQ = dA R^-1 - Q (X - Ω)``.
     """
+    refuse_complex('np.linalg.qr', q, r)
     da_r_inv = _t(np.linalg.solve(_t(r), _t(da)))  # dA R^-1, without forming the inverse
     x = _t(q) @ da_r_inv
     below = np.tril(x, -1)
@@ -158,12 +170,14 @@ def qr_tangents(da, q, r):
 
 def svdvals_tangent(da, a):
     """Tangent of the singular values of ``a``: ``ds_i = u_i^T dA v_i`` (distinct values)."""
+    refuse_complex('np.linalg.svd', a)
     u, _, vt = np.linalg.svd(a, full_matrices=False)
     return np.sum(u * (da @ _t(vt)), axis=-2)
 
 
 def pinv_tangent(da, a, p):
     """Tangent of ``p = np.linalg.pinv(a)`` (constant rank), after Golub and Pereyra (1973)."""
+    refuse_complex('np.linalg.pinv', a)
     eye_m = np.eye(a.shape[-2])
     eye_n = np.eye(a.shape[-1])
     return (-p @ da @ p + p @ _t(p) @ _t(da) @ (eye_m - a @ p)
@@ -174,6 +188,7 @@ def lstsq_tangents(da, db, a, b, x, residuals):
     """Tangents of ``x, residuals, rank, sv = np.linalg.lstsq(a, b)`` (``a`` of full column rank), from
     ``da`` or ``db`` (the other None): ``dx = (A^T A)^-1 (A^T (db - dA x) + dA^T r)``, ``dres = 2 r·(db - dA x)``
     with ``r = b - A x`` (``A^T r = 0``), and the singular values' tangent."""
+    refuse_complex('np.linalg.lstsq', a, b)
     vector = np.ndim(b) == 1
     x2, b2 = (x[:, None], b[:, None]) if vector else (x, b)
     r = b2 - a @ x2

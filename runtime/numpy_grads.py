@@ -7,6 +7,8 @@ Each helper that takes a gradient ``g`` (or a tangent ``t``) is linear in it.
 """
 import numpy as np
 
+from .complex_grads import refuse_complex
+
 from .broadcast import shape_of
 from .containers import GradientList
 from .indexing import untake_along_axis
@@ -546,6 +548,7 @@ def _real_spectrum(w, name):
 def eig_grad(g_w, g_v, w, v):
     """Gradient of ``w, v = np.linalg.eig(a)`` for a real spectrum (distinct eigenvalues). With
     ``X = V^-1 dA V``: ``dw = diag(X)`` and ``dV = V (F o X)`` less its part along each (unit) column."""
+    refuse_complex('np.linalg.eig', v)
     _real_spectrum(w, "np.linalg.eig")
     inner = np.zeros(np.shape(v))
     if g_w is not None:
@@ -662,6 +665,7 @@ def upper(x):
 
 def eigvalsh_grad(g, a, UPLO="L"):
     """Gradient of ``np.linalg.eigvalsh(a, UPLO)``: the triangle it reads gets ``V diag(g) V^T``'s shares."""
+    refuse_complex('np.linalg.eigvalsh', a)
     w, v = np.linalg.eigh(a, UPLO=UPLO)
     lower = eigh_grad(g, None, w, v)
     return upper(lower) if UPLO == "U" else lower
@@ -766,6 +770,7 @@ def _svd_parts(result, a, full_matrices):
 def svd_grad(g, result, a, full_matrices=True):
     """Gradient of ``u, s, vh = np.linalg.svd(a, full_matrices=False)`` (real, distinct nonzero singular
     values), after Townsend (2016) as autograd writes it. ``g``: the three gradients, ``None`` where unused."""
+    refuse_complex('np.linalg.svd', a)
     u, s, vh, m, n = _svd_parts(result, a, full_matrices)
     g_u, g_s, g_vh = (list(g) + [None] * 3)[:3] if g is not None else (None, None, None)
     v = _t(vh)

@@ -1,6 +1,8 @@
 """Adjoints of matrix products, for every combination of operand ranks."""
 import numpy as np
 
+from .complex_grads import refuse_complex
+
 from .broadcast import size_of, unbroadcast
 
 
@@ -71,6 +73,7 @@ def dot_grad_right(g, a, b):
 
 def vdot_grad(g, a, b):
     """Gradient of ``np.vdot(a, b)`` (real arrays, flattened) with respect to ``a``."""
+    refuse_complex('np.vdot', g, a, b)
     return np.reshape(g * np.ravel(b), np.shape(a))
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .broadcast import shape_of, size_of, unsum
+from .complex_grads import abs_slope, is_complex, refuse_complex
 
 
 def _axes(axis, ndim):
@@ -52,6 +53,8 @@ def var_grad(g, a, axis=None, ddof=0, keepdims=False):
     """Gradient of ``np.var``."""
     count = size_of(a) if axis is None else int(np.prod([shape_of(a)[i] for i in _axes(axis, np.ndim(a))]))
     centered = a - np.mean(a, axis=axis, keepdims=True)
+    if is_complex(a):  # the mean of |a - mean|**2: conj(centered), in the convention of complex_grads.py
+        return np.real(_keep(g, a, axis, keepdims)) * 2.0 * np.conj(centered) / (count - ddof)
     return _keep(g, a, axis, keepdims) * 2.0 * centered / (count - ddof)
 
 
@@ -103,20 +106,23 @@ def norm_grad(g, x, result, ord=None, axis=None, keepdims=False):
     g_k = _keep(g, x, axis_used, keepdims)
     n_k = _keep(result, x, axis_used, keepdims)
     if matrix and ord not in (None, "fro"):
+        refuse_complex(f"np.linalg.norm(ord={ord!r})", x)
         return _matrix_norm_grad(g_k, x, ord, axis_used)
+    if is_complex(x):  # |x| is not holomorphic: conj(x) / |x| where a real x has sign(x) (complex_grads.py)
+        g_k = np.real(g_k)
     if ord in (None, 2, "fro"):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(n_k == 0, 0.0, g_k * x / np.where(n_k == 0, 1.0, n_k))
+            return np.where(n_k == 0, 0.0, g_k * (np.conj(x) if is_complex(x) else x) / np.where(n_k == 0, 1.0, n_k))
     if ord == 1:
-        return g_k * np.sign(x)
+        return g_k * abs_slope(x)
     if ord in (np.inf, -np.inf):
         winners = np.abs(x) == n_k
-        return g_k * np.sign(x) * winners / np.sum(winners, axis=axis_used, keepdims=True)
+        return g_k * abs_slope(x) * winners / np.sum(winners, axis=axis_used, keepdims=True)
     if ord == 0:
         return np.zeros_like(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(n_k == 0, 0.0, np.abs(x) / np.where(n_k == 0, 1.0, n_k))
-    return g_k * np.sign(x) * ratio ** (ord - 1)
+    return g_k * abs_slope(x) * ratio ** (ord - 1)
 
 
 def _matrix_norm_grad(g_k, x, ord, axes):

@@ -4,6 +4,8 @@ Apart from the rest of the runtime, this module imports SciPy: only the rules
 for SciPy functions use it, and only when SciPy is installed.
 """
 import numpy as np
+
+from .complex_grads import refuse_complex
 import scipy.linalg as scipy_linalg
 import scipy.special as special
 
@@ -176,10 +178,12 @@ def solve_triangular_tangent(da, db, a, b, x, trans=0, lower=False, unit_diagona
 
 def cholesky_upper_grad(g, upper):
     """Gradient of ``U = scipy.linalg.cholesky(a)`` (upper, reading the upper triangle of ``a``)."""
+    refuse_complex('scipy.linalg.cholesky', upper)
     return _t(cholesky_grad(_t(np.triu(g)), _t(upper)))
 
 
 def cholesky_upper_tangent(da, upper):
+    refuse_complex('scipy.linalg.cholesky', upper)
     return _t(cholesky_tangent(_t(da), _t(upper)))
 
 
@@ -193,6 +197,7 @@ def _first(parts):
 def cho_factor_grad(g, a, factored, lower=False):
     """Gradient in ``a`` of ``(c, lower) = scipy.linalg.cho_factor(a, lower)``. ``c`` holds the factor in one
     triangle and ``a``'s own entries in the other (SciPy leaves them there), so those pass straight through."""
+    refuse_complex('scipy.linalg.cho_factor', a)
     gc = _first(g)
     if gc is None:
         return np.zeros_like(a)
@@ -203,6 +208,7 @@ def cho_factor_grad(g, a, factored, lower=False):
 
 
 def cho_factor_tangent(da, a, factored, lower=False):
+    refuse_complex('scipy.linalg.cho_factor', a)
     c = factored[0]
     if lower:
         return (cholesky_tangent(da, np.tril(c)) + np.triu(da, 1), None)
@@ -212,6 +218,7 @@ def cho_factor_tangent(da, a, factored, lower=False):
 def cho_solve_grads(g, factored, b, x):
     """Gradients in the factor and in ``b`` of ``x = scipy.linalg.cho_solve((c, lower), b)``: the factor's
     as a pair (for ``c``; none for the flag), in the triangle ``c`` holds the factor in."""
+    refuse_complex('scipy.linalg.cho_solve', b, x)
     c, lower = factored[0], factored[1]
     gb = scipy_linalg.cho_solve((c, lower), g)
     ga = -_outer(gb, x)
@@ -222,6 +229,7 @@ def cho_solve_grads(g, factored, b, x):
 
 def cho_solve_tangent(dfactored, db, factored, b, x):
     """Tangent of ``scipy.linalg.cho_solve`` along the factor's tangent (a pair) or ``db``."""
+    refuse_complex('scipy.linalg.cho_solve', b, x)
     c, lower = factored[0], factored[1]
     if dfactored is not None:
         dc = _first(dfactored)

@@ -1169,6 +1169,7 @@ case(np.angle, source("np.angle(x + 1j * y, deg=True) * x", "x, y"), A(None, awa
      A(None, away_from_zero=True), wrt=(0, 1))
 case(runtime.complex_grads.abs_slope, source("np.sum(runtime.complex_grads.abs_slope(x) * x ** 2)"),
      A((3,), away_from_zero=True))
+helper(runtime.complex_grads.real_like, "runtime.complex_grads.real_like(g, x)", A((3,)), A((3,)))
 SPECTRUM = "np.sum(np.real(s) * np.arange(1.0, 1.0 + np.size(s)).reshape(np.shape(s)) + np.imag(s) ** 2)"
 for fn, name in [(np.fft.fft, "fft"), (np.fft.ifft, "ifft")]:
     for options, shape in [("", (5,)), (", n=7", (5,)), (", n=3, axis=0", (4, 2)), (", norm='ortho'", (2, 4)),

@@ -190,6 +190,11 @@ def _(result, x):
     d[result] = complex_grads.abs_slope_grad(d[x], x)
 
 
+@adjoint(complex_grads.real_like)  # (second derivatives through np.abs: the identity on real values)
+def _(result, g, x):
+    d[g] = complex_grads.real_like(d[result], x)
+
+
 @adjoint(complex_grads.abs_slope)
 def _(result, x):
     d[x] = complex_grads.abs_slope_grad(d[result], x)
