@@ -223,6 +223,10 @@ def test_chain_energy_of_a_dispatcher():
     assert "        i = step\n" in source and source.count("d = item_1 - item_2") == 2
     assert "dx[i] = dx[i] + ditem_2" in source        # the adjoint updated in place, O(1) an iteration
     assert isinstance(dE._last.translated.dispatcher, numba.core.registry.CPUDispatcher)
+    # a keyword argument takes the generic (unspecialized) gradient: compiled by Numba too, same numbers
+    by_keyword = dE(x, k=0.7)
+    np.testing.assert_allclose(by_keyword[0], dx, rtol=1e-12, atol=1e-15)
+    assert by_keyword[1] == pytest.approx(dk, rel=1e-12) and hasattr(dE._last, "translated")
 
 
 def test_logistic_map_1000_steps():
