@@ -548,7 +548,6 @@ def _real_spectrum(w, name):
 def eig_grad(g_w, g_v, w, v):
     """Gradient of ``w, v = np.linalg.eig(a)`` for a real spectrum (distinct eigenvalues). With
     ``X = V^-1 dA V``: ``dw = diag(X)`` and ``dV = V (F o X)`` less its part along each (unit) column."""
-    refuse_complex('np.linalg.eig', v)
     _real_spectrum(w, "np.linalg.eig")
     inner = np.zeros(np.shape(v))
     if g_w is not None:

@@ -330,3 +330,76 @@ def test_second_derivatives_through_complex_abs_are_refused():
 
 def complex_abs_cubed_of_real(x):
     return np.sum(np.abs(x * (1.0 + 2.0j)) ** 3)
+
+
+# -- more of NumPy on complex values: holomorphic rules serve them unchanged ----------------------------------
+
+B = cplx(3)
+
+
+def determinant(A):
+    return np.abs(np.linalg.det(A))
+
+
+def inverse_applied(A):
+    return np.sum(np.abs(np.linalg.inv(A) @ B))
+
+
+def solved(A):
+    return np.sum(np.real(np.linalg.solve(A, B)) ** 2)
+
+
+def contracted(A):
+    return np.abs(np.einsum("ij,j->", A, B)) + np.abs(np.sum(np.dot(A, A) @ B))
+
+
+def products_and_sums(b):
+    return np.abs(np.prod(b)) + np.sum(np.abs(np.cumsum(b) ** 2)) + np.abs(b[1] * b[0]) + np.abs(b[::-1] @ b)
+
+
+def joined(b):
+    return np.sum(np.abs(np.concatenate([b, b[:2] * 2j]) ** 2)) + np.sum(np.abs(np.stack([b, np.conj(b)]) @ b))
+
+
+def branches(b):
+    return np.sum(np.abs(np.where(np.real(b) > 0, b ** 2, 1j * b))) + np.sum(np.abs(np.sqrt(b + 3.0)))
+
+
+def cast_to_complex(x):
+    return np.abs(np.sum(np.asarray(x, dtype=complex) * B)) + np.abs(np.sum(x.astype(np.complex128) * B ** 2))
+
+
+def written_into(x):
+    z = np.zeros(3, dtype=complex)
+    z[0] = x[0] * 1j
+    z[1:] = x[1:] + B[1:]
+    return np.sum(np.abs(z) ** 2)
+
+
+def looped(b):
+    s = 0.0
+    for k in range(3):
+        s = s + np.abs(b[k] * (k + 1j)) ** 2
+    return s
+
+
+@pytest.mark.parametrize("fn, kind", [(determinant, "matrix"), (inverse_applied, "matrix"), (solved, "matrix"),
+                                      (contracted, "matrix"), (products_and_sums, "vector"), (joined, "vector"),
+                                      (branches, "vector"), (cast_to_complex, "real"), (written_into, "real"),
+                                      (looped, "vector")], ids=lambda v: getattr(v, "__name__", v))
+def test_more_numpy(fn, kind):
+    arg = {"matrix": cplx(3, 3) + 3 * np.eye(3), "vector": cplx(3), "real": RNG.normal(size=3)}[kind]
+    check(fn, arg)
+
+
+def energy_through_conj(z):
+    return np.sum(np.abs(z.conj() * z))
+
+
+def test_gradients_keep_the_complex_type_and_dtype():
+    z = (np.arange(3.0) + 1j).astype(np.complex64)
+    g = ssagrad.grad(energy_through_conj)(z)
+    assert g.dtype == np.complex64
+    np.testing.assert_allclose(g, 2 * np.conj(z), rtol=1e-6)
+    g = ssagrad.grad(energy_through_conj)(np.complex128(1 + 2j))
+    assert type(g) is np.complex128 and g == pytest.approx(2 - 4j)

@@ -125,11 +125,11 @@ def adjoint_rule(fn):
 
 def floating(dtype) -> bool:
     """For a template ``if``: is ``dtype`` (``None``, a string or a type such as ``np.float32``) a floating
-    dtype, known when the gradient is compiled? A rule that takes a ``dtype`` refuses the others: a cast to
-    integers is piecewise constant, and a dtype only known at run time cannot be checked."""
+    (or complex) dtype, known when the gradient is compiled? A rule that takes a ``dtype`` refuses the others:
+    a cast to integers is piecewise constant, and a dtype only known at run time cannot be checked."""
     import numpy as np
     try:
-        return dtype is None or np.issubdtype(np.dtype(dtype), np.floating)
+        return dtype is None or np.issubdtype(np.dtype(dtype), np.inexact)
     except TypeError:
         return False
 

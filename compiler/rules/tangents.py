@@ -195,6 +195,10 @@ def _(result, g, x):
     d[g] = complex_grads.real_like(d[result], x)
 
 
+from ..aliasing import MAY_SHARE  # noqa: E402
+MAY_SHARE.add(complex_grads.real_like)  # g itself, for a complex x or a real g
+
+
 @adjoint(complex_grads.abs_slope)
 def _(result, x):
     d[x] = complex_grads.abs_slope_grad(d[result], x)
