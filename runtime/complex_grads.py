@@ -150,3 +150,22 @@ def refuse_complex(what, *values):
             raise NotImplementedError(f"{what} of complex values has no gradient rule yet (ssagrad differentiates "
                                       f"complex arithmetic, np.real/imag/conj/abs/angle, exp, log, matmul and "
                                       f"np.fft; see docs/supported.md, Complex numbers)")
+
+
+def _fft_axes(x, s, axes):
+    if axes is None:
+        return tuple(range(np.ndim(x))) if s is None else tuple(range(np.ndim(x) - len(s), np.ndim(x)))
+    return tuple(a % np.ndim(x) for a in axes)
+
+
+def fftn_grad(g, x, s=None, axes=None, norm=None, inverse=False):
+    """The gradient of ``np.fft.fftn(x, s, axes, norm)`` (and ``fft2``; ``ifftn``, ``ifft2`` when ``inverse``):
+    the same transform of ``g`` (a product of symmetric DFT matrices), cut or padded back to ``x``'s shape."""
+    axes = _fft_axes(x, s, axes)
+    if len(set(axes)) != len(axes):
+        raise NotImplementedError("an n-dimensional FFT over a repeated axis has no gradient rule")
+    transform = np.fft.ifftn if inverse else np.fft.fftn
+    h = transform(g, axes=axes, norm=norm)
+    for axis in axes:
+        h = _fit_length(h, np.shape(x)[axis], axis)
+    return real_like(h, x)

@@ -1177,6 +1177,15 @@ for fn, name in [(np.fft.fft, "fft"), (np.fft.ifft, "ifft")]:
         case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x + 1j * y{options}))"), "x, y"),
              A(shape), A(shape), wrt=(0, 1))
     case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x))")), A((4,)), note="a real argument")
+for fn, name in [(np.fft.fft2, "fft2"), (np.fft.fftn, "fftn"), (np.fft.ifft2, "ifft2"), (np.fft.ifftn, "ifftn")]:
+    for options, shape in [("", (3, 4)), (", s=(4, 2)", (3, 4)), (", axes=(0, 2), norm='ortho'", (2, 3, 2)),
+                           (", norm='forward'", (2, 2, 3))]:
+        case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x + 1j * y{options}))"), "x, y"),
+             A(shape), A(shape), wrt=(0, 1))
+    case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x))")), A((2, 3)), note="a real argument")
+for fn, name in [(np.fft.fftshift, "fftshift"), (np.fft.ifftshift, "ifftshift")]:
+    for options, shape in [("", (5,)), ("", (3, 4)), (", axes=1", (2, 3))]:
+        case(fn, source(f"np.sum(np.sin(np.fft.{name}(x{options})) * {WEIGHTS})"), A(shape))
 for options, shape in [("", (5,)), ("", (6,)), (", n=8", (5,)), (", n=3, axis=0", (4, 2)), (", norm='ortho'", (2, 4))]:
     case(np.fft.rfft, source(SPECTRUM.replace("(s)", f"(np.fft.rfft(x{options}))")), A(shape))
 for options, shape in [("", (5,)), (", n=7", (4,)), (", n=5", (6,)), (", n=4, axis=0", (3, 2)),

@@ -403,3 +403,15 @@ def test_gradients_keep_the_complex_type_and_dtype():
     np.testing.assert_allclose(g, 2 * np.conj(z), rtol=1e-6)
     g = ssagrad.grad(energy_through_conj)(np.complex128(1 + 2j))
     assert type(g) is np.complex128 and g == pytest.approx(2 - 4j)
+
+
+def image_spectrum(img, kernel):
+    blurred = np.fft.ifft2(np.fft.fft2(img) * np.fft.fft2(kernel, s=img.shape))
+    return np.sum(np.abs(np.fft.fftshift(np.fft.fftn(blurred, norm="ortho"))) * np.arange(1.0, 1.0 + img.shape[1]))
+
+
+def test_two_dimensional_transforms_and_shifts():
+    img, kernel = RNG.normal(size=(4, 5)), RNG.normal(size=(2, 2))
+    gi, gk = check(image_spectrum, img, kernel)
+    assert gi.dtype == gk.dtype == np.float64
+    check(image_spectrum, cplx(3, 4), cplx(3, 2))

@@ -15,8 +15,8 @@ from ...runtime.numpy_grads import (
     diff_tangent, einsum_first_grad, einsum_first_grad_vjp, einsum_grads_vjp, einsum_rest_grads, gradient_grad, gradient_spacing_grads, gradient_tangent,
     outer_sum_grad, partition_tangent, split_axis, unappend, unpartition, unrollaxis, unsplit_along, upper)
 from ...runtime import zeros_like
-from ...runtime.complex_grads import (abs_slope, angle_grad, conj_grad, fft_grad, imag_grad, irfft_grad, real_grad,
-                                      real_like, rfft_grad)
+from ...runtime.complex_grads import (abs_slope, angle_grad, conj_grad, fft_grad, fftn_grad, imag_grad, irfft_grad,
+                                      real_grad, real_like, rfft_grad)
 from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
@@ -198,6 +198,36 @@ def _(result, a, n=None, axis=-1, norm=None):
 @adjoint(np.fft.ifft)
 def _(result, a, n=None, axis=-1, norm=None):
     d[a] = fft_grad(d[result], a, n, axis, norm, inverse=True)
+
+
+@adjoint(np.fft.fft2)
+def _(result, a, s=None, axes=(-2, -1), norm=None):
+    d[a] = fftn_grad(d[result], a, s, axes, norm)
+
+
+@adjoint(np.fft.fftn)
+def _(result, a, s=None, axes=None, norm=None):
+    d[a] = fftn_grad(d[result], a, s, axes, norm)
+
+
+@adjoint(np.fft.ifft2)
+def _(result, a, s=None, axes=(-2, -1), norm=None):
+    d[a] = fftn_grad(d[result], a, s, axes, norm, inverse=True)
+
+
+@adjoint(np.fft.ifftn)
+def _(result, a, s=None, axes=None, norm=None):
+    d[a] = fftn_grad(d[result], a, s, axes, norm, inverse=True)
+
+
+@adjoint(np.fft.fftshift)
+def _(result, x, axes=None):
+    d[x] = np.fft.ifftshift(d[result], axes)
+
+
+@adjoint(np.fft.ifftshift)
+def _(result, x, axes=None):
+    d[x] = np.fft.fftshift(d[result], axes)
 
 
 @adjoint(np.fft.rfft)
