@@ -94,8 +94,33 @@ def _shape_of(x):
 
 
 def _sum_to(g, shape):
-    """``g`` summed over the axes broadcasting stretched, down to ``shape`` (its own rank or less)."""
+    """``g`` summed over the axes broadcasting stretched, and spread over those it did not (an axis of 1 in
+    ``g`` where ``shape`` has more), to ``shape`` (of ``g``'s rank or less): ``unbroadcast``'s arrays."""
     return broadcast.unbroadcast(g, np.zeros(shape))
+
+
+def _next_index(index, shape):
+    """``index`` moved to the next entry of an array of ``shape``, in C order (in place)."""
+    axis = len(shape) - 1
+    while axis >= 0:
+        index[axis] += 1
+        if index[axis] < shape[axis]:
+            return
+        index[axis] = 0
+        axis -= 1
+
+
+@overload(_next_index)
+def _next_index_impl(index, shape):
+    def impl(index, shape):
+        axis = len(shape) - 1
+        while axis >= 0:
+            index[axis] += 1
+            if index[axis] < shape[axis]:
+                return
+            index[axis] = 0
+            axis -= 1
+    return impl
 
 
 @overload(_sum_to)
@@ -108,19 +133,25 @@ def _sum_to_impl(g, shape):
             gshape = g.shape
             extra = len(gshape) - len(shape)
             index = np.zeros(len(gshape), dtype=np.int64)
-            for k in range(flat_g.size):
+            for k in range(flat_g.size):  # sum: each entry of g into the entry of out it broadcast to
                 target = 0
                 for axis in range(len(shape)):
                     n = shape[axis]
-                    target = target * n + (index[axis + extra] if n != 1 else 0)
+                    kept = n != 1 and gshape[axis + extra] != 1
+                    target = target * n + (index[axis + extra] if kept else 0)
                 flat_out[target] += flat_g[k]
-                axis = len(gshape) - 1  # the next index, in C order
-                while axis >= 0:
-                    index[axis] += 1
-                    if index[axis] < gshape[axis]:
-                        break
-                    index[axis] = 0
-                    axis -= 1
+                _next_index(index, gshape)
+            spread = False
+            for axis in range(len(shape)):
+                spread = spread or (gshape[axis + extra] == 1 and shape[axis] != 1)
+            if spread:  # an axis of 1 in g: its sums (at index 0) are the same along it
+                where = np.zeros(len(shape), dtype=np.int64)
+                for o in range(flat_out.size):
+                    source = 0
+                    for axis in range(len(shape)):
+                        source = source * shape[axis] + (0 if gshape[axis + extra] == 1 else where[axis])
+                    flat_out[o] = flat_out[source]
+                    _next_index(where, shape)
             return out
         return impl
 

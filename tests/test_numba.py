@@ -11,6 +11,8 @@ numba = pytest.importorskip("numba")
 
 import ssagrad  # noqa: E402
 from ssagrad.compiler import DifferentiationError  # noqa: E402
+from ssagrad.runtime import dot_grad_left, dot_grad_right, matmul_grad_left, matmul_grad_right  # noqa: E402
+from ssagrad.runtime import numba_helpers  # noqa: E402,F401 -- the helpers' Numba implementations
 
 
 @numba.njit
@@ -326,3 +328,34 @@ def test_unsupported_options_are_refused():
         ssagrad.grad(until, jit="numba", mode="forward")
     with pytest.raises(ValueError, match="has_aux"):
         ssagrad.grad(until, jit="numba", has_aux=True)
+
+
+@pytest.mark.parametrize("g_shape, x_shape", [((2, 3), (2, 1)), ((2, 1), (2, 3)), ((3, 4, 5), (4, 1)),
+                                              ((3, 1, 5), (1, 4, 5)), ((2, 3), (3,)), ((4, 1), (4, 1)),
+                                              ((1, 1), (3, 2)), ((0, 3), (3,)), ((3,), ())])
+def test_unbroadcast_compiled_is_unbroadcast(g_shape, x_shape):
+    # sums over the axes broadcasting stretched, and spreads over an axis of 1 in g (as Python's does)
+    from ssagrad.runtime import unbroadcast
+    rng = np.random.default_rng(0)
+    g, x = rng.normal(size=g_shape), rng.normal(size=x_shape)
+    x = float(x) if x_shape == () else x
+    compiled = numba.njit(lambda g, x: unbroadcast(g, x))(g, x)
+    expected = unbroadcast(g, x)
+    assert np.shape(compiled) == np.shape(expected)
+    np.testing.assert_allclose(compiled, expected, rtol=1e-14, atol=1e-15)
+
+
+@numba.njit
+def _compiled_products(g, a, b):
+    return matmul_grad_left(g, a, b), matmul_grad_right(g, a, b), dot_grad_left(g, a, b), dot_grad_right(g, a, b)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (3, 4)), ((2, 3), (3,)), ((3,), (3, 4)), ((3,), (3,))])
+def test_product_gradients_compiled_are_the_python_ones(a_shape, b_shape):
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
+    g = rng.normal(size=np.shape(a @ b))
+    g = float(g) if np.ndim(g) == 0 else g
+    helpers = (matmul_grad_left, matmul_grad_right, dot_grad_left, dot_grad_right)
+    for compiled, helper in zip(_compiled_products(g, a, b), helpers):
+        np.testing.assert_allclose(compiled, helper(g, a, b), rtol=1e-13, atol=1e-14)
