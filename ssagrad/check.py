@@ -15,29 +15,37 @@ def _central(fn, args, index, x, position, h, scalar):
     up, down = x.copy(), x.copy()
     up[position] += h
     down[position] -= h
-    args[index] = float(up) if scalar else up
+    cast = complex if np.iscomplexobj(x) else float
+    args[index] = cast(up) if scalar else up
     f_up = fn(*args)
-    args[index] = float(down) if scalar else down
+    args[index] = cast(down) if scalar else down
     f_down = fn(*args)
-    return (f_up - f_down) / (2 * h)
+    return np.real(f_up - f_down) / (2 * h)  # (a complex result: its real part's, as grad takes it)
 
 
 def numerical_grad(fn, args, index, step=STEP):
-    """d fn / d args[index] by central differences with Richardson extrapolation, in float64."""
+    """d fn / d args[index] by central differences with Richardson extrapolation, in float64. For a complex
+    argument ``z = x + iy``, ``d fn/dx - i d fn/dy`` (the convention of docs/supported.md, Complex numbers):
+    a step ``i h`` divided by ``2 i h`` gives the second term."""
     args = list(args)
     x = args[index]
     scalar = np.ndim(x) == 0 and not isinstance(x, np.ndarray)
-    x = np.array(x, dtype=np.float64)
+    x = np.array(x, dtype=np.complex128 if np.iscomplexobj(x) else np.float64)
     out = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         h = step * max(1.0, abs(x[i]))
-        coarse = _central(fn, args, index, x, i, h, scalar)
-        fine = _central(fn, args, index, x, i, h / 2, scalar)
-        out[i] = (4 * fine - coarse) / 3
-    return float(out) if scalar else out
+        for direction in ((1.0, 1j) if np.iscomplexobj(x) else (1.0,)):
+            coarse = _central(fn, args, index, x, i, h * direction, scalar)
+            fine = _central(fn, args, index, x, i, h * direction / 2, scalar)
+            out[i] += (4 * fine - coarse) / 3
+    if scalar:
+        return complex(out) if np.iscomplexobj(out) else float(out)
+    return out
 
 
 def _compare(what, ours, expected, rtol, atol):
+    if np.iscomplexobj(ours) or np.iscomplexobj(expected):  # the real and the imaginary parts, side by side
+        ours, expected = (np.stack([np.real(v), np.imag(v)], axis=-1) for v in (ours, expected))
     ours, expected = np.asarray(ours, dtype=float), np.asarray(expected, dtype=float)
     if ours.shape != expected.shape:
         raise AssertionError(f"{what}: shape {ours.shape}, expected {expected.shape}")
@@ -79,12 +87,14 @@ def check_grads(fn, *args, wrt=None, modes=("rev", "fwd"), order=1, rtol=TOLERAN
     if "fwd" in modes:
         from .transforms import jvp
         rng = np.random.default_rng(0)
-        directions = {i: rng.normal(size=np.shape(args[i])) for i in wrt}
-        tangents = [(float(directions[i]) if type(args[i]) is float else directions[i]) if i in wrt else None
-                    for i in range(len(args))]
+        directions = {i: rng.normal(size=np.shape(args[i])) + (1j * rng.normal(size=np.shape(args[i]))
+                                                                if np.iscomplexobj(args[i]) else 0.0) for i in wrt}
+        tangents = [(type(args[i])(directions[i]) if type(args[i]) in (float, complex) else directions[i])
+                    if i in wrt else None for i in range(len(args))]
         _, derivative = jvp(primal, args, tangents)
-        along = sum(np.tensordot(e, directions[i], axes=np.ndim(directions[i])) for i, e in zip(wrt, expected)) \
-            if np.ndim(fn(*args)) == 0 else None
+        derivative = np.real(derivative)  # along t, a real f changes by Re(sum(grad * t)) (complex_grads.py)
+        along = sum(np.real(np.tensordot(e, directions[i], axes=np.ndim(directions[i])))
+                    for i, e in zip(wrt, expected)) if np.ndim(fn(*args)) == 0 else None
         if along is not None:
             _compare(f"d {fn.__name__} along a random direction (forward mode)", derivative, along, rtol, atol * scale)
     if order == 2:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ssagrad
+from ssagrad.check import check_grads, numerical_grad
 
 RNG = np.random.default_rng(16)
 
@@ -415,3 +416,44 @@ def test_two_dimensional_transforms_and_shifts():
     gi, gk = check(image_spectrum, img, kernel)
     assert gi.dtype == gk.dtype == np.float64
     check(image_spectrum, cplx(3, 4), cplx(3, 2))
+
+
+# -- ssagrad.check on complex arguments ------------------------------------------------------------------------
+
+
+def test_numerical_grad_follows_the_convention():
+    z = cplx(3)
+    np.testing.assert_allclose(numerical_grad(mean_energy, (z,), 0), 4 * np.conj(z) / 3, rtol=1e-8)
+    assert numerical_grad(complex_scalar, (complex(0.7, -1.1),), 0) == pytest.approx(
+        complex(reference_grad(complex_scalar, (complex(0.7, -1.1),))), rel=1e-7)
+
+
+def test_check_grads_with_complex_arguments():
+    A, z, b = cplx(2, 3), cplx(3), cplx(2)
+    check_grads(least_squares, A, z, b)
+    check_grads(amplitude_and_phase, 1.3, RNG.normal(size=4), cplx(4), wrt=(0, 1))
+
+
+def squared_magnitude(z):
+    return np.real(z * np.conj(z))
+
+
+@ssagrad.adjoint(squared_magnitude)
+def _(result, z):
+    d[z] = d[result] * 2 * z  # noqa: F821  (wrong on purpose: the gradient of |z|^2 is 2 conj(z))
+
+
+@ssagrad.tangent(squared_magnitude)
+def _(result, z):
+    d[result] = np.real(2 * z * d[z])  # noqa: F821  (wrong on purpose: 2 Re(conj(z) dz))
+
+
+def uses_the_wrong_rule(z):
+    return np.sum(squared_magnitude(z))
+
+
+def test_check_grads_catches_a_missing_conjugate():
+    with pytest.raises(AssertionError, match="differs from central differences"):
+        check_grads(uses_the_wrong_rule, cplx(3), modes=("rev",))
+    with pytest.raises(AssertionError, match="differs from central differences"):
+        check_grads(uses_the_wrong_rule, cplx(3), modes=("fwd",))
