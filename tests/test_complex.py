@@ -457,3 +457,13 @@ def test_check_grads_catches_a_missing_conjugate():
         check_grads(uses_the_wrong_rule, cplx(3), modes=("rev",))
     with pytest.raises(AssertionError, match="differs from central differences"):
         check_grads(uses_the_wrong_rule, cplx(3), modes=("fwd",))
+
+
+def spectrum(x):
+    return np.fft.fft(x) * np.exp(1j * x)
+
+
+def test_forward_jacobian_of_complex_values():
+    x = RNG.normal(size=4)
+    expected = np.fft.fft(np.eye(4), axis=0) * np.exp(1j * x)[:, None] + np.diag(1j * spectrum(x))
+    np.testing.assert_allclose(ssagrad.jacobian(spectrum, mode="forward")(x), expected, atol=1e-12)
