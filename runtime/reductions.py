@@ -60,6 +60,8 @@ def var_grad(g, a, axis=None, ddof=0, keepdims=False):
 
 def std_grad(g, a, result, axis=None, ddof=0, keepdims=False):
     """Gradient of ``np.std``: the variance's, over twice the deviation (0 where it is 0)."""
+    if is_complex(a):  # a real result: its gradient is real (complex_grads.py)
+        g = np.real(g)
     twice = 2.0 * _keep(result, a, axis, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(twice == 0, 0.0, _keep(g, a, axis, keepdims) / np.where(twice == 0, 1.0, twice))

@@ -467,3 +467,16 @@ def test_forward_jacobian_of_complex_values():
     x = RNG.normal(size=4)
     expected = np.fft.fft(np.eye(4), axis=0) * np.exp(1j * x)[:, None] + np.diag(1j * spectrum(x))
     np.testing.assert_allclose(ssagrad.jacobian(spectrum, mode="forward")(x), expected, atol=1e-12)
+
+
+C3 = np.array([1 + 2j, 0.5 - 1j, 2.0 + 0.1j])
+
+
+def real_values_with_complex_adjoints(z):
+    """Real values (a spread, a norm, a magnitude) whose adjoints come through complex products."""
+    s, n, m = np.std(z), np.linalg.norm(z), np.var(z)
+    return np.real(np.dot(np.stack([s, n, m]), C3)) + np.real(np.dot(np.abs(z), C3))
+
+
+def test_real_values_whose_adjoints_come_through_complex_products():
+    check(real_values_with_complex_adjoints, cplx(3))

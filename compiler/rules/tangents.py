@@ -278,14 +278,15 @@ def _(result, a, axis=None, dtype=None, keepdims=False):
 
 @tangent(np.var)
 def _(result, a, axis=None, dtype=None, ddof=0, keepdims=False):
-    d[result] = np.sum(var_grad(1.0, a, axis=axis, ddof=ddof, keepdims=True) * d[a], axis=axis,
-                       keepdims=keepdims)
+    d[result] = complex_grads.real_like(np.sum(var_grad(1.0, a, axis=axis, ddof=ddof, keepdims=True) * d[a],
+                                               axis=axis, keepdims=keepdims), result)  # real for complex a
 
 
 @tangent(np.std)
 def _(result, a, axis=None, dtype=None, ddof=0, keepdims=False):
-    d[result] = np.sum(std_grad(1.0, a, np.std(a, axis=axis, ddof=ddof, keepdims=True), axis=axis,
-                                        ddof=ddof, keepdims=True) * d[a], axis=axis, keepdims=keepdims)
+    d[result] = complex_grads.real_like(np.sum(std_grad(1.0, a, np.std(a, axis=axis, ddof=ddof, keepdims=True),
+                                                        axis=axis, ddof=ddof, keepdims=True) * d[a],
+                                               axis=axis, keepdims=keepdims), result)
 
 
 @tangent(np.max, np.min, np.amax, np.amin)
@@ -296,8 +297,8 @@ def _(result, a, axis=None, keepdims=False):
 
 @tangent(np.linalg.norm)
 def _(result, x, ord=None, axis=None, keepdims=False):
-    d[result] = np.sum(norm_grad(1.0, x, result, ord=ord, axis=axis, keepdims=keepdims) * d[x],
-                       axis=axis, keepdims=keepdims)
+    d[result] = complex_grads.real_like(np.sum(norm_grad(1.0, x, result, ord=ord, axis=axis, keepdims=keepdims)
+                                               * d[x], axis=axis, keepdims=keepdims), result)
 
 
 @tangent(np.cumprod)
