@@ -34,7 +34,8 @@ def real_like(g, x):
 
 
 def real_grad(g, x):
-    """The gradient of ``np.real(x)`` (``x.real``): the real part of ``g``, as a complex gradient for a complex ``x``."""
+    """The gradient of ``np.real(x)`` (``x.real``): the real part of ``g``, as a complex gradient for a complex
+    ``x``."""
     g = np.real(g)
     return g + 0j if is_complex(x) else g
 
