@@ -130,7 +130,11 @@ def irfft_grad(g, x, n=None, axis=-1, norm=None):
     ``Re(x_0) + 2 Re(sum of x_k w^k) (+ Re(x_{n/2}) for an even n)``, scaled as ``ifft`` scales: the gradient
     is ``ifft(g)``'s first ``n // 2 + 1`` entries, doubled except the first (and, for an even ``n``, the last),
     whose imaginary parts ``irfft`` ignores."""
-    length = 2 * (np.shape(x)[axis] - 1) if n is None else n
+    return real_like(_irfft_transpose(g, np.shape(x)[axis], n, axis, norm), x)
+
+
+def _irfft_transpose(g, half, n, axis, norm):
+    length = 2 * (half - 1) if n is None else n
     kept = length // 2 + 1
     h = np.take(np.fft.ifft(g, n=length, axis=axis, norm=norm), np.arange(kept), axis=axis)
     factor = np.full(kept, 2.0)
@@ -139,8 +143,7 @@ def irfft_grad(g, x, n=None, axis=-1, norm=None):
         factor[-1] = 1.0
     shape = [1] * np.ndim(h)
     shape[axis] = kept
-    h = h * np.reshape(factor, shape)
-    return real_like(_fit_length(h, np.shape(x)[axis], axis), x)
+    return _fit_length(h * np.reshape(factor, shape), half, axis)
 
 
 def refuse_complex(what, *values):
@@ -169,4 +172,30 @@ def fftn_grad(g, x, s=None, axes=None, norm=None, inverse=False):
     h = transform(g, axes=axes, norm=norm)
     for axis in axes:
         h = _fit_length(h, np.shape(x)[axis], axis)
+    return real_like(h, x)
+
+
+def _distinct(axes):
+    if len(set(axes)) != len(axes):
+        raise NotImplementedError("an n-dimensional FFT over a repeated axis has no gradient rule")
+    return axes
+
+
+def rfftn_grad(g, x, s=None, axes=None, norm=None):
+    """The gradient of ``np.fft.rfftn(x, s, axes, norm)`` (and ``rfft2``), which is ``rfft`` along the last
+    axis and then ``fft`` along the others: their transposes in the reverse order."""
+    axes = _distinct(_fft_axes(x, s, axes))
+    h = g
+    for axis in axes[:-1]:
+        h = _fit_length(np.fft.fft(h, axis=axis, norm=norm), np.shape(x)[axis], axis)
+    return rfft_grad(h, x, None if s is None else s[-1], axes[-1], norm)
+
+
+def irfftn_grad(g, x, s=None, axes=None, norm=None):
+    """The gradient of ``np.fft.irfftn(x, s, axes, norm)`` (and ``irfft2``) in the half spectrum ``x``:
+    ``ifft`` along all axes but the last, then ``irfft`` along it; their transposes in the reverse order."""
+    axes = _distinct(_fft_axes(x, s, axes))
+    h = _irfft_transpose(g, np.shape(x)[axes[-1]], None if s is None else s[-1], axes[-1], norm)
+    for axis in axes[:-1]:
+        h = _fit_length(np.fft.ifft(h, axis=axis, norm=norm), np.shape(x)[axis], axis)
     return real_like(h, x)

@@ -480,3 +480,17 @@ def real_values_with_complex_adjoints(z):
 
 def test_real_values_whose_adjoints_come_through_complex_products():
     check(real_values_with_complex_adjoints, cplx(3))
+
+
+def real_image_filter(img, transfer):
+    """A 2-D filter in the frequency domain of a real image (rfft2/irfft2), with a complex transfer function."""
+    out = np.fft.irfft2(np.fft.rfft2(img) * transfer, s=img.shape)
+    return np.sum((out - img[::-1]) ** 2) + np.sum(np.abs(np.fft.rfftn(out, axes=(1, 0))))
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (3, 5)])
+def test_rfft2_filter(shape):
+    img = RNG.normal(size=shape)
+    transfer = cplx(shape[0], shape[1] // 2 + 1)
+    g_img, g_transfer = check(real_image_filter, img, transfer)
+    assert g_img.dtype == np.float64 and g_transfer.dtype == np.complex128

@@ -16,7 +16,7 @@ from ...runtime.numpy_grads import (
     outer_sum_grad, partition_tangent, split_axis, unappend, unpartition, unrollaxis, unsplit_along, upper)
 from ...runtime import zeros_like
 from ...runtime.complex_grads import (abs_slope, angle_grad, conj_grad, fft_grad, fftn_grad, imag_grad, irfft_grad,
-                                      real_grad, real_like, rfft_grad)
+                                      irfftn_grad, real_grad, real_like, rfft_grad, rfftn_grad)
 from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
@@ -218,6 +218,26 @@ def _(result, a, s=None, axes=(-2, -1), norm=None):
 @adjoint(np.fft.ifftn)
 def _(result, a, s=None, axes=None, norm=None):
     d[a] = fftn_grad(d[result], a, s, axes, norm, inverse=True)
+
+
+@adjoint(np.fft.rfft2)
+def _(result, a, s=None, axes=(-2, -1), norm=None):
+    d[a] = rfftn_grad(d[result], a, s, axes, norm)
+
+
+@adjoint(np.fft.rfftn)
+def _(result, a, s=None, axes=None, norm=None):
+    d[a] = rfftn_grad(d[result], a, s, axes, norm)
+
+
+@adjoint(np.fft.irfft2)
+def _(result, a, s=None, axes=(-2, -1), norm=None):
+    d[a] = irfftn_grad(d[result], a, s, axes, norm)
+
+
+@adjoint(np.fft.irfftn)
+def _(result, a, s=None, axes=None, norm=None):
+    d[a] = irfftn_grad(d[result], a, s, axes, norm)
 
 
 @adjoint(np.fft.fftshift)

@@ -171,9 +171,10 @@ nondifferentiable(runtime.tie_share, runtime.clip_share, runtime.zeros_like, run
 # -- complex numbers (runtime/complex_grads.py) ------------------------------------------------------------
 
 linear(np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft, np.fft.fft2, np.fft.fftn, np.fft.ifft2, np.fft.ifftn,
-       np.fft.fftshift, np.fft.ifftshift)  # (real-)linear: the tangent is the transform's
+       np.fft.fftshift, np.fft.ifftshift, np.fft.rfft2, np.fft.rfftn, np.fft.irfft2, np.fft.irfftn)  # (real-)linear: the tangent is the transform's
 linear(complex_grads.real_like, complex_grads.real_grad, complex_grads.imag_grad, complex_grads.conj_grad,
-       complex_grads.fft_grad, complex_grads.fftn_grad, complex_grads.rfft_grad, complex_grads.irfft_grad)
+       complex_grads.fft_grad, complex_grads.fftn_grad, complex_grads.rfft_grad, complex_grads.rfftn_grad,
+       complex_grads.irfftn_grad, complex_grads.irfft_grad)
 
 
 @tangent(np.abs, np.absolute, builtins.abs)  # Re(t * slope): the tangent of a real function of x
