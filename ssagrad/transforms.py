@@ -79,10 +79,13 @@ def vjp(fn, *primals):
     function, bound = _function_and_self(fn, keywords=True)
     primals, keywords = bound + primals, _keywords(fn)
     params = _parameters(function)
+    for x in primals:
+        _real_only("vjp", x, "argument")
     active = tuple(p for p, x in zip(params, primals) if _is_float(x) or isinstance(x, (list, tuple, dict)))
     compiled = compile_vjp(function, active)
     out = compiled.forward(*primals, **keywords)
     value, saved = (out[0], out[1]) if compiled.outputs == 1 else (out[:-1], out[-1])
+    _real_only("vjp", value, "result")
     fresh = [saved]
 
     def vjp_fn(cotangent):
@@ -95,6 +98,14 @@ def vjp(fn, *primals):
         result = tuple(_fit(next(grads), x) if p in active else None for p, x in zip(params, primals))
         return result[len(bound):]
     return value, vjp_fn
+
+
+def _real_only(transform: str, value, what: str) -> None:
+    """Complex numbers reach grad, value_and_grad and jvp (docs/supported.md); these transforms would
+    treat a complex value as its real part, so they refuse one instead of answering for half of it."""
+    if np.iscomplexobj(value) or isinstance(value, complex):
+        raise TypeError(f"ssagrad.{transform} of a complex {what} is not supported yet: take grad of a real "
+                        f"loss, jvp, or split the {what} into its real and imaginary parts")
 
 
 def _basis(x):
@@ -120,9 +131,12 @@ def jacobian(fn, wrt=0, mode="auto"):
     @user_facing
     def jacobian_at(*args):
         x = args[index]
+        _real_only("jacobian", x, "argument")
         value = fn(*args)
         n, m = np.size(x), np.size(value)
         use = mode if mode != "auto" else ("forward" if n <= m else "reverse")
+        if np.iscomplexobj(value):  # forward mode carries a complex result's derivative whole
+            use = "forward"
         if use == "forward":
             columns = [np.ravel(jvp(fn, args, [e if i == index else None for i in range(len(args))])[1])
                        for e in _basis(x)]
@@ -178,6 +192,7 @@ def hvp(fn, wrt=None, mode="forward"):
     def product(*args_and_vector):
         *args, v = args_and_vector
         args = bound + tuple(args)
+        _real_only("hvp", args[index], "argument")
         if mode == "forward":
             return compiled.function(*args, **{compiled.parameters[0]: v})
         _, saved = compiled.forward(*args)
@@ -196,6 +211,7 @@ def hessian(fn, wrt=None, mode="forward"):
     def hessian_at(*args):
         args = bound + args
         x = args[index]
+        _real_only("hessian", x, "argument")
         if mode == "forward":
             lines = [np.ravel(compiled.function(*args, **{compiled.parameters[0]: e})) for e in _basis(x)]
         else:  # a fresh forward run each row: a backward sweep puts back entries the gradient wrote into arrays

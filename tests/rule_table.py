@@ -1167,6 +1167,7 @@ for shape in [(3,), (2, 3)]:
          wrt=(0, 1))
 case(np.angle, source("np.angle(x + 1j * y, deg=True) * x", "x, y"), A(None, away_from_zero=True),
      A(None, away_from_zero=True), wrt=(0, 1))
+case(np.sign, source("np.sum(np.sign(x) * x ** 2)"), A((3,), away_from_zero=True))
 case(runtime.complex_grads.abs_slope, source("np.sum(runtime.complex_grads.abs_slope(x) * x ** 2)"),
      A((3,), away_from_zero=True))
 helper(runtime.complex_grads.real_like, "runtime.complex_grads.real_like(g, x)", A((3,)), A((3,)))

@@ -494,3 +494,33 @@ def test_rfft2_filter(shape):
     transfer = cplx(shape[0], shape[1] // 2 + 1)
     g_img, g_transfer = check(real_image_filter, img, transfer)
     assert g_img.dtype == np.float64 and g_transfer.dtype == np.complex128
+
+
+def complex_result(x):
+    return np.exp(1j * x) * x
+
+
+def squared_modulus(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def signed(z):
+    return np.sum(np.real(np.sign(z)) * np.abs(z))
+
+
+def test_transforms_that_would_answer_for_half_a_complex_value_refuse():
+    """jacobian of a complex result runs forward mode (which carries it whole); jacobian, hessian and hvp with
+    respect to a complex argument, and vjp of or at complex values, refuse instead of treating the value as
+    its real part; np.sign of a complex value has a gradient that is not written: refused when it runs."""
+    x = np.array([0.3, -0.7])
+    expected = np.diag(1j * np.exp(1j * x) * x + np.exp(1j * x))
+    for mode in ("auto", "forward", "reverse"):
+        np.testing.assert_allclose(ssagrad.jacobian(complex_result, mode=mode)(x), expected, rtol=1e-12)
+    z = np.array([1.0 + 2.0j, -0.5 + 0.1j])
+    for transform in (lambda: ssagrad.jacobian(squared_modulus)(z), lambda: ssagrad.hessian(squared_modulus)(z),
+                      lambda: ssagrad.hvp(squared_modulus)(z, np.ones(2)), lambda: ssagrad.vjp(complex_result, x),
+                      lambda: ssagrad.vjp(squared_modulus, z)):
+        with pytest.raises(TypeError, match="complex"):
+            transform()
+    with pytest.raises(NotImplementedError, match="np.sign of a complex"):
+        ssagrad.grad(signed)(z)

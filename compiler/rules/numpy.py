@@ -16,7 +16,7 @@ from ...runtime.numpy_grads import (
     outer_sum_grad, partition_tangent, split_axis, unappend, unpartition, unrollaxis, unsplit_along, upper)
 from ...runtime import zeros_like
 from ...runtime.complex_grads import (abs_slope, angle_grad, conj_grad, fft_grad, fftn_grad, imag_grad, irfft_grad,
-                                      irfftn_grad, real_grad, real_like, rfft_grad, rfftn_grad)
+                                      irfftn_grad, real_grad, real_like, rfft_grad, rfftn_grad, sign_grad)
 from . import adjoint, floating, nondifferentiable
 
 # -- elementwise: one argument ----------------------------------------------------------
@@ -168,6 +168,14 @@ def _(result, x):
 
 
 # -- complex numbers (the convention: runtime/complex_grads.py) -----------------------------------------
+
+
+@adjoint(np.sign)  # piecewise constant for a real x; a complex x's sign is refused when the gradient runs
+def _(result, x):
+    d[x] = sign_grad(d[result], x)
+
+
+nondifferentiable(sign_grad)  # zeros (or a refusal): second derivatives through np.sign are zero too
 
 
 @adjoint(np.real)
@@ -851,7 +859,7 @@ MAY_SHARE.update({np.rot90, np.rollaxis, np.hsplit, np.vsplit, np.dsplit, np.dif
 nondifferentiable(
     split_axis, np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
     np.zeros, np.ones, np.empty, np.eye, np.identity,
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
+    np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
     np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.nonzero, np.count_nonzero,
     np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal, np.isclose, np.allclose,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,

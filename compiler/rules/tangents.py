@@ -182,6 +182,11 @@ def _(result, x):
     d[result] = np.real(d[x] * complex_grads.abs_slope(x))
 
 
+@tangent(np.sign)
+def _(result, x):
+    d[result] = complex_grads.sign_grad(d[x], x)
+
+
 @tangent(np.angle)
 def _(result, z, deg=False):
     d[result] = complex_grads.angle_tangent(d[z], z, deg)
