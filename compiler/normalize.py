@@ -230,6 +230,11 @@ class Normalizer:
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and _is_effect(self.parsed.resolve(stmt.value.func)):
             self.emit(ast.Expr(self.call(stmt.value)), stmt)  # print(...), warnings.warn(...), log.info(...)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and _writes_in_place(self.parsed.resolve(stmt.value.func)):
+            raise self.parsed.error(f"{ast.unparse(stmt.value.func)} writes into its argument in place, which "
+                                    "ssagrad does not follow (np.add.at and indexing writes it does): write the "
+                                    "update as an assignment, such as a[idx] = a[idx] * v", stmt)
         elif isinstance(stmt, ast.Expr):
             raise self.parsed.error("an expression statement has no effect on the result "
                                     "(print, warnings.warn and logging calls are kept; another bare call "
@@ -1158,6 +1163,15 @@ class _Rename(ast.NodeTransformer):
 
 
 _LOGGING_METHODS = {"debug", "info", "warning", "warn", "error", "critical", "exception", "log"}
+
+
+def _writes_in_place(fn) -> bool:
+    """A ufunc's ``.at`` (``np.multiply.at``) or a NumPy function that changes its argument (``np.copyto``)."""
+    from .aliasing import MUTATES
+    try:
+        return isinstance(getattr(fn, "__self__", None), numpy.ufunc) and fn.__name__ == "at" or fn in MUTATES
+    except TypeError:  # unhashable
+        return False
 
 
 def _is_effect(fn) -> bool:

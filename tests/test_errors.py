@@ -340,3 +340,23 @@ def test_an_uncaught_error_shows_the_users_code_not_the_compilers(where, tmp_pat
     assert len(internal) == 1 and "ssagrad" in internal[0], trace  # the re-raise
     assert "with open(__file__) as handle:" in trace or "z[0] = 2.0" in trace
     assert "During handling" not in trace and "direct cause" not in trace
+
+
+def multiplies_at(x):
+    a = x * 1.0
+    np.multiply.at(a, [0, 1], 2.0)
+    return np.sum(a)
+
+
+def copies_to(x):
+    a = x * 1.0
+    np.copyto(a, x * 2.0)
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("fn, line", [(multiplies_at, "np.multiply.at(a, [0, 1], 2.0)"),
+                                      (copies_to, "np.copyto(a, x * 2.0)")])
+def test_a_call_that_writes_into_its_argument_is_not_said_to_have_no_effect(fn, line):
+    with pytest.raises(DifferentiationError, match="writes into its argument in place") as info:
+        ssagrad.grad(fn)(np.ones(3))
+    assert "no effect" not in info.value.message and info.value.location.line.strip() == line
