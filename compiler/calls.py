@@ -11,10 +11,13 @@ helper used in many places is compiled once.
 import ast
 import copy
 import inspect
+import os
 import re
+import sysconfig
 import threading
 from dataclasses import dataclass, field
 
+from .errors import DifferentiationError
 from .names import helper_name
 from .rules import adjoint_rule, is_differentiable
 from .ssa import Const, Free, Function, If, Loop, Op, Pack, Var, op_vars, walk
@@ -100,6 +103,15 @@ def expand_calls(function: Function, active: set, compile_vjp, known: dict | Non
         _compiling.stack = stack + [fn]
         try:
             vjp = compile_vjp(fn, names, _argument_kinds(bound, known))
+        except DifferentiationError as error:
+            if not _in_a_library(fn) or error.location is None or _in_a_library(function.parsed.fn):
+                raise
+            # your line first, then the library's (which may be several calls deep)
+            refusal = parsed.error(f"{fn.__module__}.{fn.__qualname__}() has no derivative rule, so ssagrad reads "
+                                   f"its source, and cannot differentiate it: {error.message} (or register one: "
+                                   f"@ssagrad.adjoint({fn.__module__}.{fn.__qualname__}))", op.node)
+            refusal.note = f"inside the library:\n{error.location.render()}"
+            raise refusal from None
         finally:
             _compiling.stack = stack
         if len(op.targets) != vjp.outputs:
@@ -111,6 +123,15 @@ def expand_calls(function: Function, active: set, compile_vjp, known: dict | Non
         op.targets.append(Var(function.namer.fresh(f"{vjp.name}_saved"), f"{vjp.name}_saved"))
         callees.append(vjp)
     return callees
+
+
+_LIBRARY_FOLDERS = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "purelib", "platlib"))
+
+
+def _in_a_library(fn) -> bool:
+    """Is ``fn`` defined in the standard library or an installed package (not in your code)?"""
+    code = getattr(fn, "__code__", None)
+    return code is not None and os.path.realpath(code.co_filename).startswith(_LIBRARY_FOLDERS)
 
 
 def _argument_kinds(bound, known) -> tuple | None:

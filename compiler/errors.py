@@ -37,9 +37,10 @@ class DifferentiationError(Exception):
     problem is not tied to one line); ``message`` is the plain explanation.
     """
 
-    def __init__(self, message: str, location: Location | None = None):
+    def __init__(self, message: str, location: Location | None = None, note: str = ""):
         self.message = message
         self.location = location
+        self.note = note  # shown after the location: where inside a library the problem is
         super().__init__(message)
 
     @property
@@ -59,6 +60,5 @@ class DifferentiationError(Exception):
         return self.location.line.strip() if self.location else None
 
     def __str__(self):
-        if self.location is None:
-            return self.message
-        return f"{self.message}\n{self.location.render()}"
+        text = self.message if self.location is None else f"{self.message}\n{self.location.render()}"
+        return f"{text}\n{self.note}" if self.note else text

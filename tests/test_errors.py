@@ -1,4 +1,6 @@
 """Bad input gets a located DifferentiationError that says what to do."""
+import statistics
+
 import numpy as np
 import pytest
 
@@ -298,6 +300,8 @@ def test_decorated_functions_say_to_differentiate_the_undecorated_one():
 
 
 UNCAUGHT = '''
+import statistics
+
 import numpy as np
 import ssagrad
 
@@ -360,3 +364,20 @@ def test_a_call_that_writes_into_its_argument_is_not_said_to_have_no_effect(fn, 
     with pytest.raises(DifferentiationError, match="writes into its argument in place") as info:
         ssagrad.grad(fn)(np.ones(3))
     assert "no effect" not in info.value.message and info.value.location.line.strip() == line
+
+
+def calls_a_library(x):
+    y = x * 2.0
+    return statistics.fmean(y)
+
+
+def test_a_refusal_inside_a_library_names_your_call_first():
+    """statistics.fmean has no rule, so ssagrad reads its source, which yields: the error is at your call,
+    and the library's line comes after it."""
+    with pytest.raises(DifferentiationError) as info:
+        ssagrad.grad(calls_a_library)(np.ones(3))
+    error = info.value
+    assert error.location.filename == __file__ and error.location.line.strip() == "return statistics.fmean(y)"
+    assert "statistics.fmean() has no derivative rule" in error.message and "yield" in error.message
+    text = str(error)
+    assert text.index("return statistics.fmean(y)") < text.index("statistics.py") and "yield x" in text
