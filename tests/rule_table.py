@@ -43,13 +43,12 @@ TABLE: dict = {}
 _DIRECTORY = tempfile.mkdtemp(prefix="ssagrad-rule-table-")
 
 
-def source(expression, params="x"):
+def source(expression, params="x", imports="import math\nimport numpy as np\nimport ssagrad.runtime as runtime\n"):
     """``def f(<params>): return <expression>`` from a real module file (ssagrad reads source)."""
     name = f"case_{len(os.listdir(_DIRECTORY))}"
     path = os.path.join(_DIRECTORY, name + ".py")
     with open(path, "w") as handle:
-        handle.write(f"import math\nimport numpy as np\nimport ssagrad.runtime as runtime\n\n\ndef {name}({params}):\n"
-                     f"    return {expression}\n")
+        handle.write(f"{imports}\n\ndef {name}({params}):\n    return {expression}\n")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

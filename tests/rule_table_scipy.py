@@ -3,11 +3,11 @@
 Imported at the end of ``tests/rule_table.py``; adds nothing where SciPy is not installed.
 """
 import importlib.util
-import os
 
 import numpy as np
 
-from rule_table import _DIRECTORY, SHAPES, A, binary, case, unary
+import rule_table
+from rule_table import SHAPES, A, binary, case, unary
 
 if importlib.util.find_spec("scipy") is not None:
     import scipy.linalg
@@ -28,15 +28,8 @@ def weighted(text, params="x"):
 
 def source(expression, params="x"):
     """``def f(<params>): return <expression>`` in a module file that imports SciPy."""
-    name = f"case_{len(os.listdir(_DIRECTORY))}"
-    path = os.path.join(_DIRECTORY, name + ".py")
-    with open(path, "w") as handle:
-        handle.write(f"import numpy as np\nimport scipy.linalg\nimport scipy.special as sc\nimport scipy.stats\n"
-                     f"from scipy.stats import norm\n\n\ndef {name}({params}):\n    return {expression}\n")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, name)
+    return rule_table.source(expression, params, "import numpy as np\nimport scipy.linalg\nimport scipy.special as sc\n"
+                             "import scipy.stats\nfrom scipy.stats import norm\n")
 
 
 if sc is not None:
