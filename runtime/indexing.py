@@ -22,6 +22,11 @@ def unindex(g, x, index):
     if isinstance(x, (dict, list, tuple)):
         return container_item_grad(g, x, index)
     out = np.zeros_like(x)
+    if _is_basic(index) and (index is None or isinstance(index, tuple) and any(i is None for i in index)):
+        # x[:, None]: the new axes have length 1 and leave the others in order; write without them (Dask
+        # cannot assign through None). (Beside an index array, None can move axes: left to np.add.at.)
+        index = tuple(i for i in index if i is not None) if isinstance(index, tuple) else ()
+        g = np.reshape(g, np.shape(x[index]))
     if _is_basic(index):
         out[index] = g
     else:

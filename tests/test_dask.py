@@ -35,7 +35,12 @@ def looped(x, w):
     return np.sum(h)
 
 
-CASES = [(elementwise, 0), (broadcasting, 0), (reductions, 0), (products, 0), (guarded, 0), (looped, 0)]
+def new_axes(x, w):
+    return np.sum(np.tanh(x[:, :, None] * w[None, None, :])) + np.sum(x[None] ** 2)  # Dask cannot write through None
+
+
+CASES = [(elementwise, 0), (broadcasting, 0), (reductions, 0), (products, 0), (guarded, 0), (looped, 0),
+         (new_axes, 0)]
 
 
 def data(rng):
@@ -47,7 +52,8 @@ def data(rng):
 def test_gradients_on_dask_arrays_equal_the_numpy_ones(fn, wrt, rng):
     x, x_dask = data(rng)
     others = {"elementwise": (rng.normal(size=3),), "broadcasting": (rng.normal(size=3),),
-              "products": (rng.normal(size=3),), "looped": (rng.normal(size=3),)}.get(fn.__name__, ())
+              "products": (rng.normal(size=3),), "looped": (rng.normal(size=3),),
+              "new_axes": (rng.normal(size=2),)}.get(fn.__name__, ())
     expected = ssagrad.grad(fn, wrt=wrt)(x, *others)
     lazy = ssagrad.grad(fn, wrt=wrt)(x_dask, *others)
     assert isinstance(lazy, da.Array)  # lazy until computed

@@ -481,3 +481,14 @@ def test_a_pullback_called_twice_on_a_function_that_writes_into_arrays():
     rows = ssagrad.jacobian(f, mode="reverse")(x)
     np.testing.assert_allclose(rows, ssagrad.jacobian(f, mode="forward")(x), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(rows.sum(axis=0), first, rtol=1e-10)
+
+
+def new_axes_beside_index_arrays(x):
+    return np.sum(np.sin(x[:, [0, 1], None, [1, 2]]) * np.arange(1.0, 7.0).reshape(2, 3, 1)) \
+        + np.sum(x[:, None, 1:] ** 2)
+
+
+def test_reading_with_new_axes_beside_index_arrays():
+    """None beside index arrays can move axes (x[:, [0, 1], None, [1, 2]] has shape (2, 3, 1)): its gradient
+    goes through np.add.at; None among basic indices is written without the new axes."""
+    ssagrad.check_grads(new_axes_beside_index_arrays, np.arange(36.0).reshape(3, 4, 3) / 40)
