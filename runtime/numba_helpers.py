@@ -112,15 +112,7 @@ def _next_index(index, shape):
 
 @overload(_next_index)
 def _next_index_impl(index, shape):
-    def impl(index, shape):
-        axis = len(shape) - 1
-        while axis >= 0:
-            index[axis] += 1
-            if index[axis] < shape[axis]:
-                return
-            index[axis] = 0
-            axis -= 1
-    return impl
+    return _next_index  # the same code, compiled by Numba
 
 
 @overload(_sum_to)
