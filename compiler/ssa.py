@@ -215,8 +215,16 @@ def _assigned(stmts) -> list[str]:
 
 
 def load_counts(node) -> Counter:
-    """Every name ``node`` reads, with how often."""
-    return Counter(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    """Every name ``node`` reads, with how often (a run-time check's values too: they sit beside the
+    statement the check protects, not in its tree)."""
+    counts = Counter()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            counts[n.id] += 1
+        for value in getattr(n, "ssagrad_guard", (None, ()))[1]:
+            if isinstance(value, ast.Name):
+                counts[value.id] += 1
+    return counts
 
 
 class Builder:

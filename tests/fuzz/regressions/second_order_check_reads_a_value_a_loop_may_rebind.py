@@ -1,6 +1,7 @@
-# OPEN (not run by the tests): found by SSAGRAD_FUZZ_SEED=5 at the end of the session; also at the session's start
-# (b4256d3). hvp crashes in the tangent code of the generated gradient: UnboundLocalError 'b_3_1' (a run-time
-# check's value whose definition the tangent code drops before a loop that never runs). Reduced by line deletion.
+# Found by SSAGRAD_FUZZ_SEED=5 (second order): the generated gradient checks at run time that `b` shares no
+# memory with the input a helper writes into, after a loop that may rebind `b` and never reads it. The check's
+# values were not counted as reads, so the tangent code did not carry `b` around that loop and read an unbound
+# name (UnboundLocalError). A check's values now count as reads (compiler/ssa.py load_counts).
 # (the program generator's helpers and M come first: tests/fuzz/grammar.py, with_helpers)
 def f(x, y, z):
     a = x * 1.0

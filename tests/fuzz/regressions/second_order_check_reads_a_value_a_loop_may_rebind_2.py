@@ -1,5 +1,5 @@
-# OPEN (not run by the tests): found by SSAGRAD_FUZZ_SEED=6 at the end of the session: hvp crashes in the tangent
-# code of the generated gradient, UnboundLocalError 'a_5_1' (same class as second_order_unbound_tangent_1.py).
+# Found by SSAGRAD_FUZZ_SEED=6 (second order): as second_order_check_reads_a_value_a_loop_may_rebind.py, for
+# `a`: a run-time check read a value a loop may rebind; the tangent code read an unbound name.
 # (the program generator's helpers and M come first: tests/fuzz/grammar.py, with_helpers)
 def f(x, y, z):
     ones = np.ones(3)
