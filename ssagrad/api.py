@@ -1,4 +1,5 @@
 """``grad`` and ``value_and_grad``: callable gradient objects around the compiler."""
+import ast
 import dataclasses
 import difflib
 import functools
@@ -101,6 +102,9 @@ def _check_differentiable_input(value, name, fn):
 
 def _fit(gradient, like):
     """The gradient in the type, dtype and shape of the input it belongs to, never read-only."""
+    if type(like) is np.ndarray and type(gradient) is np.ndarray and gradient.shape == like.shape \
+            and gradient.dtype == like.dtype and gradient.flags.writeable:  # the usual case, first: every call
+        return gradient
     if isinstance(like, (dict, list, tuple)):
         return fill(gradient, like, _fit)
     if dataclasses.is_dataclass(like) and not isinstance(like, type):
@@ -109,9 +113,6 @@ def _fit(gradient, like):
         return float(np.real(gradient) if is_complex(gradient) else gradient)
     if type(like) is complex:
         return complex(gradient)
-    if type(like) is np.ndarray and type(gradient) is np.ndarray and gradient.dtype == like.dtype \
-            and gradient.shape == like.shape and gradient.flags.writeable:
-        return gradient
     if isinstance(like, np.ndarray):
         if like.dtype.kind != "c" and np.iscomplexobj(gradient):
             gradient = np.real(gradient)  # a real input's gradient is the real part (autograd's convention)
@@ -122,6 +123,48 @@ def _fit(gradient, like):
     if isinstance(like, np.generic):
         return like.dtype.type(np.real(gradient) if like.dtype.kind != "c" else gradient)
     return gradient
+
+
+def _fitted(gradients, inputs) -> tuple:
+    """Each gradient fitted to its input (``_fit``), no two sharing memory: the gradients of ``x + c`` are one
+    array in the generated code (``return dc, dc``), and the second gets its own copy, so that writing into
+    one gradient never changes another."""
+    out, owners = [], set()
+    for gradient, like in zip(gradients, inputs):
+        gradient = _fit(gradient, like)
+        if type(gradient) is np.ndarray:
+            owner = id(gradient if gradient.base is None else gradient.base)
+            if owner in owners:
+                gradient = gradient.copy()
+            owners.add(owner)
+        out.append(gradient)
+    return tuple(out)
+
+
+def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
+    """Will this specialized gradient's results always be new arrays in their inputs' dtypes and shapes, with
+    nothing for ``_fitted`` to do? Yes when its code is one straight run of statements calling no user
+    function (what it allocates then depends on the arguments' kinds, not their values) and on this call,
+    with C-contiguous arguments, each gradient was a new writeable array owning its memory, with its input's
+    dtype and shape."""
+    if getattr(compiled, "generated", None) is None or compiled.callees or not _straight(compiled.generated):
+        return False
+    owners = set()
+    for gradient, i in zip(gradients if tuple_result else (gradients,), wrt):
+        like = args[i]
+        if not (type(gradient) is np.ndarray and type(like) is np.ndarray and gradient.base is None
+                and gradient.flags.writeable and gradient.dtype == like.dtype and gradient.shape == like.shape
+                and id(gradient) not in owners and all(gradient is not a for a in args)
+                and all(a.flags.c_contiguous for a in args if type(a) is np.ndarray)):
+            return False
+        owners.add(id(gradient))
+    return True
+
+
+def _straight(generated) -> bool:
+    """Is the generated function one straight run of statements (no branch, loop or handler)?"""
+    function = ast.parse(generated.source).body[0]
+    return all(isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) for stmt in function.body)
 
 
 def _fit_dataclass(gradient, like):
@@ -248,7 +291,7 @@ class GradFunction:
                                              _parameters(function))
         self.wrt, self._tuple_result, self._params = shared.wrt, shared.tuple_result, shared.params
         self._variants = shared.variants   # signature key -> the gradient specialized to such arguments
-        self._checked = shared.checked     # the same, once a call with such arguments passed the checks
+        self._checked = shared.checked     # the same, with its _exact, once such arguments passed the checks
         self.with_value = with_value
         self._compiled = None
         self._last = None     # the gradient the last call ran (what .source shows)
@@ -315,9 +358,9 @@ class GradFunction:
                 return self._forward(args, kwargs)
             args = self._bound_to + args
             key = signature_key(args) if not kwargs else None
-            compiled = self._checked.get(key)
-            if compiled is not None and compiled.guard():  # arguments of a kind already seen and checked
-                return self._run(compiled, args)
+            checked = self._checked.get(key)
+            if checked is not None and checked[0].guard():  # arguments of a kind already seen and checked
+                return self._run(*checked, args)
             return self._call_checked(args, kwargs, key)
         except DifferentiationError as error:  # the user's code, not the compiler's (ssagrad/tracebacks.py)
             raise error.with_traceback(without_internal_frames(error.__traceback__)) from None
@@ -328,8 +371,6 @@ class GradFunction:
         inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):
             _check_differentiable_input(value, self._params[i], self._function)
-        if key is not None and self._variants.get(key) is compiled:
-            self._checked[key] = compiled
         if compiled.returns_value:
             value, gradients = compiled.function(*args, **kwargs)
         else:
@@ -344,14 +385,18 @@ class GradFunction:
                 compiled.result_location())
         if not _all_eager(value, gradients, self._tuple_result):
             value, gradients = _compute_lazy(value, gradients, inputs, self._tuple_result, self.with_value)
+        elif key is not None and self._variants.get(key) is compiled and max(self.wrt) < len(args):
+            # later calls with such arguments take the short way (_run); not a parameter left at its default
+            self._checked[key] = (compiled, _exact(compiled, gradients, args, self.wrt, self._tuple_result))
         if self._tuple_result:
-            gradients = tuple(_fit(g, x) for g, x in zip(gradients, inputs))
+            gradients = _fitted(gradients, inputs)
         else:
             gradients = _fit(gradients, inputs[0])
         return (value, gradients) if self.with_value else gradients
 
-    def _run(self, compiled, args):
-        """A call with NumPy arguments of a signature seen before: no checks that cannot fail again."""
+    def _run(self, compiled, exact, args):
+        """A call with NumPy arguments of a signature seen before: no checks that cannot fail again, and the
+        gradients as they come when they are ``exact`` (see ``_exact``)."""
         self._last = compiled
         if not compiled.returns_value:
             gradients = compiled.function(*args)
@@ -360,10 +405,9 @@ class GradFunction:
             value, gradients = compiled.function(*args)
             if type(value) not in _SCALARS and (np.ndim(value) != 0 or _counts(value)):
                 return self._call_checked(args)  # which raises the located error
-        if self._tuple_result:
-            gradients = tuple([_fit(g, args[i]) for g, i in zip(gradients, self.wrt)])
-        else:
-            gradients = _fit(gradients, args[self.wrt[0]])
+        if not exact:
+            gradients = _fitted(gradients, [args[i] for i in self.wrt]) if self._tuple_result else \
+                _fit(gradients, args[self.wrt[0]])
         return (value, gradients) if self.with_value else gradients
 
     def _forward(self, args, kwargs):

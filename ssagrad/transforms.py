@@ -4,7 +4,7 @@ import inspect
 
 import numpy as np
 
-from .api import _check_differentiable_input, _fit, _parameters, _resolve_wrt
+from .api import _check_differentiable_input, _fitted, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
 from .compiler.parse import forwarded
 from .tracebacks import user_facing
@@ -95,7 +95,8 @@ def vjp(fn, *primals):
         if not compiled.consumes_saved:
             fresh.append(saved_now)
         grads = iter(compiled.backward(saved_now, cotangent))
-        result = tuple(_fit(next(grads), x) if p in active else None for p, x in zip(params, primals))
+        fitted = iter(_fitted(list(grads), [x for p, x in zip(params, primals) if p in active]))
+        result = tuple(next(fitted) if p in active else None for p in params)
         return result[len(bound):]
     return value, vjp_fn
 
@@ -315,7 +316,7 @@ class AuxGradFunction:
 
     @user_facing
     def __call__(self, *args, **kwargs):
-        from .api import _argument, _check_differentiable_input, _fit
+        from .api import _argument, _check_differentiable_input, _fitted
         from .compiler import DifferentiationError
         from .runtime import zeros_like
         args, kwargs = self._bound_to + args, {**self._keywords, **kwargs}
@@ -337,8 +338,8 @@ class AuxGradFunction:
                                        f"{np.shape(loss)}", _result_location(self._function))
         seed = (np.ones_like(loss) if isinstance(loss, np.ndarray) else 1.0, zeros_like(aux))
         gradients = compiled.backward(saved, seed)  # one for each wrt parameter, in order
-        grads = [_fit(g, x) for g, x in zip(gradients, inputs)]
-        grads = tuple(grads) if self._tuple_result else grads[0]
+        grads = _fitted(gradients, inputs)
+        grads = grads if self._tuple_result else grads[0]
         return ((loss, aux), grads) if self.with_value else (grads, aux)
 
     def __get__(self, instance, owner=None):

@@ -46,7 +46,8 @@ def test_keyword_and_default_arguments():
     assert g(2.0) == 12.0
     assert g(2.0, scale=1.0) == 4.0
     assert g(x=2.0, scale=0.5) == 2.0
-    assert ssagrad.grad(scaled, wrt="scale")(2.0) == 4.0
+    by_scale = ssagrad.grad(scaled, wrt="scale")
+    assert by_scale(2.0) == by_scale(2.0) == 4.0  # the second call: the default's gradient again
 
 
 def test_metadata_and_repr():

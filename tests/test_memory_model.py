@@ -492,3 +492,26 @@ def test_reading_with_new_axes_beside_index_arrays():
     """None beside index arrays can move axes (x[:, [0, 1], None, [1, 2]] has shape (2, 3, 1)): its gradient
     goes through np.add.at; None among basic indices is written without the new axes."""
     ssagrad.check_grads(new_axes_beside_index_arrays, np.arange(36.0).reshape(3, 4, 3) / 40)
+
+
+def _sum_of_sum(x, c):
+    return np.sum(x + c)  # both gradients are one array in the generated code
+
+
+def _sum_of_sum_with_aux(x, c):
+    return np.sum(x + c), 1.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, c: ssagrad.grad(_sum_of_sum, wrt=(0, 1))(x, c),
+    lambda x, c: ssagrad.value_and_grad(_sum_of_sum, wrt=(0, 1))(x, c)[1],
+    lambda x, c: ssagrad.grad(_sum_of_sum_with_aux, wrt=(0, 1), has_aux=True)(x, c)[0],
+    lambda x, c: ssagrad.vjp(_sum_of_sum, x, c)[1](1.0),
+], ids=["grad", "value_and_grad", "has_aux", "vjp"])
+def test_no_two_gradients_share_memory(call):
+    x, c = np.ones(3), np.arange(3.0)
+    for _ in range(2):  # the first call and the cached one
+        gx, gc = call(x, c)
+        np.testing.assert_array_equal(gx, np.ones(3))
+        gx *= 5.0
+        np.testing.assert_array_equal(gc, np.ones(3))

@@ -283,3 +283,39 @@ def test_compiling_for_a_signature_warns_about_nothing():
         warnings.simplefilter("always")
         ssagrad.grad(f, wrt=(0, 1))(a, b)
     assert not caught, [str(w.message) for w in caught]
+
+
+def _sum_of_squares(x):
+    return np.sum(x * x) * 0.5
+
+
+def test_later_calls_return_new_writeable_gradients_of_the_inputs_kinds():
+    """After the first call, a straight-line specialized gradient's results come back as they are (no
+    fitting): each call must still give new, writeable arrays of each input's dtype and shape."""
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=(4, 5)), rng.normal(size=5), rng.normal(size=(5, 2)), rng.normal(size=2),
+            rng.normal(size=(6, 4)), rng.normal(size=(6, 2)))
+    g = ssagrad.grad(mlp, wrt=(0, 1, 2, 3))
+    first = g(*args)
+    expected = [np.copy(a) for a in first]
+    for _ in range(2):
+        again = g(*args)
+        for new, old, arg, want in zip(again, first, args, expected):
+            assert new is not old and not np.shares_memory(new, old) and new.flags.writeable
+            assert new.dtype == arg.dtype and new.shape == arg.shape
+            np.testing.assert_allclose(new, want, rtol=1e-12)
+            new += 1.0  # the caller owns it
+    # arguments of the same kinds laid out in Fortran order or as strided views: the same gradients
+    views = [np.asfortranarray(a) if a.ndim == 2 else np.repeat(a, 2)[::2] for a in args]
+    for new, want in zip(g(*views), expected):
+        np.testing.assert_allclose(new, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_later_calls_keep_the_inputs_dtype(dtype):
+    x = np.arange(1.0, 4.0, dtype=dtype)
+    g = ssagrad.grad(_sum_of_squares)
+    for _ in range(3):
+        gradient = g(x)
+        assert gradient.dtype == dtype and gradient.flags.writeable and not np.shares_memory(gradient, x)
+        np.testing.assert_allclose(gradient, x, rtol=1e-6)
