@@ -19,6 +19,7 @@ import operator
 import numpy
 
 from .names import helper_name
+from .negations import carry_negations
 from .pyast import is_comment
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
@@ -337,6 +338,7 @@ def eliminate_dead_code(stmts, live: set) -> list:
 def optimize(body: list[ast.stmt], result: ast.expr):
     """The optimized ``(body, result)``; ``result`` is the expression the function returns."""
     body, result = coalesce_copies(body, result)
+    body = carry_negations(body, result)
     body, result = propagate_copies(body, result)
     _names_memo.clear()  # statements are no longer rewritten from here on: what each names is fixed
     try:

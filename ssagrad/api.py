@@ -141,6 +141,9 @@ def _fitted(gradients, inputs) -> tuple:
     return tuple(out)
 
 
+_DIRECT = "direct"  # in GradFunction._checked: exact gradients, and nothing else to return
+
+
 def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
     """Will this specialized gradient's results always be new arrays in their inputs' dtypes and shapes, with
     nothing for ``_fitted`` to do? Yes when its code is one straight run of statements calling no user
@@ -356,10 +359,14 @@ class GradFunction:
                 kwargs = {**self._bound_keywords, **kwargs}
             if self.mode == "forward":
                 return self._forward(args, kwargs)
-            args = self._bound_to + args
+            if self._bound_to:
+                args = self._bound_to + args
             key = signature_key(args) if not kwargs else None
             checked = self._checked.get(key)
             if checked is not None and checked[0].guard():  # arguments of a kind already seen and checked
+                if checked[1] is _DIRECT:  # the generated function's result is what the caller gets
+                    self._last = checked[0]
+                    return checked[0].function(*args)
                 return self._run(*checked, args)
             return self._call_checked(args, kwargs, key)
         except DifferentiationError as error:  # the user's code, not the compiler's (ssagrad/tracebacks.py)
@@ -387,7 +394,9 @@ class GradFunction:
             value, gradients = _compute_lazy(value, gradients, inputs, self._tuple_result, self.with_value)
         elif key is not None and self._variants.get(key) is compiled and max(self.wrt) < len(args):
             # later calls with such arguments take the short way (_run); not a parameter left at its default
-            self._checked[key] = (compiled, _exact(compiled, gradients, args, self.wrt, self._tuple_result))
+            exact = _exact(compiled, gradients, args, self.wrt, self._tuple_result)
+            direct = exact and not compiled.returns_value and not self.with_value
+            self._checked[key] = (compiled, _DIRECT if direct else exact)
         if self._tuple_result:
             gradients = _fitted(gradients, inputs)
         else:
