@@ -16,13 +16,13 @@ from .exits import bind_unbound
 from .names import Namer
 from .normalize import normalize
 from .optimize import optimize, upward_exposed
-from .pyast import reads_in_order
+from .pyast import name_nodes, reads_in_order
 from .parse import ParsedFunction, parse_function
 from .forward import forward
 from .reverse import reverse
 from .scalars import result_is_scalar
 from . import ops
-from .ssa import Function, Op, Pack, Var, build_ssa, format_function, walk
+from .ssa import Function, Op, Var, build_ssa, format_function, walk
 from .shapes import infer as infer_shapes
 from .specialize import masks, specialize
 
@@ -54,7 +54,7 @@ class CompiledGradient:
 def to_ssa(fn) -> Function:
     """Parse, normalize and convert ``fn`` to SSA form."""
     parsed = parse_function(user_function(fn))
-    taken = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+    taken = {n.id for n in name_nodes(parsed.tree)}
     namer = Namer(taken | set(parsed.params))  # the function's own name is free unless the body reads it
     body = normalize(parsed, namer)
     return build_ssa(parsed, body, namer)

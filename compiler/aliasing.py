@@ -18,7 +18,6 @@ been built, so that loop-carried values know everything they may hold.
 import ast
 import builtins
 import inspect
-import operator
 import textwrap
 from dataclasses import dataclass
 

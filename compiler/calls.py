@@ -8,7 +8,6 @@ parameters. At the call site the forward sweep calls the first and the
 backward sweep the second, so code size stays linear in the program and a
 helper used in many places is compiled once.
 """
-import ast
 import copy
 import inspect
 import os
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from .errors import DifferentiationError
 from .names import helper_name
 from .rules import adjoint_rule, is_differentiable
-from .ssa import Const, Free, Function, If, Loop, Op, Pack, Var, op_vars, walk
+from .ssa import Const, Free, Function, Op, Pack, Var, walk
 
 SPLIT = "__ssagrad_split__"  # marks where the forward sweep ends while both are optimized as one
 

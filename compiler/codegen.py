@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
     warnings.simplefilter("ignore", DeprecationWarning)
     import astor
 
-from .pyast import COMMENT_PREFIX, is_comment
+from .pyast import COMMENT_PREFIX, is_comment, name_nodes
 
 _counter = itertools.count(1)
 
@@ -70,6 +70,7 @@ class Generated:
     filename: str
     code: types.CodeType
     helpers: dict            # cell name -> value bound at compile time
+    straight: bool = False   # one straight run of statements: no branch, loop or handler
 
     def bind(self, fn):
         """The generated function, reading ``fn``'s globals and closure cells (and taking its defaults
@@ -92,7 +93,7 @@ class Generated:
 
 def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> tuple[dict, set]:
     """Give compile-time bound names their final spelling; return (name -> value, every name read or written)."""
-    names = [n for n in ast.walk(tree) if type(n) is ast.Name]  # one walk: the trees are large
+    names = name_nodes(tree)  # one walk: the trees are large
     marked = [n for n in names if hasattr(n, "ssagrad_helper")]
     plain = {n.id for n in names if not hasattr(n, "ssagrad_helper")}
     plain |= {a.arg for a in tree.args.args}
@@ -158,5 +159,6 @@ def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, a
     code = compile(module, filename, "exec")
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
-    return Generated(name, text, filename, inner, helpers)
+    straight = all(isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) for stmt in body)
+    return Generated(name, text, filename, inner, helpers, straight)
 

@@ -18,7 +18,7 @@ from .pyast import operand_ast, own_parameters, write_statement
 from .rules import is_differentiable
 from .rules.tangents import linearity, tangent_rule
 from .calls import is_user_function
-from .ssa import COPY, Const, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name
+from .ssa import COPY, Function, If, Loop, Op, Pack, Var, operand_vars, primitive_name
 from .templates import Instantiation
 
 

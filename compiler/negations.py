@@ -12,13 +12,13 @@ whose one read is inside a loop or a branch, or in the returned value, keeps its
 """
 import ast
 
-from .pyast import is_comment
+from .pyast import is_comment, name_nodes
 
 _CARRIED = (ast.Mult, ast.Div, ast.MatMult)   # -(t) op b == -(t op b), and b op -(t) == -(b op t)
 
 
 def _names(node, context) -> list[str]:
-    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, context)
+    return [n.id for n in name_nodes(node) if isinstance(n.ctx, context)
             and not hasattr(n, "ssagrad_helper")]
 
 

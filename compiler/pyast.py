@@ -32,6 +32,25 @@ def is_comment(stmt) -> bool:
     return hasattr(stmt, "ssagrad_comment")
 
 
+def name_nodes(node, out=None) -> list:
+    """Every ``ast.Name`` in ``node``, depth first: a plain recursion, several times faster than filtering
+    ``ast.walk`` (which the compiler would call on every statement, many times)."""
+    if out is None:
+        out = []
+    if type(node) is ast.Name:
+        out.append(node)
+        return out
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    name_nodes(item, out)
+        elif isinstance(value, ast.AST):
+            name_nodes(value, out)
+    return out
+
+
 def clone(node):
     """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
     if type(node) is list:

@@ -10,7 +10,6 @@ value is not known (a loop index) used as a size. Those, calls of the user's own
 that is not a registered pure NumPy function, are unknown (``None``), and so is everything made from them;
 a branch's value is known when both branches agree, a loop-carried one when every iteration agrees.
 """
-import operator
 import warnings
 from dataclasses import dataclass
 

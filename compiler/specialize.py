@@ -22,7 +22,7 @@ from ..runtime import matmul_grad_left, matmul_grad_right, safe_div, unbroadcast
 from ..runtime.broadcast import SMALL
 from . import ops
 from .names import helper_name
-from .pyast import is_comment
+from .pyast import is_comment, name_nodes
 from .shapes import abstract
 
 
@@ -98,7 +98,7 @@ class _Fills:
         ``e = d`` makes ``e`` a name of the fill too)."""
         straight = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
         copied = None
-        read = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        read = {n.id for n in name_nodes(stmt) if isinstance(n.ctx, ast.Load)}
         reads = {name: self.pending[name] for name in read & set(self.pending)
                  if id(self.pending[name][0]) not in self.failed}
         if straight and isinstance(stmt.value, ast.Name) and reads:
@@ -377,4 +377,4 @@ def masks(function) -> bool:
 
 
 def _stored(stmt) -> set:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {n.id for n in name_nodes(stmt) if isinstance(n.ctx, ast.Store)}

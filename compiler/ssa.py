@@ -10,12 +10,10 @@ arguments, as in MLIR's ``scf`` dialect), which is what lets codegen emit
 Python, which has no goto.
 """
 import ast
-import operator
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy
 
 from . import ops
 from .names import Namer

@@ -1,7 +1,7 @@
 """Adjoints of reductions that need more than spreading the gradient back."""
 import numpy as np
 
-from .broadcast import shape_of, size_of, unsum
+from .broadcast import shape_of, size_of
 from .complex_grads import abs_slope, is_complex, refuse_complex
 
 

@@ -1,5 +1,4 @@
 """``grad`` and ``value_and_grad``: callable gradient objects around the compiler."""
-import ast
 import dataclasses
 import difflib
 import functools
@@ -150,7 +149,7 @@ def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
     function (what it allocates then depends on the arguments' kinds, not their values) and on this call,
     with C-contiguous arguments, each gradient was a new writeable array owning its memory, with its input's
     dtype and shape."""
-    if getattr(compiled, "generated", None) is None or compiled.callees or not _straight(compiled.generated):
+    if getattr(compiled, "generated", None) is None or compiled.callees or not compiled.generated.straight:
         return False
     owners = set()
     for gradient, i in zip(gradients if tuple_result else (gradients,), wrt):
@@ -162,12 +161,6 @@ def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
             return False
         owners.add(id(gradient))
     return True
-
-
-def _straight(generated) -> bool:
-    """Is the generated function one straight run of statements (no branch, loop or handler)?"""
-    function = ast.parse(generated.source).body[0]
-    return all(isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) for stmt in function.body)
 
 
 def _fit_dataclass(gradient, like):
