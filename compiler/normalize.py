@@ -512,6 +512,9 @@ class Normalizer:
             self.flush_guard()
         if self.guard is not None:
             stmt.ssagrad_guard, self.guard = self.guard, None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and stmt.targets[0].id in self.parsed.temporaries:
+            stmt.ssagrad_temporary = True  # a value of a nested expression: codegen may fold it back in
         self.out.append(ast.copy_location(stmt, origin))
 
     def flush_guard(self):

@@ -19,6 +19,7 @@ import operator
 import numpy
 
 from .names import helper_name
+from .inline import inline_temporaries
 from .negations import carry_negations
 from .pyast import is_comment
 
@@ -346,7 +347,7 @@ def optimize(body: list[ast.stmt], result: ast.expr):
         if prune_tapes(body):  # what fed only the dropped entries is dead now
             _names_memo.clear()
             body = eliminate_dead_code(body, _loaded(result))
-        return body, result
+        return inline_temporaries(body, result), result
     finally:
         _names_memo.clear()
 

@@ -107,9 +107,21 @@ def op_statement(op: Op) -> ast.stmt:
         target = ast.Tuple([ast.Name(t.name, ast.Store()) for t in op.targets], ast.Store())
         stmt = ast.Assign([target], op_expression(op), lineno=0)
     stmt.ssagrad_primal = True  # the user's own arithmetic: `b = x * 1.0` is a new array, never folded to x
+    stmt.ssagrad_pure = _pure(op.fn)
+    stmt.ssagrad_temporary = getattr(op.node, "ssagrad_temporary", False)
     if callee_writes(op.fn, op.args, op.kwargs):  # a call that changes its argument runs, used or not
         stmt.ssagrad_keep = True
     return stmt
+
+
+def _pure(fn) -> bool:
+    """Is ``fn`` arithmetic, indexing or a NumPy function that computes a value and does nothing else?"""
+    if fn is ops.ATTRIBUTE or ops.is_write(fn):
+        return False
+    if ops.is_operator(fn) or isinstance(fn, numpy.ufunc):
+        return True
+    module = getattr(fn, "__module__", None) or ""
+    return module.split(".")[0] == "numpy" and not module.startswith("numpy.random")
 
 
 def reads_in_order(stmts) -> list[str]:
