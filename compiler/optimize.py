@@ -21,7 +21,7 @@ import numpy
 from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
-from .pyast import is_comment
+from .pyast import _CHILD_FIELDS, child_fields, is_comment
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
@@ -46,12 +46,13 @@ def _collect(node, context, names) -> None:
 
     A plain recursion: several times faster than ``ast.walk``, which this module calls most.
     """
-    if type(node) is ast.Name:
+    kind = type(node)
+    if kind is ast.Name:
         # a rule helper (``zeros_like``) is a closure cell, not the user's variable of that name
         if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
             names.add(node.id)
         return
-    for field in node._fields:
+    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
         value = getattr(node, field, None)
         if type(value) is list:
             for item in value:

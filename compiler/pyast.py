@@ -32,15 +32,30 @@ def is_comment(stmt) -> bool:
     return hasattr(stmt, "ssagrad_comment")
 
 
+# fields that never hold a name: operators, contexts, strings and flags
+_LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "attr", "id", "arg", "name", "names", "module",
+                "level", "is_async", "conversion", "simple", "type_ignores"}
+_CHILD_FIELDS: dict = {}
+
+
+def child_fields(kind) -> tuple:
+    """The fields of an AST node type that may hold other nodes with names in them."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+    return fields
+
+
 def name_nodes(node, out=None) -> list:
     """Every ``ast.Name`` in ``node``, depth first: a plain recursion, several times faster than filtering
     ``ast.walk`` (which the compiler would call on every statement, many times)."""
     if out is None:
         out = []
-    if type(node) is ast.Name:
+    kind = type(node)
+    if kind is ast.Name:
         out.append(node)
         return out
-    for field in node._fields:
+    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
         value = getattr(node, field, None)
         if type(value) is list:
             for item in value:

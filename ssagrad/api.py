@@ -144,17 +144,23 @@ _DIRECT = "direct"  # in GradFunction._checked: exact gradients, and nothing els
 
 
 def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
-    """Will this specialized gradient's results always be new arrays in their inputs' dtypes and shapes, with
-    nothing for ``_fitted`` to do? Yes when its code is one straight run of statements calling no user
-    function (what it allocates then depends on the arguments' kinds, not their values) and on this call,
-    with C-contiguous arguments, each gradient was a new writeable array owning its memory, with its input's
-    dtype and shape."""
-    if getattr(compiled, "generated", None) is None or compiled.callees or not compiled.generated.straight:
+    """Will this specialized gradient's results always be what ``_fitted`` would make of them?
+
+    A Python float for a float input always is, when the result's types cannot change from call to call:
+    in code compiled by Numba (typed by the arguments) or in one straight run of statements calling no user
+    function. In such straight code an array is too when, on this call with C-contiguous arguments, it was
+    a new writeable array owning its memory in its input's dtype and shape: what the code allocates depends
+    on the arguments' kinds, not on their values."""
+    straight = getattr(compiled, "generated", None) is not None and not compiled.callees \
+        and compiled.generated.straight
+    if not (straight or hasattr(compiled, "translated")):
         return False
     owners = set()
     for gradient, i in zip(gradients if tuple_result else (gradients,), wrt):
         like = args[i]
-        if not (type(gradient) is np.ndarray and type(like) is np.ndarray and gradient.base is None
+        if type(gradient) is float and type(like) is float:
+            continue
+        if not (straight and type(gradient) is np.ndarray and type(like) is np.ndarray and gradient.base is None
                 and gradient.flags.writeable and gradient.dtype == like.dtype and gradient.shape == like.shape
                 and id(gradient) not in owners and all(gradient is not a for a in args)
                 and all(a.flags.c_contiguous for a in args if type(a) is np.ndarray)):

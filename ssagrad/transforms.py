@@ -7,6 +7,7 @@ import numpy as np
 from .api import _check_differentiable_input, _fitted, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
 from .compiler.parse import forwarded
+from .compiler.calls import user_function
 from .tracebacks import user_facing
 
 
@@ -21,7 +22,8 @@ def _function_and_self(fn, keywords=False):
                             "value_and_grad, jvp and vjp do (or bind the keywords in a def)")
         function, bound = _function_and_self(fn.func)
         return function, bound + tuple(fn.args)
-    fn = forwarded(fn)  # a functools.wraps wrapper that only forwards: the function it wraps
+    # a functools.wraps wrapper that only forwards: the function it wraps; a Numba dispatcher: its py_func
+    fn = forwarded(user_function(fn))
     if not inspect.isfunction(fn):
         raise TypeError(f"ssagrad takes a Python function defined with def (or a lambda); got {fn!r}")
     return fn, ()

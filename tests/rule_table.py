@@ -1178,17 +1178,17 @@ for fn, name in [(np.fft.fft, "fft"), (np.fft.ifft, "ifft")]:
              A(shape), A(shape), wrt=(0, 1))
     case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x))")), A((4,)), note="a real argument")
 for fn, name in [(np.fft.fft2, "fft2"), (np.fft.fftn, "fftn"), (np.fft.ifft2, "ifft2"), (np.fft.ifftn, "ifftn")]:
-    for options, shape in [("", (3, 4)), (", s=(4, 2)", (3, 4)), (", axes=(0, 2), norm='ortho'", (2, 3, 2)),
+    for options, shape in [("", (3, 4)), (", s=(4, 2), axes=(0, 1)", (3, 4)), (", axes=(0, 2), norm='ortho'", (2, 3, 2)),
                            (", norm='forward'", (2, 2, 3))]:
         case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x + 1j * y{options}))"), "x, y"),
              A(shape), A(shape), wrt=(0, 1))
     case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x))")), A((2, 3)), note="a real argument")
 for fn, name in [(np.fft.rfft2, "rfft2"), (np.fft.rfftn, "rfftn")]:
-    for options, shape in [("", (3, 4)), ("", (2, 5)), (", s=(4, 3)", (3, 4)), (", s=(2, 6)", (3, 5)),
+    for options, shape in [("", (3, 4)), ("", (2, 5)), (", s=(4, 3), axes=(0, 1)", (3, 4)), (", s=(2, 6), axes=(0, 1)", (3, 5)),
                            (", axes=(0, 2), norm='ortho'", (2, 3, 4)), (", axes=(1, 0)", (3, 4))]:
         case(fn, source(SPECTRUM.replace("(s)", f"(np.fft.{name}(x{options}))")), A(shape))
 for fn, name in [(np.fft.irfft2, "irfft2"), (np.fft.irfftn, "irfftn")]:
-    for options, shape in [("", (3, 4)), (", s=(4, 5)", (3, 3)), (", s=(2, 4)", (3, 4)),
+    for options, shape in [("", (3, 4)), (", s=(4, 5), axes=(0, 1)", (3, 3)), (", s=(2, 4), axes=(0, 1)", (3, 4)),
                            (", axes=(0, 2), norm='forward'", (2, 3, 3)), (", axes=(1, 0)", (3, 4))]:
         case(fn, source(f"np.sum(np.fft.{name}(x + 1j * y{options}) ** 2 * np.cos(np.fft.{name}(x{options})))",
                         "x, y"), A(shape), A(shape), wrt=(0, 1))

@@ -359,3 +359,28 @@ def test_product_gradients_compiled_are_the_python_ones(a_shape, b_shape):
     helpers = (matmul_grad_left, matmul_grad_right, dot_grad_left, dot_grad_right)
     for compiled, helper in zip(_compiled_products(g, a, b), helpers):
         np.testing.assert_allclose(compiled, helper(g, a, b), rtol=1e-13, atol=1e-14)
+
+
+@numba.njit
+def _sine_weighted(x, w):
+    return np.sum(np.sin(x) * x * w)
+
+
+def test_other_transforms_take_a_dispatcher():
+    """jvp, vjp, jacobian, hessian and hvp of an @njit function differentiate its py_func (in Python: the
+    derivative code is not compiled with Numba): the same numbers as for the Python function."""
+    x, w, v = np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0]), np.array([0.3, -0.2, 0.5, 1.0])
+    python = _sine_weighted.py_func
+    for transform in (lambda f: ssagrad.jvp(f, (x, w), (v, np.zeros(4))),
+                      lambda f: ssagrad.vjp(f, x, w)[1](1.0),
+                      lambda f: ssagrad.jacobian(f)(x, w),
+                      lambda f: ssagrad.hessian(f)(x, w),
+                      lambda f: ssagrad.hvp(f)(x, w, v)):
+        for got, want in zip(np.atleast_1d(transform(_sine_weighted)), np.atleast_1d(transform(python))):
+            np.testing.assert_allclose(got, want, rtol=1e-13)
+    slope = ssagrad.jvp(_sine_weighted, (x, w), (v, np.zeros(4)))[1]
+    np.testing.assert_allclose(slope, _fd(python, (x, w), 0) @ v, rtol=1e-6)
+    hessian = ssagrad.hessian(_sine_weighted)(x, w)
+    gradient = ssagrad.grad(python)
+    columns = [(gradient(x + 1e-5 * e, w) - gradient(x - 1e-5 * e, w)) / 2e-5 for e in np.eye(4)]
+    np.testing.assert_allclose(hessian, np.stack(columns, axis=-1), rtol=1e-6, atol=1e-8)
