@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
     warnings.simplefilter("ignore", DeprecationWarning)
     import astor
 
-from .pyast import COMMENT_PREFIX, is_comment, name_nodes
+from .pyast import COMMENT_PREFIX, child_fields, is_comment, name_nodes, statements
 
 _counter = itertools.count(1)
 
@@ -39,7 +39,7 @@ def _spell_negatives(node) -> None:
     """``Constant(-0.3)`` as ``-(0.3)``, in place: renderers print a negative constant bare, so
     ``(-0.3) ** 2`` would come out as ``-0.3 ** 2``, which Python reads as ``-(0.3 ** 2)``.
     (A plain recursion: ``ast.NodeTransformer`` costs a millisecond on a large gradient.)"""
-    for field in node._fields:
+    for field in child_fields(type(node)):
         value = getattr(node, field, None)
         if type(value) is list:
             for i, item in enumerate(value):
@@ -115,17 +115,9 @@ def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> tuple[dict, set]:
     return helpers, plain | set(helpers)
 
 
-def _statements(body):
-    """Every statement in ``body``, nested ones included (comments are statements)."""
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _statements(getattr(stmt, field, ()))
-
-
 def _render_comments(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, list[str]]:
     texts = []
-    for stmt in _statements(tree.body):
+    for stmt in statements(tree.body):
         if is_comment(stmt):
             stmt.value.id = f"{COMMENT_PREFIX}{len(texts)}"
             texts.append(stmt.ssagrad_comment)

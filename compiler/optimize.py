@@ -21,7 +21,7 @@ import numpy
 from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
-from .pyast import _CHILD_FIELDS, child_fields, is_comment
+from .pyast import _CHILD_FIELDS, child_fields, is_comment, statements
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
@@ -353,19 +353,12 @@ def optimize(body: list[ast.stmt], result: ast.expr):
         _names_memo.clear()
 
 
-def _statements(body):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _statements(getattr(stmt, field, []) or [])
-
-
 def prune_tapes(body) -> bool:
     """Drop the tape entries a reversed loop never reads (a specialized body reads fewer values than the
     generic one the tape was planned for), from the loop's unpacking and from every append to that tape;
     a tape left with nothing to hold becomes a count of the iterations."""
     changed = False
-    for loop in [s for s in _statements(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
+    for loop in [s for s in statements(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
                  and getattr(s.iter.func, "ssagrad_helper", None) is reversed and len(s.iter.args) == 1
                  and isinstance(s.iter.args[0], ast.Name) and isinstance(s.target, (ast.Tuple, ast.Name))]:
         tape = loop.iter.args[0].id
@@ -389,7 +382,7 @@ def prune_tapes(body) -> bool:
 
 def _appends(body, tape: str) -> list[ast.Call]:
     """The ``tape.append(...)`` calls in ``body``."""
-    return [stmt.value for stmt in _statements(body) if isinstance(stmt, ast.Expr)
+    return [stmt.value for stmt in statements(body) if isinstance(stmt, ast.Expr)
             and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
             and stmt.value.func.attr == "append" and isinstance(stmt.value.func.value, ast.Name)
             and stmt.value.func.value.id == tape]

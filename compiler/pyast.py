@@ -66,6 +66,14 @@ def name_nodes(node, out=None) -> list:
     return out
 
 
+def statements(body):
+    """Every statement in ``body``, nested ones included (comments are statements)."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from statements(getattr(stmt, field, None) or [])
+
+
 def clone(node):
     """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
     if type(node) is list:

@@ -603,14 +603,9 @@ class ReverseSweep:
     def keep_result(self, result, backward) -> tuple[list[ast.stmt], ast.expr]:
         """The result's values, kept under names of their own when the backward sweep rebinds their names
         (a tape's unpacking) or puts back entries written into them."""
-        rebound, restored = set(), set()
-        for stmt in backward:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    rebound.add(node.id)
-                elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
-                        and isinstance(node.value, ast.Name):
-                    restored.add(node.value.id)
+        rebound = {n.id for n in pyast.name_nodes(ast.Module(backward, [])) if isinstance(n.ctx, ast.Store)}
+        restored = {t.value.id for stmt in pyast.statements(backward) if isinstance(stmt, ast.Assign)
+                    for t in stmt.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
         kept, names = [], {}
         for var in operand_vars(result):
             if var.name in rebound | restored and var.name not in names:
