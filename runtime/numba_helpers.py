@@ -16,7 +16,7 @@ from numba import types
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import broadcast, complex_grads, elementwise, indexing, ownership, products
+from . import broadcast, complex_grads, elementwise, indexing, numpy_grads, ownership, products
 
 
 class SharedWrite(Exception):
@@ -220,6 +220,23 @@ def _written_part(g, index):
         return lambda g, index: g[index].copy()
 
 
+@overload(numpy_grads.power_slope)
+def _power_slope(x, y):
+    # d(x ** y)/dx for a number y (the exponent of a loop's x ** i): 0 where y is 0, as in Python
+    if _is_scalar(x) and _is_scalar(y):
+        def scalar(x, y):
+            if y == 0:
+                return 0.0
+            return y * x ** (y - 1.0)
+        return scalar
+    if _is_array(x) and _is_scalar(y):
+        def array(x, y):
+            if y == 0:
+                return np.zeros(x.shape)
+            return y * x ** (y - 1.0)
+        return array
+
+
 @overload(elementwise.safe_div)
 def _safe_div(g, d):
     if _is_scalar(g) and _is_scalar(d):
@@ -348,5 +365,5 @@ def _dot_grad_right(g, a, b):
 SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast.unbroadcast, broadcast.unsum,
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
              elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
-             ownership.own, copied, shares_memory, summed_keeping,
+             numpy_grads.power_slope, ownership.own, copied, shares_memory, summed_keeping,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}

@@ -384,3 +384,17 @@ def test_other_transforms_take_a_dispatcher():
     gradient = ssagrad.grad(python)
     columns = [(gradient(x + 1e-5 * e, w) - gradient(x - 1e-5 * e, w)) / 2e-5 for e in np.eye(4)]
     np.testing.assert_allclose(hessian, np.stack(columns, axis=-1), rtol=1e-6, atol=1e-8)
+
+
+@numba.njit
+def _power_series(x, c):
+    s = 0.0
+    for i in range(4):
+        s += c * x ** i  # x ** 0 too: its slope is 0, also at x = 0
+    return s
+
+
+@pytest.mark.parametrize("x", [0.0, 0.7, -1.3])
+def test_powers_with_a_loop_index_exponent(x):
+    dx, dc = _check(_power_series, (0, 1), (x, 0.5))
+    assert dx == pytest.approx(0.5 * (1 + 2 * x + 3 * x ** 2))

@@ -23,7 +23,6 @@ MODULES = (test_control_flow, test_memory_model)
 # test -> what the Numba gradient of each function it checks refuses for, a word of each located error
 # (docs/numba.md lists these constructs); every other checked function must give the Python numbers
 REFUSED = {
-    "test_an_accumulator_started_from_an_input": ["power_slope()"],       # x ** y with an array exponent
     "test_copy_idioms_make_new_arrays": ["array_grad()"],                 # np.array of a list of arrays
     "test_reading_with_an_index_array_or_a_mask_makes_a_copy": ["a[[0, 1, 2, 3]]", "unindex("],
     "test_the_last_write_to_a_repeated_index_wins": ["y[[0, 2, 2]]"],     # a list as an index
