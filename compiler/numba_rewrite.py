@@ -100,6 +100,13 @@ def _assign(target, value):
     return ast.Assign([target if isinstance(target, ast.AST) else _name(target, True)], value, lineno=0)
 
 
+def _integer(node) -> bool:
+    """An integer written out: ``2``, ``-1``."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
 def _mentions(node, identifier) -> bool:
     return any(isinstance(n, ast.Name) and n.id == identifier for n in ast.walk(node))
 
@@ -131,6 +138,7 @@ class _Rewriter:
         return isinstance(node, ast.Call) and self.value_of(node.func) is fn
 
     def run(self):
+        self.index_lists()
         self.copies()
         self.reversed_ranges()
         self.kept_dims()
@@ -141,6 +149,21 @@ class _Rewriter:
         self.shared_checks()
 
     # -- small rewrites --------------------------------------------------------------------------------------
+
+    def index_lists(self):
+        """A list of integers as an index (``y[[0, 2, 2]]``, and where the gradient's helpers take that index)
+        -> ``np.array([0, 2, 2])``, the same index: Numba indexes with an integer array, not a list."""
+        def as_array(node):
+            if isinstance(node, ast.List) and node.elts and all(_integer(e) for e in node.elts):
+                return ast.Call(ast.Attribute(_name(self.np), "array", ast.Load()), [node], [])
+            return node
+        helpers = self.helpers.indexing
+        indexing = (helpers.unindex, helpers.zero_at, helpers.written_part)
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Subscript):
+                node.slice = as_array(node.slice)
+            elif isinstance(node, ast.Call) and self.value_of(node.func) in indexing:
+                node.args = [as_array(a) for a in node.args]
 
     def copies(self):
         """``np.copy(a[i])`` (what a write overwrites) -> ``copied(a[i])``: Numba's np.copy takes arrays only."""

@@ -190,6 +190,15 @@ def _unmean(g, x, axis=None, keepdims=False):
         return lambda g, x, axis=None, keepdims=False: g
 
 
+def _index_array(t) -> bool:
+    """A one-dimensional array of integers: ``x[[0, 2, 2]]`` (the list becomes an array for Numba)."""
+    return isinstance(t, types.Array) and t.ndim == 1 and isinstance(t.dtype, types.Integer)
+
+
+def _mask(t) -> bool:
+    return isinstance(t, types.Array) and t.ndim == 1 and isinstance(t.dtype, types.Boolean)
+
+
 @overload(indexing.unindex)
 def _unindex(g, x, index):
     if _is_array(x) and _is_basic_index(index):
@@ -198,11 +207,28 @@ def _unindex(g, x, index):
             out[index] = g
             return out
         return impl
+    if _is_array(x) and x.ndim == 1 and _index_array(index):
+        def gathered(g, x, index):  # an entry named twice gets both gradients, as np.add.at adds them
+            out = np.zeros_like(x)
+            for k in range(index.shape[0]):
+                out[index[k]] += g[k]
+            return out
+        return gathered
+    if _is_array(x) and x.ndim == 1 and _mask(index):
+        def masked(g, x, index):
+            out = np.zeros_like(x)
+            taken = 0
+            for i in range(x.shape[0]):
+                if index[i]:
+                    out[i] = g[taken]
+                    taken += 1
+            return out
+        return masked
 
 
 @overload(indexing.zero_at)
 def _zero_at(g, index):
-    if _is_array(g) and _is_basic_index(index):
+    if _is_array(g) and (_is_basic_index(index) or g.ndim == 1 and _index_array(index)):
         def impl(g, index):
             out = g.copy()
             out[index] = 0
@@ -218,6 +244,17 @@ def _written_part(g, index):
         if ints == g.ndim and all(isinstance(i, types.Integer) for i in getattr(index, "types", [index])):
             return lambda g, index: g[index]
         return lambda g, index: g[index].copy()
+    if _is_array(g) and g.ndim == 1 and _index_array(index):
+        def last_write(g, index):  # an entry written twice: only the last write NumPy kept gets the gradient
+            winner = np.full(g.shape[0], -1)
+            for k in range(index.shape[0]):
+                winner[index[k]] = k
+            part = np.zeros(index.shape[0], g.dtype)
+            for k in range(index.shape[0]):
+                if winner[index[k]] == k:
+                    part[k] = g[index[k]]
+            return part
+        return last_write
 
 
 @overload(numpy_grads.power_slope)

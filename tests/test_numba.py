@@ -398,3 +398,29 @@ def _power_series(x, c):
 def test_powers_with_a_loop_index_exponent(x):
     dx, dc = _check(_power_series, (0, 1), (x, 0.5))
     assert dx == pytest.approx(0.5 * (1 + 2 * x + 3 * x ** 2))
+
+
+@numba.njit
+def _gather(x, idx):
+    return np.sum(np.sin(x[idx]) * 2.0)
+
+
+def _last_write(x, y):
+    y[[0, 2, 2, -1]] = x * 2.0  # the second write to y[2] wins: x[1] reaches nothing
+    return np.sum(y ** 2)
+
+
+def _masked(x):
+    t = x[x > 0.2]
+    return np.sum(t ** 3)
+
+
+def test_integer_array_and_mask_indices():
+    """Reads through an index array (repeated and negative entries add up), writes through a list index
+    (the last write to an entry wins) and a mask read compile with Numba: the Python numbers."""
+    x = np.linspace(0.1, 1.0, 5)
+    (dx,) = _check(_gather, (0,), (x, np.array([0, 2, 2, -1])))
+    np.testing.assert_allclose(dx, [2 * np.cos(0.1), 0.0, 4 * np.cos(x[2]), 0.0, 2 * np.cos(1.0)], rtol=1e-12)
+    dx, _ = _check(_last_write, (0, 1), (np.array([1.0, 2.0, 3.0, 4.0]), np.zeros(5) + 0.5))
+    np.testing.assert_allclose(dx, [8.0, 0.0, 24.0, 32.0])  # d sum((2x)^2) = 8x, where the write survived
+    _check(_masked, (0,), (x,))

@@ -24,10 +24,7 @@ MODULES = (test_control_flow, test_memory_model)
 # (docs/numba.md lists these constructs); every other checked function must give the Python numbers
 REFUSED = {
     "test_copy_idioms_make_new_arrays": ["array_grad()"],                 # np.array of a list of arrays
-    "test_reading_with_an_index_array_or_a_mask_makes_a_copy": ["a[[0, 1, 2, 3]]", "unindex("],
-    "test_the_last_write_to_a_repeated_index_wins": ["y[[0, 2, 2]]"],     # a list as an index
-    "test_an_augmented_write_to_repeated_indices_is_read_then_write": ["y[[0, 0, 2]]"],
-    "test_np_add_at_accumulates": ["y[[0, 0, 2]]", "np.add.at("],
+    "test_np_add_at_accumulates": ["np.add.at(", "np.add.at("],           # Numba has no ufunc.at
     "test_duplicates_in_a_two_dimensional_index": ["written_part("],      # index arrays with a slice
     "test_out_arguments_write_into_the_array": ["zero_at("],              # out= with an index
 }
