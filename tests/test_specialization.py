@@ -319,3 +319,46 @@ def test_later_calls_keep_the_inputs_dtype(dtype):
         gradient = g(x)
         assert gradient.dtype == dtype and gradient.flags.writeable and not np.shares_memory(gradient, x)
         np.testing.assert_allclose(gradient, x, rtol=1e-6)
+
+
+def _through_transpose(x):
+    return np.sum(x.T * 2.0)
+
+
+def _one_entry(x):
+    return x[0, 1] * 3.0
+
+
+def _weighted(x, c):
+    return np.sum(x * c)
+
+
+def _through_reshape(x):
+    return np.sum(np.reshape(x, (-1,)) ** 2)
+
+
+def _mean_scaled(x, c):
+    return np.mean(x) * np.sum(c)
+
+
+def _sum_of_both(x, c):
+    return np.sum(x + c)  # one array is both gradients in the generated code
+
+
+@pytest.mark.parametrize("f, wrt", [(_through_transpose, 0), (_one_entry, 0), (_weighted, 0),
+                                    (_through_reshape, 0), (_mean_scaled, 0), (_sum_of_both, (0, 1))])
+def test_every_call_returns_arrays_of_its_own(f, wrt):
+    """Whether later calls fit the gradients or return them as they come (a view through .T or reshape is
+    fitted; a new array is not), each call's gradients are new arrays, shared with nothing: not with the
+    last call's, not with the arguments, not with each other."""
+    x, c = np.arange(6.0).reshape(2, 3) + 1.0, np.full((2, 3), 2.0)
+    gradient = ssagrad.grad(f, wrt=wrt)
+    args = (x, c) if f.__code__.co_argcount == 2 else (x,)
+    seen = []
+    for _ in range(4):
+        got = gradient(*args)
+        got = got if isinstance(got, tuple) else (got,)
+        for g in got:
+            assert g.flags.writeable and g.shape == x.shape
+            assert not any(np.shares_memory(g, other) for other in list(args) + seen)
+            seen.append(g)
