@@ -7,6 +7,7 @@ import copy
 from dataclasses import dataclass, field
 
 from . import codegen
+from .accumulate import InPlace
 from .activity import active_vars, varied_vars
 from .cache import cache
 from .calls import SPLIT, CompiledVJP, callee_sources, expand_calls, user_function
@@ -60,6 +61,11 @@ def to_ssa(fn) -> Function:
     return build_ssa(parsed, body, namer)
 
 
+def _helper(node):
+    """The runtime helper (or ``np``) a name in generated code stands for, or None."""
+    return getattr(node, "ssagrad_helper", None) if isinstance(node, ast.Name) else None
+
+
 def _specialize(function, adjoint, known, seed: str | None = None) -> None:
     """The backward sweep with helper calls specialized to the values' ``known`` kinds (compiler/shapes.py);
     ``seed``: a callee's backward function's parameter, the adjoint of its result, which has its kind."""
@@ -74,7 +80,7 @@ def _specialize(function, adjoint, known, seed: str | None = None) -> None:
 
 
 def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, bare: bool = False,
-                    checkpoint: bool = False, signature: tuple | None = None):
+                    checkpoint: bool = False, signature: tuple | None = None, in_place: bool = True):
     def build(fn) -> CompiledGradient:
         function = to_ssa(fn)
         wrt_vars = [function.params[i] for i in wrt]
@@ -96,6 +102,9 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
         body, result = optimize(adjoint.body, result)
         if bare:  # to be differentiated again: every name bound on every path
             body = bind_unbound(body, result, function.parsed.params)
+        elif signature is not None and in_place:  # kinds known: dx = dx + unindex(g, x, i) in a loop: dx[i] += g
+            InPlace(_helper, {v.name: a for v, a in known.items() if a is not None}, views_escape=True).run(
+                ast.Module(body, []))
         generated = codegen.generate(function.parsed, function.namer, f"{function.name}_grad", body, result)
         return CompiledGradient(generated, generated.bind(fn), format_function(function), function.parsed,
                                 returns_value, callees)
@@ -108,16 +117,20 @@ SPECIALIZATIONS = 8
 
 
 def compile_gradient(fn, wrt: tuple[int, ...], tuple_result: bool, with_value: bool,
-                     bare: bool = False, checkpoint: bool = False, signature: tuple | None = None) -> CompiledGradient:
+                     bare: bool = False, checkpoint: bool = False, signature: tuple | None = None,
+                     for_numba: bool = False) -> CompiledGradient:
     """The cached reverse-mode gradient of ``fn`` with respect to the parameters at ``wrt``.
 
     Its function returns ``(value, gradients)``, or only ``gradients`` when
     ``with_value`` is false and the result is a scalar by construction (or, with a ``signature``, known
     to be one), or when ``bare`` (for differentiating the gradient again: no value to check).
     ``signature`` (``compiler/shapes.py``): what the arguments are, to specialize for; None: generic code.
+    ``for_numba``: the code is for the Numba backend, whose rewrite makes its own in-place updates.
     """
-    key, signature = _specialized_key(fn, ("reverse", wrt, tuple_result, with_value, bare, checkpoint), signature)
-    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare, checkpoint, signature))
+    kind = "reverse for numba" if for_numba else "reverse"
+    key, signature = _specialized_key(fn, (kind, wrt, tuple_result, with_value, bare, checkpoint), signature)
+    return cache.get(fn, key, _build_gradient(wrt, tuple_result, with_value, bare, checkpoint, signature,
+                                              in_place=not for_numba))
 
 
 def _specialized_key(fn, key: tuple, signature):

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy
 
 from .codegen import render
+from .accumulate import InPlace
 from .names import Namer
 
 _COMMENT = "__ssagrad_numba_comment_"
@@ -539,103 +540,5 @@ class _Rewriter:
     # -- adjoints accumulated in place -----------------------------------------------------------------------
 
     def in_place(self):
-        from ..runtime.indexing import unindex, written_part, zero_at
-        self.unindex, self.written_part, self.zero_at = unindex, written_part, zero_at
-        for block in list(_blocks(self.tree)):
-            for loop in [s for s in block if isinstance(s, (ast.For, ast.While))]:
-                for name in sorted(self.accumulated(loop)):
-                    if self.private(name, block, loop):
-                        self.update_in_place(name, loop)
-
-    def full_index(self, index, array) -> bool:
-        """Is ``array`` a float64 array and ``index`` an int for each of its first axes (so that
-        ``d[index] = d[index] + g`` adds what ``d + unindex(g, array, index)`` adds)?"""
-        kind = self.kinds.get(array.id) if isinstance(array, ast.Name) else None
-        if kind is None or kind.kind != "array" or numpy.dtype(kind.dtype) != numpy.float64:
-            return False
-        parts = index.elts if isinstance(index, ast.Tuple) else [index]
-        ints = all((isinstance(p, ast.Constant) and type(p.value) is int) or (
-            isinstance(p, ast.Name) and getattr(self.kinds.get(p.id), "kind", None) == "int") for p in parts)
-        return ints and len(parts) <= len(kind.shape)
-
-    def accumulation(self, stmt):
-        """``d = d + unindex(g, x, i)``: (d, g, x, i), or None."""
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                and isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.Add) \
-                and isinstance(stmt.value.left, ast.Name) and stmt.value.left.id == stmt.targets[0].id \
-                and self.is_call_of(stmt.value.right, self.unindex) and len(stmt.value.right.args) == 3:
-            g, x, index = stmt.value.right.args
-            d = stmt.targets[0].id
-            if not _mentions(g, d) and not _mentions(index, d) and self.full_index(index, x):
-                return d, g, x, index
-        return None
-
-    def zeroing(self, stmt):
-        """``d = zero_at(d, i)``: (d, i), or None."""
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                and self.is_call_of(stmt.value, self.zero_at) and len(stmt.value.args) == 2 \
-                and isinstance(stmt.value.args[0], ast.Name) and stmt.value.args[0].id == stmt.targets[0].id:
-            return stmt.targets[0].id, stmt.value.args[1]
-        return None
-
-    def accumulated(self, loop) -> set:
-        return {found[0] for found in map(self.accumulation, ast.walk(loop)) if found} | \
-            {found[0] for found in map(self.zeroing, ast.walk(loop)) if found}
-
-    def private(self, d, block, loop) -> bool:
-        """Can ``d`` be updated in place in ``loop``: made fresh before it (the last statement before it
-        that mentions ``d`` assigns it a new array), and inside it only accumulated into, zeroed at, or
-        read through ``written_part`` (which, compiled, copies: no view of ``d`` escapes)?"""
-        allowed = set()
-        for node in ast.walk(loop):
-            found = self.accumulation(node)
-            if found and found[0] == d:
-                allowed |= {id(node.targets[0]), id(node.value.left)}
-                continue
-            zeroed = self.zeroing(node)
-            if zeroed and zeroed[0] == d and not _mentions(zeroed[1], d):
-                allowed |= {id(node.targets[0]), id(node.value.args[0])}
-                continue
-            if self.is_call_of(node, self.written_part) and len(node.args) == 2 \
-                    and isinstance(node.args[0], ast.Name) and node.args[0].id == d \
-                    and not _mentions(node.args[1], d):
-                allowed.add(id(node.args[0]))
-        if any(isinstance(n, ast.Name) and n.id == d and id(n) not in allowed for n in ast.walk(loop)):
-            return False
-        for stmt in reversed(block[:block.index(loop)]):
-            if _mentions(stmt, d):
-                return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-                    and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == d and self.fresh(stmt.value)
-        return False
-
-    def fresh(self, value) -> bool:
-        """Is ``value`` a new array nothing else refers to?"""
-        from ..runtime.broadcast import zeros_like
-        if isinstance(value, ast.BinOp):
-            return True
-        if isinstance(value, ast.Call):
-            if any(self.is_call_of(value, fn) for fn in (zeros_like, self.unindex, self.zero_at)):
-                return True
-            func = value.func
-            return isinstance(func, ast.Attribute) and self.value_of(func.value) is numpy \
-                and func.attr in ("zeros", "full", "zeros_like", "ones")
-        return False
-
-    def update_in_place(self, d, loop):
-        for node in ast.walk(loop):
-            for field in ("body", "orelse"):
-                block = getattr(node, field, None)
-                if not isinstance(block, list):
-                    continue
-                for i, stmt in enumerate(block):
-                    found = self.accumulation(stmt)
-                    if found and found[0] == d:
-                        _, g, _, index = found
-                        entry = ast.Subscript(_name(d), copy.deepcopy(index), ast.Load())
-                        block[i] = _assign(ast.Subscript(_name(d), copy.deepcopy(index), ast.Store()),
-                                           ast.BinOp(entry, ast.Add(), g))
-                        continue
-                    zeroed = self.zeroing(stmt)
-                    if zeroed and zeroed[0] == d:
-                        block[i] = _assign(ast.Subscript(_name(d), copy.deepcopy(zeroed[1]), ast.Store()),
-                                           ast.Constant(0.0))
+        # compiled, written_part copies: a part of the adjoint read in the loop is no view of it
+        InPlace(self.value_of, self.kinds, views_escape=False).run(self.tree)

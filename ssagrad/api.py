@@ -322,7 +322,8 @@ class GradFunction:
         compiled = self._variants.get(key)
         if compiled is None or not compiled.guard():
             compiled = compile_gradient(self._function, self.wrt, self._tuple_result, self.with_value,
-                                        checkpoint=self.checkpoint, signature=signature(args))
+                                        checkpoint=self.checkpoint, signature=signature(args),
+                                        for_numba=self._jit is not None)
             if self._jit is not None:  # the specialized gradient, compiled by Numba for these arguments
                 compiled = jit_gradient(compiled, self._function, self._jit, args)
             if len(self._variants) < SPECIALIZATIONS or key in self._variants:

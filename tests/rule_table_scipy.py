@@ -148,7 +148,7 @@ if sc is not None:
 
     # -- scipy.linalg ------------------------------------------------------------------------------------
     L = scipy.linalg
-    EYE = "4.0 * np.eye(3)"
+    EYE = "9.0 * np.eye(3)"  # a + EYE is diagonally dominant for entries of a in [-2, 2]: never singular
     for text, bs in [(f"scipy.linalg.solve_triangular(a + {EYE}, b)", [(3,), (3, 2)]),
                      (f"scipy.linalg.solve_triangular(a + {EYE}, b, lower=True)", [(3,), (3, 2)]),
                      (f"scipy.linalg.solve_triangular(a + {EYE}, b, trans=1, lower=True)", [(3, 2)]),
@@ -170,15 +170,16 @@ if sc is not None:
                  SPD, A(bshape), wrt=(0, 1))
     case(L.cho_solve, weighted("scipy.linalg.cho_solve((c + 3.0 * np.eye(3), True), b)", "c, b"), A((3, 3)),
          A((3,)), wrt=(0, 1), note="a lower factor given directly")
-    PERMUTED = "(a + 6.0 * np.eye(3))[[2, 0, 1]]"  # partial pivoting must swap rows back, far from a tie
-    case(L.lu_factor, weighted(f"scipy.linalg.lu_factor(a + 6.0 * np.eye(3))[0]", "a"), A((3, 3)), note="no swaps")
+    # a + 9I is diagonally dominant for entries of a in [-2, 2]: never singular (a + 6I is, at a = -2 everywhere)
+    PERMUTED = "(a + 9.0 * np.eye(3))[[2, 0, 1]]"  # partial pivoting must swap rows back, far from a tie
+    case(L.lu_factor, weighted(f"scipy.linalg.lu_factor(a + 9.0 * np.eye(3))[0]", "a"), A((3, 3)), note="no swaps")
     case(L.lu_factor, weighted(f"scipy.linalg.lu_factor({PERMUTED})[0]", "a"), A((3, 3)))
-    case(L.lu_solve, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor(a + 6.0 * np.eye(3)), b)", "a, b"),
+    case(L.lu_solve, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor(a + 9.0 * np.eye(3)), b)", "a, b"),
          A((3, 3)), A((3,)), wrt=(0, 1), note="no swaps")
     for bshape in [(3,), (3, 2)]:
         case(L.lu_solve, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor({PERMUTED}), b)", "a, b"),
              A((3, 3)), A(bshape), wrt=(0, 1))
-        case(L.lu_factor, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor(a + {EYE}), b)", "a, b"),
+        case(L.lu_factor, weighted(f"scipy.linalg.lu_solve(scipy.linalg.lu_factor(a + 9.0 * np.eye(3)), b)", "a, b"),
              A((3, 3)), A(bshape), wrt=(0, 1))
     case(L.expm, weighted("scipy.linalg.expm(x)"), A((3, 3), -1, 1))
     case(L.expm, weighted("scipy.linalg.expm(x)"), A((2, 3, 3), -1, 1), note="a batch")

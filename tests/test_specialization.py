@@ -362,3 +362,33 @@ def test_every_call_returns_arrays_of_its_own(f, wrt):
             assert g.flags.writeable and g.shape == x.shape
             assert not any(np.shares_memory(g, other) for other in list(args) + seen)
             seen.append(g)
+
+
+def _chain_energy(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d
+    return e
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_a_loop_over_entries_updates_the_gradient_in_place(n):
+    """Reading x[i] in a loop adds into one entry of dx per iteration: the specialized gradient does it in
+    place (dx[i] = dx[i] + ...), not with a new array of x's size each time (quadratic in the length); the
+    numbers are the generic gradient's and the closed form's."""
+    x = np.linspace(0.0, 1.0, n) ** 2
+    gradient = ssagrad.grad(_chain_energy, wrt=(0, 1))
+    dx, dk = gradient(x, 0.7)
+    source = gradient.source
+    assert "dx[i] = dx[i] + " in source and "unindex(" not in source
+    d = np.diff(x)
+    expected = np.zeros(n)
+    expected[1:] += 1.4 * d
+    expected[:-1] -= 1.4 * d
+    np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-15)
+    assert dk == pytest.approx(np.sum(d * d), rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(dx, generic(_chain_energy, (0, 1), x, 0.7)[0], rtol=1e-12, atol=1e-15)
+    again = gradient(x, 0.7)[0]  # a new array each call: the in-place updates start from fresh zeros
+    np.testing.assert_array_equal(again, dx)
+    assert not np.shares_memory(again, dx)
