@@ -18,6 +18,7 @@ import numpy
 
 from ..runtime.broadcast import zeros_like
 from ..runtime.indexing import unindex, written_part, zero_at
+from .pyast import blocks
 
 
 def _name(identifier, store=False):
@@ -26,16 +27,6 @@ def _name(identifier, store=False):
 
 def _mentions(node, identifier) -> bool:
     return any(isinstance(n, ast.Name) and n.id == identifier for n in ast.walk(node))
-
-
-def _blocks(node):
-    """Every statement list in ``node``, outer ones first."""
-    for field in ("body", "orelse"):
-        block = getattr(node, field, None)
-        if isinstance(block, list):
-            yield block
-            for stmt in block:
-                yield from _blocks(stmt)
 
 
 class InPlace:
@@ -47,7 +38,7 @@ class InPlace:
         self.resolve, self.kinds, self.views_escape = resolve, kinds, views_escape
 
     def run(self, tree) -> None:
-        for block in list(_blocks(tree)):
+        for block in list(blocks(tree)):
             for loop in [s for s in block if isinstance(s, (ast.For, ast.While))]:
                 for name in sorted(self.accumulated(loop)):
                     if self.private(name, block, loop):

@@ -33,6 +33,7 @@ import numpy
 
 from .codegen import render
 from .accumulate import InPlace
+from .pyast import blocks
 from .names import Namer
 
 _COMMENT = "__ssagrad_numba_comment_"
@@ -70,16 +71,6 @@ def rewrite(text: str, namespace: dict, kinds: dict, helpers) -> Rewritten:
 def _stored(tree) -> set:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return names | {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for a in n.args.args}
-
-
-def _blocks(node):
-    """Every statement list in ``node``, outer ones first."""
-    for field in ("body", "orelse"):
-        block = getattr(node, field, None)
-        if isinstance(block, list):
-            yield block
-            for stmt in block:
-                yield from _blocks(stmt)
 
 
 def _loop_direct(loop):
@@ -252,7 +243,7 @@ class _Rewriter:
     def shared_checks(self):
         """``check_unshared(a, x, y)`` -> ``if shares_memory(a, x) or ...: raise SharedWrite(k)``."""
         from ..runtime.ownership import SharedMemoryCheck
-        for block in list(_blocks(self.tree)):
+        for block in list(blocks(self.tree)):
             for i, stmt in enumerate(block):
                 if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
                         and isinstance(self.value_of(stmt.value.func), SharedMemoryCheck)):
@@ -426,7 +417,7 @@ class _Rewriter:
         reverse.target = _name(step, True)
         reverse.body = reads + reverse.body
         if before_reverse:
-            for outer in _blocks(self.tree):
+            for outer in blocks(self.tree):
                 if reverse in outer:
                     at = outer.index(reverse)
                     outer[at:at] = before_reverse
@@ -522,7 +513,7 @@ class _Rewriter:
         return groups.setdefault(t, [])
 
     def replace_statement(self, root, old, new: list):
-        for block in _blocks(root):
+        for block in blocks(root):
             if old in block:
                 at = block.index(old)
                 block[at:at + 1] = new

@@ -74,6 +74,16 @@ def statements(body):
             yield from statements(getattr(stmt, field, None) or [])
 
 
+def blocks(node):
+    """Every statement list in ``node``, outer ones first."""
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if isinstance(block, list):
+            yield block
+            for stmt in block:
+                yield from blocks(stmt)
+
+
 def clone(node):
     """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
     if type(node) is list:
