@@ -153,6 +153,7 @@ def statements():
     build = st.tuples(st.just("build"), name, st.sampled_from(BUILDS), st.lists(expr, min_size=5, max_size=5))
     scratch = st.tuples(st.just("scratch"), name, expr, st.integers(0, 2), expr)
     call = st.tuples(st.just("call"), name, st.sampled_from(["{}", "{}", "{}.copy()", "other"]), name)
+    entry = st.tuples(st.just("entry"), name, name)  # an entry read by the loop's counter (or a fixed one)
 
     def nested(inner):
         block = st.lists(inner, min_size=1, max_size=3)
@@ -162,7 +163,7 @@ def statements():
             st.tuples(st.just("for"), st.integers(0, 3), block),
             st.tuples(st.just("while"), st.integers(0, 3), block))
     simple = st.one_of(assign, assign, write, write, swap, temporary, leave, bind, bind, in_place, in_place, view,
-                       view, build, scratch, call)
+                       view, build, scratch, call, entry)
     return st.recursive(simple, nested, max_leaves=8)
 
 
@@ -188,6 +189,7 @@ class _Renderer:
         self.counter = itertools.count()
         self.types = {"x": "vector", "y": "vector", "z": "scalar"}
         self.leaving = []  # per enclosing loop: the types where a break or continue leaves an iteration
+        self.counters = []  # the enclosing loops' counters, innermost last
 
     # expressions
     def text(self, expr) -> str:
@@ -238,6 +240,11 @@ class _Renderer:
             _, name, template, index, value = stmt
             lines = self.make_vector(name, pad)
             return lines + [pad + template.format(t=name, i=index, s=self.scalar(value), e=self.text(value))]
+        if kind == "entry":  # name * 0.5 + source[i % 3] * 0.3: one entry a time, its gradient added in place
+            _, name, source = stmt
+            index = f"{self.counters[-1]} % 3" if self.counters else "1"
+            self.types[name] = _elementwise(self.types[name], "scalar")
+            return [f"{pad}{name} = {name} * 0.5 + {self.vector(source)}[{index}] * 0.3"]
         if kind == "in_place":
             _, name, template, value = stmt
             self.types[name] = _elementwise(self.types[name], self.type_of(value))
@@ -300,7 +307,9 @@ class _Renderer:
             self.types = {n: _join(after_body[n], self.types[n]) for n in self.types}
             return lines
         counter = f"i{next(self.counter)}"
+        self.counters.append(counter)
         body = self.loop_body(stmt[2], indent + 1)
+        self.counters.pop()
         if kind == "for":
             return [f"{pad}for {counter} in range({stmt[1]}):"] + body
         return [f"{pad}{counter} = 0", f"{pad}while {counter} < {stmt[1]}:", f"{pad}    {counter} = {counter} + 1"] \
