@@ -18,15 +18,7 @@ import numpy
 
 from ..runtime.broadcast import zeros_like
 from ..runtime.indexing import unindex, written_part, zero_at
-from .pyast import blocks
-
-
-def _name(identifier, store=False):
-    return ast.Name(identifier, ast.Store() if store else ast.Load())
-
-
-def _mentions(node, identifier) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == identifier for n in ast.walk(node))
+from .pyast import blocks, mentions, name
 
 
 class InPlace:
@@ -40,9 +32,9 @@ class InPlace:
     def run(self, tree) -> None:
         for block in list(blocks(tree)):
             for loop in [s for s in block if isinstance(s, (ast.For, ast.While))]:
-                for name in sorted(self.accumulated(loop)):
-                    if self.private(name, block, loop):
-                        self.update_in_place(name, loop)
+                for adjoint in sorted(self.accumulated(loop)):
+                    if self.private(adjoint, block, loop):
+                        self.update_in_place(adjoint, loop)
 
     def is_call_of(self, node, fn) -> bool:
         return isinstance(node, ast.Call) and self.resolve(node.func) is fn
@@ -66,7 +58,7 @@ class InPlace:
                 and self.is_call_of(stmt.value.right, unindex) and len(stmt.value.right.args) == 3:
             g, x, index = stmt.value.right.args
             d = stmt.targets[0].id
-            if not _mentions(g, d) and not _mentions(index, d) and self.full_index(index, x):
+            if not mentions(g, d) and not mentions(index, d) and self.full_index(index, x):
                 return d, g, x, index
         return None
 
@@ -93,17 +85,17 @@ class InPlace:
                 allowed |= {id(node.targets[0]), id(node.value.left)}
                 continue
             zeroed = self.zeroing(node)
-            if zeroed and zeroed[0] == d and not _mentions(zeroed[1], d):
+            if zeroed and zeroed[0] == d and not mentions(zeroed[1], d):
                 allowed |= {id(node.targets[0]), id(node.value.args[0])}
                 continue
             if not self.views_escape and self.is_call_of(node, written_part) and len(node.args) == 2 \
                     and isinstance(node.args[0], ast.Name) and node.args[0].id == d \
-                    and not _mentions(node.args[1], d):
+                    and not mentions(node.args[1], d):
                 allowed.add(id(node.args[0]))
         if any(isinstance(n, ast.Name) and n.id == d and id(n) not in allowed for n in ast.walk(loop)):
             return False
         for stmt in reversed(block[:block.index(loop)]):
-            if _mentions(stmt, d):
+            if mentions(stmt, d):
                 return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == d and self.fresh(stmt.value)
         return False
@@ -131,16 +123,15 @@ class InPlace:
                     found = self.accumulation(stmt)
                     if found and found[0] == d:
                         _, g, _, index = found
-                        entry = ast.Subscript(_name(d), copy.deepcopy(index), ast.Load())
-                        block[i] = self._assign(stmt, ast.Subscript(_name(d), copy.deepcopy(index), ast.Store()),
+                        entry = ast.Subscript(name(d), copy.deepcopy(index), ast.Load())
+                        block[i] = self._assign(stmt, ast.Subscript(name(d), copy.deepcopy(index), ast.Store()),
                                                 ast.BinOp(entry, ast.Add(), g))
                         continue
                     zeroed = self.zeroing(stmt)
                     if zeroed and zeroed[0] == d:
-                        block[i] = self._assign(stmt, ast.Subscript(_name(d), copy.deepcopy(zeroed[1]), ast.Store()),
+                        block[i] = self._assign(stmt, ast.Subscript(name(d), copy.deepcopy(zeroed[1]), ast.Store()),
                                                 ast.Constant(0.0))
 
     @staticmethod
     def _assign(old, target, value):
-        return ast.copy_location(ast.Assign([target], value, lineno=0), old) if hasattr(old, "lineno") else \
-            ast.Assign([target], value, lineno=0)
+        return ast.copy_location(ast.Assign([target], value, lineno=0), old)

@@ -13,7 +13,7 @@ expression reads: it computes the same values, in the same order of the operatio
 """
 import ast
 
-from .pyast import is_comment, name_nodes
+from .pyast import blocks, is_comment, name_nodes
 
 
 def inline_temporaries(body: list, result: ast.expr) -> list:
@@ -22,19 +22,12 @@ def inline_temporaries(body: list, result: ast.expr) -> list:
     for node in name_nodes(ast.Module(body, [])) + name_nodes(result):
         if isinstance(node.ctx, ast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
-    _block(body, reads)
+    for block in blocks(ast.Module(body, [])):  # a fold stays within its block: the order does not matter
+        for index in reversed(range(len(block))):
+            stmt = block[index]
+            if _temporary(stmt) and reads.get(stmt.targets[0].id) == 1 and _fold(block, index):
+                del block[index]
     return body
-
-
-def _block(body: list, reads: dict) -> None:
-    for stmt in body:
-        for field in ("body", "orelse"):
-            if isinstance(getattr(stmt, field, None), list):
-                _block(getattr(stmt, field), reads)
-    for index in reversed(range(len(body))):
-        stmt = body[index]
-        if _temporary(stmt) and reads.get(stmt.targets[0].id) == 1 and _fold(body, index):
-            del body[index]
 
 
 def _temporary(stmt) -> bool:

@@ -12,14 +12,9 @@ whose one read is inside a loop or a branch, or in the returned value, keeps its
 """
 import ast
 
-from .pyast import is_comment, name_nodes
+from .pyast import is_comment, names
 
 _CARRIED = (ast.Mult, ast.Div, ast.MatMult)   # -(t) op b == -(t op b), and b op -(t) == -(b op t)
-
-
-def _names(node, context) -> list[str]:
-    return [n.id for n in name_nodes(node) if isinstance(n.ctx, context)
-            and not hasattr(n, "ssagrad_helper")]
 
 
 def _simple(stmt) -> bool:
@@ -38,7 +33,8 @@ def carry_negations(body: list, result: ast.expr) -> list:
     for index, stmt in enumerate(body):
         if is_comment(stmt):
             continue
-        readers = [n for n in pending if n in _names(stmt, ast.Load)]
+        loaded, stored = set(names(stmt, ast.Load)), set(names(stmt, ast.Store))
+        readers = [n for n in pending if n in loaded]
         carried = None   # the chain whose sign moves on to what this statement stores
         if len(readers) == 1 and _simple(stmt) and _single_read(body, readers[0], index, result):
             chain, before = pending.pop(readers[0]), stmt.value
@@ -47,7 +43,7 @@ def carry_negations(body: list, result: ast.expr) -> list:
                 _restore(body, chain)
             elif moves_on:
                 carried = chain + [(stmt, before)]
-        for name in [n for n in pending if n in readers or n in _names(stmt, ast.Store)]:
+        for name in [n for n in pending if n in readers or n in stored]:
             _restore(body, pending.pop(name))  # read where it cannot be taken, or stored again unread
         if carried:
             pending[stmt.targets[0].id] = carried
@@ -70,14 +66,14 @@ def _restore(body, chain) -> None:
 def _single_read(body, name: str, reader: int, result) -> bool:
     """Is the statement at ``reader`` the only one reading ``name`` before it is stored again (and, when it
     never is, in ``result`` too)?"""
-    if _names(body[reader].value, ast.Load).count(name) != 1:
+    if names(body[reader].value, ast.Load).count(name) != 1:
         return False
     for stmt in body[reader:]:
-        if stmt is not body[reader] and name in _names(stmt, ast.Load):
+        if stmt is not body[reader] and name in names(stmt, ast.Load):
             return False
-        if name in _names(stmt, ast.Store):
+        if name in names(stmt, ast.Store):
             return not isinstance(stmt, (ast.If, ast.For, ast.While))  # a region may leave the old value
-    return name not in _names(result, ast.Load)
+    return name not in names(result, ast.Load)
 
 
 def _absorb(stmt, name: str) -> bool | None:

@@ -99,10 +99,6 @@ def _integer(node) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int
 
 
-def _mentions(node, identifier) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == identifier for n in ast.walk(node))
-
-
 class _Rewriter:
     def __init__(self, tree, namespace, kinds, helpers):
         self.tree, self.namespace, self.kinds, self.helpers = tree, namespace, kinds, helpers

@@ -66,6 +66,32 @@ def name_nodes(node, out=None) -> list:
     return out
 
 
+def names(node, context=ast.expr_context, out=None) -> list[str]:
+    """The names ``node`` uses in ``context`` (``ast.Load``, ``ast.Store``; any by default), in order, each
+    time it uses them; a rule helper (``zeros_like``) is a closure cell, not the user's variable of that name.
+    (The walk of ``name_nodes``, collecting as it goes: the optimizer calls this most.)"""
+    if out is None:
+        out = []
+    kind = type(node)
+    if kind is ast.Name:
+        if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
+            out.append(node.id)
+        return out
+    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    names(item, context, out)
+        elif isinstance(value, ast.AST):
+            names(value, context, out)
+    return out
+
+
+def mentions(node, identifier: str) -> bool:
+    return any(n.id == identifier for n in name_nodes(node))
+
+
 def statements(body):
     """Every statement in ``body``, nested ones included (comments are statements)."""
     for stmt in body:

@@ -14,7 +14,6 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-
 from . import ops
 from .names import Namer
 from .parse import ParsedFunction

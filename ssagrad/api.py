@@ -155,6 +155,7 @@ def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
         and compiled.generated.straight
     if not (straight or hasattr(compiled, "translated")):
         return False
+    contiguous = all(a.flags.c_contiguous for a in args if type(a) is np.ndarray)
     owners = set()
     for gradient, i in zip(gradients if tuple_result else (gradients,), wrt):
         like = args[i]
@@ -162,8 +163,7 @@ def _exact(compiled, gradients, args, wrt, tuple_result) -> bool:
             continue
         if not (straight and type(gradient) is np.ndarray and type(like) is np.ndarray and gradient.base is None
                 and gradient.flags.writeable and gradient.dtype == like.dtype and gradient.shape == like.shape
-                and id(gradient) not in owners and all(gradient is not a for a in args)
-                and all(a.flags.c_contiguous for a in args if type(a) is np.ndarray)):
+                and id(gradient) not in owners and all(gradient is not a for a in args) and contiguous):
             return False
         owners.add(id(gradient))
     return True
