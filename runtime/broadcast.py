@@ -68,11 +68,16 @@ def broadcast_like(t, result):
     return np.broadcast_to(t, shape)
 
 
-def _complex(x) -> bool:
+def is_complex(x) -> bool:
+    """Is ``x`` a complex number or an array of complex dtype (without converting anything)?"""
     kind = type(x)
+    if kind is float or kind is int or kind is bool:
+        return False
+    if kind is complex:
+        return True
     if kind is np.ndarray:
         return x.dtype.kind == "c"
-    return kind is complex or getattr(getattr(x, "dtype", None), "kind", None) == "c"
+    return getattr(getattr(x, "dtype", None), "kind", None) == "c"
 
 
 def unbroadcast(g, x):
@@ -81,7 +86,7 @@ def unbroadcast(g, x):
         return g
     if isinstance(x, (list, tuple, dict)):  # a container's gradient is one entry per item: nothing broadcast
         return g
-    if type(g) is not float and _complex(g) and not _complex(x):
+    if is_complex(g) and not is_complex(x):
         g = np.real(g)  # a real operand of a complex operation: the real part (runtime/complex_grads.py)
     shape = shape_of(x)
     g_shape = shape_of(g)

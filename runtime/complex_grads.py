@@ -11,19 +11,7 @@ result's gradient is that of its real part. The gradient of a real value is the 
 """
 import numpy as np
 
-from .broadcast import zeros_like
-
-
-def is_complex(x) -> bool:
-    """Is ``x`` a complex number or an array of complex dtype (without converting anything)?"""
-    kind = type(x)
-    if kind is float or kind is int or kind is bool:
-        return False
-    if kind is complex:
-        return True
-    if kind is np.ndarray:
-        return x.dtype.kind == "c"
-    return getattr(getattr(x, "dtype", None), "kind", None) == "c"
+from .broadcast import is_complex, zeros_like
 
 
 def real_like(g, x):

@@ -96,8 +96,8 @@ def vjp(fn, *primals):
         saved_now = fresh.pop() if fresh else compiled.forward(*primals, **keywords)[-1]
         if not compiled.consumes_saved:
             fresh.append(saved_now)
-        grads = iter(compiled.backward(saved_now, cotangent))
-        fitted = iter(_fitted(list(grads), [x for p, x in zip(params, primals) if p in active]))
+        gradients = compiled.backward(saved_now, cotangent)
+        fitted = iter(_fitted(gradients, [x for p, x in zip(params, primals) if p in active]))
         result = tuple(next(fitted) if p in active else None for p in params)
         return result[len(bound):]
     return value, vjp_fn
