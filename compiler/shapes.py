@@ -10,6 +10,7 @@ value is not known (a loop index) used as a size. Those, calls of the user's own
 that is not a registered pure NumPy function, are unknown (``None``), and so is everything made from them;
 a branch's value is known when both branches agree, a loop-carried one when every iteration agrees.
 """
+import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -93,8 +94,18 @@ def signature_key(args) -> tuple | None:
 def infer(function, sig) -> dict:
     """``Var -> Abstract`` (None where unknown) for ``function``'s values, given its parameters' ``sig``."""
     env = {p: a for p, a in zip(function.params, sig)}
-    _block(function.body, env)
+    with quiet():
+        _block(function.body, env)
     return env
+
+
+@contextlib.contextmanager
+def quiet():
+    """No warnings and no floating-point errors reported: what runs is stand-ins, not the user's values.
+    (Entered once per pass: each entry costs microseconds.)"""
+    with numpy.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _operand(operand, env):
@@ -235,9 +246,7 @@ def _op(op: Op, env) -> None:
         kwargs = {k: _operand(v, env) for k, v in op.kwargs.items()}
         if op.fn is ops.GETITEM and isinstance(args[1], numpy.ndarray) and args[1].dtype == bool:
             return  # a mask selects as many entries as are true
-        with numpy.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a stand-in matrix may be singular: SciPy's LinAlgWarning
-            result = op.fn(*args, **kwargs)
+        result = op.fn(*args, **kwargs)  # quietly (infer): a stand-in matrix may be singular
     except Exception:  # _Unknown, or the stand-ins are not valid inputs (a singular matrix): unknown
         return
     results = result if len(op.targets) > 1 else (result,)

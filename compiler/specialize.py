@@ -14,7 +14,6 @@ generic helper.
 import ast
 import math
 import operator
-import warnings
 
 import numpy
 
@@ -23,7 +22,7 @@ from ..runtime.broadcast import SMALL
 from . import ops
 from .names import helper_name
 from .pyast import is_comment, name_nodes
-from .shapes import abstract
+from .shapes import abstract, quiet
 
 
 def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_division: bool = False,
@@ -41,6 +40,11 @@ def specialize(statements: list, known: dict, adjoint_of: dict = None, plain_div
     A gradient spread evenly, ``d = np.full(shape, s)``, becomes ``d = s`` when every statement that reads
     ``d`` gives the same result with ``s`` (it broadcasts against an array of that shape): no array is
     filled. ``returned``: names the function returns, which keep their shapes."""
+    with quiet():  # stand-ins, not the user's values: nothing to warn them about (set once: it costs µs)
+        return _specialize(statements, known, adjoint_of, plain_division, seed, returned)
+
+
+def _specialize(statements, known, adjoint_of, plain_division, seed, returned) -> list:
     rng = numpy.random.default_rng(seed)
     values = {name: _random(kind, rng) for name, kind in known.items() if kind is not None}
     region = dict(values)
@@ -152,9 +156,7 @@ _UNKNOWN = object()
 def _evaluate(node, values):
     """The value of an expression of generated code on the stand-ins, or _UNKNOWN."""
     try:
-        with numpy.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # stand-ins, not the user's values: nothing to warn them about
-            return _eval(node, values)
+        return _eval(node, values)
     except Exception:
         return _UNKNOWN
 
