@@ -122,13 +122,19 @@ def _tensordot_parts(a, b, axes):
     return left, right, free_a, free_b
 
 
+def _inverse(order):
+    """The permutation undoing ``order``, as a list of ints (Dask's transpose tests ``if axes``, which an
+    index array refuses)."""
+    return [int(i) for i in np.argsort(order)]
+
+
 def tensordot_grad_left(g, a, b, axes=2):
     """Gradient of ``np.tensordot(a, b, axes)`` with respect to ``a``."""
     left, right, free_a, free_b = _tensordot_parts(a, b, axes)
     g_b_axes = list(range(len(free_a), len(free_a) + len(free_b)))
     partial = np.tensordot(g, b, axes=(g_b_axes, free_b))  # axes: free_a..., then right (in b's order)
     order = free_a + [left[right.index(r)] for r in sorted(right)]
-    return np.transpose(partial, np.argsort(order))
+    return np.transpose(partial, _inverse(order))
 
 
 def tensordot_grad_right(g, a, b, axes=2):
@@ -136,7 +142,7 @@ def tensordot_grad_right(g, a, b, axes=2):
     left, right, free_a, free_b = _tensordot_parts(a, b, axes)
     partial = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))  # axes: left (a's order), free_b
     order = [right[left.index(l)] for l in sorted(left)] + free_b
-    return np.transpose(partial, np.argsort(order))
+    return np.transpose(partial, _inverse(order))
 
 
 def _einsum_parts(subscripts, count):

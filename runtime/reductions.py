@@ -34,7 +34,7 @@ def _last_axis_groups(a, axes):
     moved = np.transpose(a, others + list(axes))
     shape = moved.shape
     merged = np.reshape(moved, shape[:len(others)] + (-1,))
-    order = np.argsort(others + list(axes))
+    order = [int(i) for i in np.argsort(others + list(axes))]  # a list: Dask's transpose tests `if axes`
     return merged, lambda m: np.transpose(np.reshape(m, shape), order)
 
 

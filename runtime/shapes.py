@@ -84,6 +84,8 @@ def _diagonal_index(shape, offset, axis1, axis2):
 
 def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     """Gradient of ``np.diagonal``: ``g`` written on that diagonal of zeros."""
+    if type(a) is not np.ndarray and np.ndim(a) >= 2:  # Dask cannot write through two index arrays
+        return _diagonal_by_mask(g, a, offset, axis1 % np.ndim(a), axis2 % np.ndim(a))
     out = np.zeros_like(a)
     index, _ = _diagonal_index(shape_of(a), offset, axis1 % np.ndim(a), axis2 % np.ndim(a))
     # advanced indices on two axes put the diagonal axis first when they are not adjacent
@@ -91,6 +93,20 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     rows, cols = index[axis1 % np.ndim(a)], index[axis2 % np.ndim(a)]
     moved[..., rows, cols] = g
     return np.moveaxis(moved, (-2, -1), (axis1 % np.ndim(a), axis2 % np.ndim(a)))
+
+
+def _diagonal_by_mask(g, a, offset, axis1, axis2):
+    """``undiagonal`` without writing into an array (other array types, Dask): ``g`` padded to the length
+    of the rows, then kept on the diagonal by a mask."""
+    n1, n2 = shape_of(a)[axis1], shape_of(a)[axis2]
+    length = np.shape(g)[-1]
+    if length == 0:  # an empty diagonal (Dask cannot pad an empty axis)
+        return np.zeros_like(a)
+    first = min(max(0, -offset), n1)  # the row the diagonal starts in
+    rows = np.pad(g, [(0, 0)] * (np.ndim(g) - 1) + [(first, n1 - first - length)])
+    mask = np.arange(n1)[:, None] + offset == np.arange(n2)[None, :]
+    out = np.where(mask, rows[..., :, None], np.zeros((), dtype=a.dtype))
+    return np.moveaxis(out, (-2, -1), (axis1, axis2)).astype(a.dtype, copy=False)
 
 
 def undiag(g, v, k=0):
