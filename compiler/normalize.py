@@ -299,7 +299,7 @@ class Normalizer:
         iterable, target = stmt.iter, stmt.target
         reverse_range = self.is_call(iterable, builtins.reversed) and len(iterable.args) == 1 \
             and self.is_call(iterable.args[0], builtins.range)
-        if self.is_call(iterable, builtins.range) or reverse_range:
+        if self.is_call(iterable, builtins.range) or reverse_range or _is_prange(iterable, self.parsed):
             if not isinstance(target, ast.Name):
                 raise self.parsed.error("a range loop needs a plain name as its target", target)
             call = iterable.args[0] if reverse_range else iterable
@@ -1256,6 +1256,13 @@ def _is_append(node) -> bool:
     """``items.append(x)`` on a local list."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
         and isinstance(node.func.value, ast.Name) and len(node.args) == 1 and not node.keywords
+
+
+def _is_prange(node, parsed) -> bool:
+    """A call of Numba's ``prange``: ``range`` when run as Python, and so in the gradient (a serial loop: the
+    reversed loop accumulates into shared adjoints)."""
+    fn = parsed.resolve(node.func) if isinstance(node, ast.Call) else None
+    return getattr(fn, "__module__", None) == "numba.misc.special" and getattr(fn, "__name__", None) == "prange"
 
 
 def _equal(a, b) -> bool:
