@@ -8,6 +8,7 @@ their Numba implementations (runtime/numba_helpers.py); a user function the grad
 compiled the same way, with the same options. What Numba cannot compile is a located
 ``DifferentiationError``: the user's line and Numba's reason. There is no fallback to Python.
 """
+import contextlib
 import inspect
 import itertools
 import linecache
@@ -31,8 +32,37 @@ def is_dispatcher(fn) -> bool:
 
 
 def jit_options(dispatcher) -> dict:
-    """The options a dispatcher was made with, for ``numba.njit`` (``fastmath``, ``cache``, ...)."""
-    return {k: v for k, v in dispatcher.targetoptions.items() if k != "nopython"}
+    """The options a dispatcher was made with, for ``numba.njit`` (``fastmath``, ``parallel``, ``cache``, ...),
+    hashable (a set of fastmath flags as a frozenset: ``_thawed`` gives Numba its set back). ``cache`` is no
+    target option: Numba keeps it as the dispatcher's cache object."""
+    options = {k: _frozen(v) for k, v in dispatcher.targetoptions.items() if k != "nopython"}
+    if type(getattr(dispatcher, "_cache", None)).__name__ not in ("NullCache", "NoneType"):
+        options["cache"] = True
+    return options
+
+
+def _frozen(value):
+    if isinstance(value, set):
+        return frozenset(value)
+    if isinstance(value, dict):
+        return ("dict",) + tuple(sorted(value.items()))
+    return value
+
+
+def _thawed(options: dict) -> dict:
+    """``options`` as ``numba.njit`` takes them (fastmath's flags as a set; its dict as a dict)."""
+    out = {}
+    for k, v in options.items():
+        if isinstance(v, frozenset):
+            v = set(v)
+        elif isinstance(v, tuple) and v[:1] == ("dict",):
+            v = dict(v[1:])
+        out[k] = v
+    return out
+
+
+def _options_key(options: dict) -> tuple:
+    return tuple(sorted(options.items(), key=lambda kv: kv[0]))
 
 
 def jit_target(fn, jit, mode="reverse"):
@@ -67,6 +97,7 @@ class _Translated:
     filename: str
     errors: list                      # located errors a SharedWrite(k) stands for
     callees: list = field(default_factory=list)   # _Translated of the generated functions it calls
+    cache_key: str | None = None     # with cache=True: the hash naming its source file (None: not cached)
 
 
 class NumbaGradient:
@@ -102,7 +133,7 @@ def jit_gradient(compiled, fn, options: dict, args=None) -> NumbaGradient:
     """``compiled`` (a CompiledGradient of ``fn``) compiled with Numba; with ``args``, compiled for their
     types now, so that what Numba cannot compile is reported now, at the user's line."""
     numba = require_numba()
-    key = tuple(sorted(options.items()))
+    key = _options_key(options)
     variants = compiled.__dict__.setdefault("numba_variants", {})
     found = variants.get(key)
     if found is None:
@@ -152,6 +183,9 @@ def _checked(translated: _Translated, lazy: bool):
 
     def gradient(*args, **kwargs):
         try:
+            if not dispatcher.signatures:  # compiled now
+                with _quiet_parallel():
+                    return dispatcher(*args, **kwargs)
             return dispatcher(*args, **kwargs)
         except SharedWrite as exc:
             raise errors[exc.args[0]] from None
@@ -181,7 +215,7 @@ def _namespace(function) -> dict:
 def _translate(function, fn, kinds: dict, options: dict) -> _Translated:
     """The generated Python ``function`` (made from the user's ``fn``), rewritten and compiled with Numba."""
     per_options = _translated.setdefault(function, {})
-    key = (tuple(sorted(options.items())), tuple(sorted(kinds.items(), key=lambda kv: kv[0])))
+    key = (_options_key(options), tuple(sorted(kinds.items(), key=lambda kv: kv[0])))
     if key in per_options:
         return per_options[key]
     numba = require_numba()
@@ -190,41 +224,156 @@ def _translate(function, fn, kinds: dict, options: dict) -> _Translated:
     filename = function.__code__.co_filename
     text = "".join(linecache.getlines(filename))
     namespace = _namespace(function)
-    callees = []
+    callees = {}
     for name in function.__code__.co_freevars:  # the names bound at compile time: helpers and callees
         if name not in namespace:
             continue
         value = namespace[name]
         if isinstance(value, types.FunctionType) and value.__code__.co_filename.startswith(_GENERATED):
             callee = _translate(value, _user_function_of(value), {}, options)
-            callees.append(callee)
+            callees[name] = callee
             namespace[name] = callee.dispatcher
         elif isinstance(value, types.FunctionType) and not (value.__module__ or "").startswith("ssagrad."):
             namespace[name] = _plain(value, options)  # a user function called where nothing flows through it
     rewritten = numba_rewrite.rewrite(text, namespace, kinds, numba_helpers)
     source = rewritten.source
-    new_name = f"{_NUMBA}{function.__name__} #{next(_counter)}>"
+    njit_options = _thawed({k: v for k, v in options.items() if k != "cache"})
+    cache_key = _cache_key(rewritten, callees, options) if options.get("cache") else None
+    new_name = _cache_file(function.__name__, cache_key, source) if cache_key else None
+    if new_name is None:
+        cache_key, new_name = None, f"{_NUMBA}{function.__name__} #{next(_counter)}>"
     linecache.cache[new_name] = (len(source), None, source.splitlines(True), new_name)
     _sources[new_name] = (source, fn)
     _refuse_unsupported(rewritten, new_name, fn, numba_helpers)
     exec(compile(source, new_name, "exec"), namespace)
     compiled_python = namespace[function.__name__]
-    dispatcher = numba.njit(**options)(compiled_python)
-    translated = _Translated(dispatcher, source, new_name, list(rewritten.errors.items()), callees)
+    dispatcher = numba.njit(cache=cache_key is not None, **njit_options)(compiled_python)
+    translated = _Translated(dispatcher, source, new_name, list(rewritten.errors.items()),
+                             list(callees.values()), cache_key)
     per_options[key] = translated
     return translated
+
+
+# -- cache=True ---------------------------------------------------------------------------------------------
+#
+# Numba caches a function against its source file. A generated gradient has none, so with ``cache=True``
+# it is written to one, named by a hash of everything its machine code depends on: its source, and what
+# each name it reads from outside holds (Numba compiles global values in as constants) -- a module or a
+# library function by its name, a number by its value, an array by its bytes, a called gradient by its
+# own hash, a user's @njit function by its code; the Numba implementations of the runtime helpers
+# (runtime/numba_helpers.py) by their text; Numba's and NumPy's versions. The same hash is the same
+# machine code, so a later process finds Numba's cache for it. A value of any other kind has no such
+# name, and the gradient is then compiled without a cache (as without cache=True), never from a stale one.
+
+def cache_directory() -> str:
+    """Where the generated source of cached gradients goes (Numba puts its cache beside it, or in
+    ``NUMBA_CACHE_DIR``): ``SSAGRAD_NUMBA_CACHE_DIR``, else ssagrad/numba in the user's cache directory."""
+    import os
+    found = os.environ.get("SSAGRAD_NUMBA_CACHE_DIR")
+    if found:
+        return found
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ssagrad", "numba")
+
+
+def _cache_file(name: str, key: str, source: str) -> str | None:
+    """The path of a file holding ``source`` (written if need be, atomically, never rewritten when it holds
+    it already: Numba's cache index checks the file's time stamp); None if it cannot be written."""
+    import os
+    import tempfile
+    path = os.path.join(cache_directory(), f"{name}_{key}.py")
+    try:
+        with open(path, encoding="utf-8") as existing:
+            if existing.read() == source:
+                return path
+    except OSError:
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(suffix=".tmp", dir=os.path.dirname(path))
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(source)
+        os.replace(temporary, path)
+    except OSError:
+        return None
+    return path
+
+
+def _helpers_digest() -> str:
+    import hashlib
+    from ..runtime import numba_helpers
+    found = _helpers_digest.__dict__.get("value")
+    if found is None:
+        with open(numba_helpers.__file__, "rb") as source:
+            found = _helpers_digest.value = hashlib.sha256(source.read()).hexdigest()
+    return found
+
+
+def _cache_key(rewritten, callees: dict, options: dict) -> str | None:
+    """The hash naming a cached gradient's file (see above), or None when a value it reads has no name."""
+    import hashlib
+
+    import numba
+    import numpy
+    parts = [rewritten.source, numba.__version__, numpy.__version__, _helpers_digest(),
+             repr(_options_key(options))]
+    for name in sorted({name for name, _ in rewritten.helper_uses}):
+        callee = callees.get(name)
+        part = ("callee", callee.cache_key) if callee is not None else _fingerprint(rewritten.namespace[name])
+        if part is None or part == ("callee", None):
+            return None
+        parts.append((name, part))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+_LIBRARIES = ("builtins", "math", "cmath", "operator", "numpy", "numba", "ssagrad")
+
+
+def _fingerprint(value):
+    """What identifies ``value`` across processes as far as compiled code is concerned, or None."""
+    import hashlib
+    import marshal
+
+    import numpy
+    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+        return (type(value).__name__, repr(value))
+    if isinstance(value, tuple):
+        parts = tuple(_fingerprint(v) for v in value)
+        return None if None in parts else ("tuple",) + parts
+    if isinstance(value, types.ModuleType):
+        return ("module", value.__name__)
+    if isinstance(value, numpy.ndarray):
+        data = numpy.ascontiguousarray(value).tobytes()
+        return ("array", value.dtype.str, value.shape, hashlib.sha256(data).hexdigest())
+    if isinstance(value, numpy.generic):
+        return ("scalar", value.dtype.str, value.tobytes().hex())
+    if isinstance(value, numpy.ufunc):
+        return ("ufunc", value.__name__)
+    if is_dispatcher(value):  # a user's @njit function: its code (what it calls is Numba's own business)
+        code = marshal.dumps(value.py_func.__code__)
+        return ("dispatcher", value.py_func.__module__, value.py_func.__qualname__,
+                hashlib.sha256(code).hexdigest(), repr(_options_key(jit_options(value))))
+    module = getattr(value, "__module__", None) or ""
+    if module.split(".")[0] in _LIBRARIES and getattr(value, "__qualname__", None):
+        return ("object", module, value.__qualname__)
+    return None
 
 
 _plain_jitted = weakref.WeakKeyDictionary()
 
 
 def _plain(fn, options):
-    """A user's plain Python function, compiled with Numba with the gradient's options."""
+    """A user's plain Python function, compiled with Numba with the gradient's options (and cached, with
+    ``cache=True``, when Numba can cache it: it has a source file)."""
     numba = require_numba()
     per = _plain_jitted.setdefault(fn, {})
-    key = tuple(sorted(options.items()))
+    key = _options_key(options)
     if key not in per:
-        per[key] = numba.njit(**options)(fn)
+        njit_options = _thawed({k: v for k, v in options.items() if k != "cache"})
+        try:
+            per[key] = numba.njit(cache=bool(options.get("cache")), **njit_options)(fn)
+        except RuntimeError:  # "cannot cache function ...: no locator available" (no source file)
+            per[key] = numba.njit(**njit_options)(fn)
     return per[key]
 
 
@@ -255,11 +404,25 @@ def _refuse_unsupported(rewritten, filename, fn, numba_helpers):
                 locate(filename, line) or _definition(fn))
 
 
+@contextlib.contextmanager
+def _quiet_parallel():
+    """Numba's warning that ``parallel=True`` found nothing to run in parallel, silenced: a gradient keeps
+    the option (its array expressions may run in parallel), but its loops are serial (docs/numba.md)."""
+    import warnings
+
+    from numba.core.errors import NumbaPerformanceWarning
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*no transformation for parallel execution was possible",
+                                category=NumbaPerformanceWarning)
+        yield
+
+
 def _compile(translated: _Translated, types_) -> None:
     """Numba's compile for ``types_``; whatever stops it (a typing error, or one Numba raises while
     lowering) reported as a located DifferentiationError."""
     try:
-        translated.dispatcher.compile(types_)
+        with _quiet_parallel():
+            translated.dispatcher.compile(types_)
     except Exception as exc:  # noqa: BLE001 -- every failure of Numba's compiler is reported, located
         raise numba_error(exc, _sources[translated.filename][1]) from None
 
@@ -271,7 +434,7 @@ def numba_error(exc, fn=None) -> DifferentiationError:
     """Numba's compile error as ssagrad's: the user's line the failing generated line comes from (else
     ``fn``'s definition), and Numba's reason in one sentence."""
     text = _ANSI.sub("", str(exc))
-    frames = re.findall(r'File "(<ssagrad-numba [^"]*>)", line (\d+)', text)
+    frames = [(name, line) for name, line in re.findall(r'File "([^"]*)", line (\d+)', text) if name in _sources]
     reason = next((line.strip() for line in text.splitlines() if line.strip()
                    and not line.startswith(("Failed in ", "During:", "File ", "- Resolution failure",
                                             "Resolution failure"))

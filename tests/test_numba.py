@@ -424,3 +424,132 @@ def test_integer_array_and_mask_indices():
     dx, _ = _check(_last_write, (0, 1), (np.array([1.0, 2.0, 3.0, 4.0]), np.zeros(5) + 0.5))
     np.testing.assert_allclose(dx, [8.0, 0.0, 24.0, 32.0])  # d sum((2x)^2) = 8x, where the write survived
     _check(_masked, (0,), (x,))
+
+
+# -- the dispatcher's options: fastmath, cache, parallel ----------------------------------------------------
+
+@numba.njit(fastmath={"nsz", "arcp", "contract"})
+def _flagged_energy(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d
+    return e
+
+
+def test_fastmath_flags_as_a_set():
+    """fastmath given as a set of LLVM flags (unhashable: it used to stop the gradient) is the gradient's."""
+    x = np.linspace(0.0, 1.0, 9) ** 2
+    _check(_flagged_energy, (0, 1), (x, 0.7))
+    d = ssagrad.grad(_flagged_energy, wrt=(0, 1))
+    d(x, 0.7)
+    assert d._last.translated.dispatcher.targetoptions["fastmath"] == {"nsz", "arcp", "contract"}
+
+
+@numba.njit(parallel=True)
+def _parallel_energy(x, k):
+    e = 0.0
+    for i in numba.prange(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d
+    return e
+
+
+@numba.njit(parallel=True)
+def _parallel_squares(x, a):
+    y = np.empty(x.shape[0])
+    for i in numba.prange(x.shape[0]):
+        y[i] = a * x[i] ** 2
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [_parallel_energy, _parallel_squares])
+def test_prange_is_range_in_the_gradient(f):
+    """A prange loop is differentiated as a range loop: the gradient is compiled with parallel=True (its
+    array expressions may run in parallel) but its loops are serial, since the reversed loop adds into
+    adjoints every iteration shares (dk, da). No warning that nothing ran in parallel."""
+    import warnings
+    x = np.linspace(0.1, 1.0, 11) ** 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", numba.core.errors.NumbaPerformanceWarning)
+        _check(f, (0, 1), (x, 0.7))
+    d = ssagrad.grad(f, wrt=(0, 1))
+    d(x, 0.7)
+    assert d._last.translated.dispatcher.targetoptions["parallel"] is True
+    assert "prange" not in "\n".join(line for line in d.source.splitlines() if not line.strip().startswith("#"))
+    # the Python gradient of the py_func walks the same loop
+    python = ssagrad.grad(f, wrt=(0, 1), jit=False)(x, 0.7)
+    np.testing.assert_allclose(python[0], _fd(f.py_func, (x, 0.7), 0), rtol=1e-6, atol=1e-8)
+
+
+_CACHED = '''
+import sys
+import numba, numpy as np, ssagrad
+
+@numba.njit(cache=True)
+def rates(x, y, a, b):
+    return a * x - b * x * y, b * x * y - a * y
+
+def closure(A):
+    @numba.njit(cache=True)
+    def weighted(x, k):
+        return np.sum(np.tanh(A @ x) * k)
+    return weighted
+
+@numba.njit(cache=True)
+def steps(a, b, x, y):
+    for i in range(50):
+        kx, ky = rates(x, y, a, b)
+        x = x + 0.01 * kx
+        y = y + 0.01 * ky
+    return x * y
+
+d = ssagrad.grad(steps, wrt=(0, 1))
+print(repr(d(0.7, 0.4, 1.2, 0.8)))
+print(repr(ssagrad.grad(steps.py_func, wrt=(0, 1))(0.7, 0.4, 1.2, 0.8)))
+t = d._last.translated
+print(t.cache_key is not None and all(c.cache_key for c in t.callees), sum(t.dispatcher.stats.cache_hits.values()))
+x = np.array([0.3, -0.2, 0.5])
+for A in (np.eye(3), 2.0 * np.eye(3)):   # the same source, another array: another cache entry
+    g = ssagrad.grad(closure(A), wrt=(0,))
+    print(g(x, 0.5)[0].tolist(), ssagrad.grad(closure(A).py_func, wrt=(0,))(x, 0.5)[0].tolist(), sep=";")
+'''
+
+
+def _run_cached(tmp_path, cache_dir):
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "cached.py"
+    script.write_text(_CACHED)
+    env = dict(os.environ, SSAGRAD_NUMBA_CACHE_DIR=str(cache_dir))
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_cache_true_caches_the_gradient_across_processes(tmp_path):
+    """cache=True: the generated gradient is written to a file named by a hash of its source and of what
+    it reads (an array by its bytes), so Numba caches it; a second process loads it (cache hits) and gets
+    the same numbers as the Python gradient. Two closures over different arrays are two entries."""
+    first = _run_cached(tmp_path, tmp_path / "cache")
+    second = _run_cached(tmp_path, tmp_path / "cache")
+    for lines in (first, second):
+        compiled, python = eval(lines[0]), eval(lines[1])
+        np.testing.assert_allclose(compiled, python, rtol=1e-12)
+        for line in lines[3:5]:
+            got, want = line.split(";")
+            np.testing.assert_allclose(eval(got), eval(want), rtol=1e-12)
+    assert first[3] != first[4]  # the second array's gradient is its own, not the first one's cached
+    assert first[:2] == second[:2] and first[3:] == second[3:]
+    assert first[2] == "True 0" and second[2] == "True 1"  # compiled, then loaded from the cache
+    assert len(list((tmp_path / "cache").glob("*.py"))) == 5  # steps, its two callees, two closures
+
+
+def test_cache_true_without_a_writable_directory_compiles_without_a_cache(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    lines = _run_cached(tmp_path, blocked / "cache")
+    np.testing.assert_allclose(eval(lines[0]), eval(lines[1]), rtol=1e-12)
+    assert lines[2] == "False 0"
