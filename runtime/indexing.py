@@ -1,6 +1,7 @@
 """The adjoint of reading ``x[index]``: put the gradient back where it was read from."""
 import numpy as np
 
+from .broadcast import shape_of, unbroadcast
 from .containers import container_item_grad
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
@@ -34,8 +35,30 @@ def unindex(g, x, index):
     return out
 
 
+def _writable(*arrays) -> bool:
+    """Are these NumPy arrays (or scalars, lists)? The scatter-adds below write into a zero array with
+    ``np.add.at``; other array types (Dask: lazy, no ``np.add.at``) take a formulation without writes."""
+    return all(type(x) is np.ndarray or not hasattr(x, "__array_function__") for x in arrays)
+
+
+def _one_hot(indices, n):
+    """``indices[..., None] == arange(n)`` (negative indices counted from the end): the scatter-add
+    ``out[indices[k]] += g[k]`` as a product with it, for arrays that cannot be written into (Dask).
+    It costs ``size(indices) * n``, where ``np.add.at`` costs ``size(indices)``."""
+    indices = np.asarray(indices) if isinstance(indices, (list, tuple)) else indices
+    return np.expand_dims(indices % n, -1) == np.arange(n)
+
+
 def untake(g, a, indices, axis=None):
     """Gradient of ``np.take``: scatter-add back (indices may repeat)."""
+    if not _writable(a, g):
+        if axis is None:
+            return np.reshape(untake(np.ravel(g), np.ravel(a), np.ravel(indices), 0), shape_of(a))
+        axis = axis % np.ndim(a)
+        hot = _one_hot(indices, shape_of(a)[axis])
+        out = np.tensordot(g, hot.astype(np.result_type(g, a)), (list(range(axis, axis + np.ndim(hot) - 1)),
+                                                                    list(range(np.ndim(hot) - 1))))
+        return np.moveaxis(out, -1, axis)
     out = np.zeros_like(a)
     if axis is None:
         flat = np.ravel(out)  # a view of the fresh array
@@ -62,6 +85,13 @@ def _along_axis_index(indices, axis, ndim):
 
 def untake_along_axis(g, arr, indices, axis):
     """Gradient of ``np.take_along_axis``: scatter-add back."""
+    if not _writable(arr, g):
+        if axis is None:
+            return np.reshape(untake_along_axis(np.ravel(g), np.ravel(arr), np.ravel(indices), 0), shape_of(arr))
+        axis = axis % np.ndim(arr)
+        hot = _one_hot(np.moveaxis(indices, axis, -1), shape_of(arr)[axis])  # (..., k, n)
+        out = np.sum(np.where(hot, np.moveaxis(g, axis, -1)[..., None], 0), axis=-2)
+        return unbroadcast(np.moveaxis(out, -1, axis).astype(np.result_type(g, arr), copy=False), arr)
     out = np.zeros_like(arr)
     if axis is None:
         flat = np.ravel(out)

@@ -86,10 +86,19 @@ def qr_grad(g_q, g_r, q, r):
     return _t(np.linalg.solve(r, _t(rhs)))  # rhs @ r^-T
 
 
+def _reduced_svd(a):
+    """``np.linalg.svd(a, full_matrices=False)``. Dask's svd is always reduced (it takes no ``full_matrices``)
+    and wants one of the matrix's axes in a single chunk (tall-and-skinny or short-and-fat): the shorter one."""
+    if type(a) is np.ndarray or not hasattr(a, "rechunk"):
+        return np.linalg.svd(a, full_matrices=False)
+    m, n = a.shape[-2:]
+    return np.linalg.svd(a.rechunk({a.ndim - 1 if m >= n else a.ndim - 2: -1}))
+
+
 def svdvals_grad(g, a):
     """Gradient of the singular values ``np.linalg.svd(a, compute_uv=False)``."""
     refuse_complex('np.linalg.svd', a)
-    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    u, _, vt = _reduced_svd(a)
     return (u * g[..., None, :]) @ vt
 
 
@@ -171,7 +180,7 @@ def qr_tangents(da, q, r):
 def svdvals_tangent(da, a):
     """Tangent of the singular values of ``a``: ``ds_i = u_i^T dA v_i`` (distinct values)."""
     refuse_complex('np.linalg.svd', a)
-    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    u, _, vt = _reduced_svd(a)
     return np.sum(u * (da @ _t(vt)), axis=-2)
 
 
