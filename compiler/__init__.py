@@ -17,7 +17,8 @@ from .exits import bind_unbound
 from .names import Namer
 from .normalize import normalize
 from .optimize import optimize, upward_exposed
-from .pyast import name_nodes, reads_in_order
+from .pyast import reads_in_order
+from .trees import name_nodes
 from .parse import ParsedFunction, parse_function
 from .forward import forward
 from .reverse import reverse

@@ -18,7 +18,8 @@ import numpy
 
 from ..runtime.broadcast import zeros_like
 from ..runtime.indexing import unindex, written_part, zero_at
-from .pyast import blocks, mentions, name
+from .pyast import name
+from .trees import blocks, mentions, walk
 
 
 class InPlace:
@@ -71,15 +72,17 @@ class InPlace:
         return None
 
     def accumulated(self, loop) -> set:
-        return {found[0] for found in map(self.accumulation, ast.walk(loop)) if found} | \
-            {found[0] for found in map(self.zeroing, ast.walk(loop)) if found}
+        nodes = walk(loop)
+        return {found[0] for found in map(self.accumulation, nodes) if found} | \
+            {found[0] for found in map(self.zeroing, nodes) if found}
 
     def private(self, d, block, loop) -> bool:
         """Can ``d`` be updated in place in ``loop``: made fresh before it (the last statement before it
         that mentions ``d`` assigns it a new array of its value's shape), and inside it only accumulated
         into, zeroed at, or (where that copies) read through ``written_part``?"""
         allowed = set()
-        for node in ast.walk(loop):
+        nodes = walk(loop)
+        for node in nodes:
             found = self.accumulation(node)
             if found and found[0] == d:
                 allowed |= {id(node.targets[0]), id(node.value.left)}
@@ -92,7 +95,7 @@ class InPlace:
                     and isinstance(node.args[0], ast.Name) and node.args[0].id == d \
                     and not mentions(node.args[1], d):
                 allowed.add(id(node.args[0]))
-        if any(isinstance(n, ast.Name) and n.id == d and id(n) not in allowed for n in ast.walk(loop)):
+        if any(isinstance(n, ast.Name) and n.id == d and id(n) not in allowed for n in nodes):
             return False
         for stmt in reversed(block[:block.index(loop)]):
             if mentions(stmt, d):

@@ -22,7 +22,8 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
     warnings.simplefilter("ignore", DeprecationWarning)
     import astor
 
-from .pyast import COMMENT_PREFIX, child_fields, is_comment, name_nodes, statements
+from .pyast import COMMENT_PREFIX, is_comment
+from .trees import child_fields, name_nodes, statements
 
 _counter = itertools.count(1)
 

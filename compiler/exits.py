@@ -18,6 +18,7 @@ import ast
 from collections import Counter
 
 from .names import Namer
+from .trees import walk
 
 
 def _name(identifier, store=False):
@@ -59,7 +60,7 @@ class ExitLowering:
         self.flagged = False  # did lowering make any flag
 
     def function(self, body: list[ast.stmt]) -> list[ast.stmt]:
-        returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+        returns = [n for s in body for n in walk(s) if isinstance(n, ast.Return)]
         if len(returns) <= 1 and body and isinstance(body[-1], ast.Return):
             return self.block(body, None)
         self.returned = self.namer.fresh("returned")

@@ -11,7 +11,7 @@ import ast
 import inspect
 from dataclasses import dataclass
 
-from . import ops, pyast
+from . import ops, pyast, trees
 from ..runtime import added_at, set_at, zero_tangent
 from .names import helper_name
 from .pyast import operand_ast, own_parameters, write_statement
@@ -141,7 +141,7 @@ class TangentSweep:
                 expression = ops.expression(op.fn, args)
             else:
                 keywords = [ast.keyword(k, operand_ast(v)) for k, v in op.kwargs.items()]
-                expression = ast.Call(pyast.clone(op.callee), args, keywords)
+                expression = ast.Call(trees.clone(op.callee), args, keywords)
             exprs.append(expression)
         if len(op.targets) > 1:  # np.split: one tangent for each piece
             names = []

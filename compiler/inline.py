@@ -13,7 +13,8 @@ expression reads: it computes the same values, in the same order of the operatio
 """
 import ast
 
-from .pyast import blocks, is_comment, name_nodes
+from .pyast import is_comment
+from .trees import Transformer, blocks, name_nodes
 
 
 def inline_temporaries(body: list, result: ast.expr) -> list:
@@ -60,7 +61,7 @@ def _fold(body: list, index: int) -> bool:
     return False
 
 
-class _Replace(ast.NodeTransformer):
+class _Replace(Transformer):
     def __init__(self, target, value):
         self.target, self.value = target, value
 

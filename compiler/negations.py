@@ -12,7 +12,8 @@ whose one read is inside a loop or a branch, or in the returned value, keeps its
 """
 import ast
 
-from .pyast import is_comment, names
+from .pyast import is_comment
+from .trees import names
 
 _CARRIED = (ast.Mult, ast.Div, ast.MatMult)   # -(t) op b == -(t op b), and b op -(t) == -(b op t)
 

@@ -33,6 +33,7 @@ from .names import Namer, helper_name
 from ..runtime import appended, astype
 from .rules import builtins as rules_builtins, containers, output_count
 from .parse import ParsedFunction, forwarded, is_missing
+from .trees import walk
 
 containers.register_tangents()  # the tangent registry is loaded by now (compiler/rules/__init__.py)
 
@@ -109,7 +110,7 @@ class Normalizer:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
-        nodes = [n for s in body for n in ast.walk(s)]  # one walk for all the checks below
+        nodes = [n for s in body for n in walk(s)]  # one walk for all the checks below
         for node in nodes:
             if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
                 raise self.parsed.error("generators and coroutines (`yield`, `await`) cannot be differentiated; "
@@ -125,7 +126,7 @@ class Normalizer:
                                         "return its value", node)
         result_name = self.namer.fresh(self.parsed.name)
         body = lower_exits(body, self.namer, result_name, self.parsed.params)
-        self.parsed.local_names |= {n.id for s in body for n in ast.walk(s)
+        self.parsed.local_names |= {n.id for s in body for n in walk(s)
                                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for stmt in body:
             self.statement(stmt, result_name)

@@ -33,7 +33,7 @@ import numpy
 
 from .codegen import render
 from .accumulate import InPlace
-from .pyast import blocks
+from .trees import blocks
 from .names import Namer
 
 _COMMENT = "__ssagrad_numba_comment_"
@@ -126,6 +126,9 @@ class _Rewriter:
         return isinstance(node, ast.Call) and self.value_of(node.func) is fn
 
     def run(self):
+        self.ufunc_at()
+        self.array_lists()
+        self.ellipses()
         self.index_lists()
         self.copies()
         self.reversed_ranges()
@@ -138,6 +141,39 @@ class _Rewriter:
 
     # -- small rewrites --------------------------------------------------------------------------------------
 
+    def ufunc_at(self):
+        """``np.add.at(a, index, v)`` -> ``add_at(a, index, v)``: Numba has no ``ufunc.at``."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "at" \
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "add" \
+                    and self.value_of(node.func.value.value) is numpy and len(node.args) == 3 and not node.keywords:
+                node.func = _name(self._bound("add_at", self.helpers.add_at))
+
+    def array_lists(self):
+        """``np.array([a, b])`` of values computed at run time -> ``stacked((a, b))``: Numba's np.array takes
+        no list of arrays (and its list of numbers gives what ``stacked`` does); ``np.array(x)`` ->
+        ``array_copy(x)``, a copy of an array (Numba's np.array takes no array either)."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "array" \
+                    and self.value_of(node.func.value) is numpy and len(node.args) == 1 and not node.keywords \
+                    and isinstance(node.args[0], ast.List) and node.args[0].elts \
+                    and not any(isinstance(e, (ast.List, ast.Tuple, ast.Starred)) for e in node.args[0].elts) \
+                    and not all(isinstance(e, ast.Constant) or _integer(e) for e in node.args[0].elts):
+                node.func = _name(self._bound("stacked", self.helpers.stacked))
+                node.args = [ast.Tuple(node.args[0].elts, ast.Load())]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "array" \
+                    and self.value_of(node.func.value) is numpy and len(node.args) == 1 and not node.keywords \
+                    and isinstance(node.args[0], ast.Name):
+                node.func = _name(self._bound("array_copy", self.helpers.array_copy))
+
+    def ellipses(self):
+        """``a[...]`` read -> ``a[:]``, the same view of an array of one axis or more: Numba types ``a[...]`` but
+        has no implementation of it."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) \
+                    and isinstance(node.slice, ast.Constant) and node.slice.value is Ellipsis:
+                node.slice = ast.Slice(None, None, None)
+
     def index_lists(self):
         """A list of integers as an index (``y[[0, 2, 2]]``, and where the gradient's helpers take that index)
         -> ``np.array([0, 2, 2])``, the same index: Numba indexes with an integer array, not a list."""
@@ -146,7 +182,7 @@ class _Rewriter:
                 return ast.Call(ast.Attribute(_name(self.np), "array", ast.Load()), [node], [])
             return node
         helpers = self.helpers.indexing
-        indexing = (helpers.unindex, helpers.zero_at, helpers.written_part)
+        indexing = (helpers.unindex, helpers.zero_at, helpers.written_part, self.helpers.add_at)
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Subscript):
                 node.slice = as_array(node.slice)

@@ -21,7 +21,8 @@ import numpy
 from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
-from .pyast import is_comment, names, statements
+from .pyast import is_comment
+from .trees import Transformer, names, statements
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
@@ -61,7 +62,7 @@ def _is_number(node) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
-class _Rewrite(ast.NodeTransformer):
+class _Rewrite(Transformer):
     """Reads through the copies in force, and folds constant arithmetic."""
 
     def __init__(self, copies):
@@ -101,7 +102,7 @@ def _is_numpy(func, name: str) -> bool:
         and getattr(func.value, "ssagrad_helper", None) is numpy
 
 
-class _Rename(ast.NodeTransformer):
+class _Rename(Transformer):
     def __init__(self, old, new):
         self.old, self.new = old, new
 
@@ -221,8 +222,23 @@ def _exposed_and_bound(stmts, bound: set) -> set:
     return exposed
 
 
+_loop_memo: dict = {}  # (id(loop), live after it) -> (loop, live at its top), while dead code is eliminated
+
+
 def _loop_live(stmt, live_after: set) -> set:
-    """Names live at the top of a loop body: a fixed point over the back edge."""
+    """Names live at the top of a loop body: a fixed point over the back edge. (Asked several times of each
+    loop, and of nested loops once per round of the outer one: remembered while the statements stay put --
+    dropping dead code from the body does not change it.)"""
+    key = (id(stmt), frozenset(live_after))
+    hit = _loop_memo.get(key)
+    if hit is not None and hit[0] is stmt:
+        return hit[1]
+    at_top = _loop_fixed_point(stmt, live_after)
+    _loop_memo[key] = (stmt, at_top)
+    return at_top
+
+
+def _loop_fixed_point(stmt, live_after: set) -> set:
     at_top = set()
     while True:
         at_end = live_after | at_top | (_loaded(stmt.test) if isinstance(stmt, ast.While) else set())
@@ -318,15 +334,20 @@ def optimize(body: list[ast.stmt], result: ast.expr):
     body, result = coalesce_copies(body, result)
     body = carry_negations(body, result)
     body, result = propagate_copies(body, result)
-    _names_memo.clear()  # statements are no longer rewritten from here on: what each names is fixed
+    _forget()  # statements are no longer rewritten from here on: what each names is fixed
     try:
         body = eliminate_dead_code(body, _loaded(result))
         if prune_tapes(body):  # what fed only the dropped entries is dead now
-            _names_memo.clear()
+            _forget()
             body = eliminate_dead_code(body, _loaded(result))
         return inline_temporaries(body, result), result
     finally:
-        _names_memo.clear()
+        _forget()
+
+
+def _forget() -> None:
+    _names_memo.clear()
+    _loop_memo.clear()
 
 
 def prune_tapes(body) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import guard
 from .errors import DifferentiationError, Location
+from .trees import walk
 
 _MISSING = object()
 
@@ -91,7 +92,7 @@ def is_missing(value) -> bool:
 
 def _assigned_names(tree: ast.FunctionDef) -> set[str]:
     names = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
     return names

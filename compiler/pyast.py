@@ -10,6 +10,8 @@ from ..runtime import own
 from .names import helper_name
 from .ssa import COPY, Const, Free, Function, Op, Pack, Slice, Var
 
+from .trees import clone
+
 COMMENT_PREFIX = "__ssagrad_comment__"
 
 
@@ -30,98 +32,6 @@ def comment(text: str) -> ast.Expr:
 
 def is_comment(stmt) -> bool:
     return hasattr(stmt, "ssagrad_comment")
-
-
-# fields that never hold a name: operators, contexts, strings and flags
-_LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "attr", "id", "arg", "name", "names", "module",
-                "level", "is_async", "conversion", "simple", "type_ignores"}
-_CHILD_FIELDS: dict = {}
-
-
-def child_fields(kind) -> tuple:
-    """The fields of an AST node type that may hold other nodes with names in them."""
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
-    return fields
-
-
-def name_nodes(node, out=None) -> list:
-    """Every ``ast.Name`` in ``node``, depth first: a plain recursion, several times faster than filtering
-    ``ast.walk`` (which the compiler would call on every statement, many times)."""
-    if out is None:
-        out = []
-    kind = type(node)
-    if kind is ast.Name:
-        out.append(node)
-        return out
-    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
-        value = getattr(node, field, None)
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, ast.AST):
-                    name_nodes(item, out)
-        elif isinstance(value, ast.AST):
-            name_nodes(value, out)
-    return out
-
-
-def names(node, context=ast.expr_context, out=None) -> list[str]:
-    """The names ``node`` uses in ``context`` (``ast.Load``, ``ast.Store``; any by default), in order, each
-    time it uses them; a rule helper (``zeros_like``) is a closure cell, not the user's variable of that name.
-    (The walk of ``name_nodes``, collecting as it goes: the optimizer calls this most.)"""
-    if out is None:
-        out = []
-    kind = type(node)
-    if kind is ast.Name:
-        if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
-            out.append(node.id)
-        return out
-    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
-        value = getattr(node, field, None)
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, ast.AST):
-                    names(item, context, out)
-        elif isinstance(value, ast.AST):
-            names(value, context, out)
-    return out
-
-
-def mentions(node, identifier: str) -> bool:
-    return any(n.id == identifier for n in name_nodes(node))
-
-
-def statements(body):
-    """Every statement in ``body``, nested ones included (comments are statements)."""
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from statements(getattr(stmt, field, None) or [])
-
-
-def blocks(node):
-    """Every statement list in ``node``, outer ones first."""
-    for field in ("body", "orelse"):
-        block = getattr(node, field, None)
-        if isinstance(block, list):
-            yield block
-            for stmt in block:
-                yield from blocks(stmt)
-
-
-def clone(node):
-    """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
-    if type(node) is list:
-        return [clone(n) for n in node]
-    if not isinstance(node, ast.AST):
-        return node
-    # a node keeps its fields, location and our ssagrad_* marks in its __dict__: copy that, cloning
-    # child nodes (several times faster than calling the node's constructor with keywords)
-    new = node.__class__.__new__(node.__class__)
-    new.__dict__.update({k: clone(v) if type(v) is list or isinstance(v, ast.AST) else v
-                         for k, v in node.__dict__.items()})
-    return new
 
 
 def operand_ast(operand, in_index=False) -> ast.expr:

@@ -22,7 +22,7 @@ import numpy
 
 from ..runtime import (broadcast_like, own, checkpoint_interval, item_grad, like, set_at, unbroadcast, unindex, unmean, unsum,
                        untake, written_part, zero_at, zeros_like)
-from . import ops, purity, pyast, shapes
+from . import ops, purity, pyast, shapes, trees
 from .names import helper_name
 from .optimize import upward_exposed
 from .pyast import operand_ast, own_parameters, reads_in_order, write_statement
@@ -471,7 +471,7 @@ class ReverseSweep:
         body = self.forward_block(loop.body)
         # values made inside a branch or an inner loop are unbound when it did not run, but the
         # tape takes them all: start them at None
-        always = {n.id for stmt in body if isinstance(stmt, ast.Assign) for n in ast.walk(stmt)
+        always = {n.id for stmt in body if isinstance(stmt, ast.Assign) for n in trees.name_nodes(stmt)
                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         always |= {c.var.name for c in loop.carried} | ({loop.target.name} if loop.target else set())
         body = [pyast.assign(n, ast.Constant(None)) for n in plan.saved if n not in always] + body
@@ -603,8 +603,8 @@ class ReverseSweep:
     def keep_result(self, result, backward) -> tuple[list[ast.stmt], ast.expr]:
         """The result's values, kept under names of their own when the backward sweep rebinds their names
         (a tape's unpacking) or puts back entries written into them."""
-        rebound = {n.id for n in pyast.name_nodes(ast.Module(backward, [])) if isinstance(n.ctx, ast.Store)}
-        restored = {t.value.id for stmt in pyast.statements(backward) if isinstance(stmt, ast.Assign)
+        rebound = {n.id for n in trees.name_nodes(ast.Module(backward, [])) if isinstance(n.ctx, ast.Store)}
+        restored = {t.value.id for stmt in trees.statements(backward) if isinstance(stmt, ast.Assign)
                     for t in stmt.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
         kept, names = [], {}
         for var in operand_vars(result):
@@ -615,8 +615,8 @@ class ReverseSweep:
                 names[var.name] = self.namer.fresh(var.source)
                 kept.append(pyast.assign(names[var.name], value))
         value = operand_ast(result)
-        for node in ast.walk(value):
-            if isinstance(node, ast.Name) and node.id in names:
+        for node in trees.name_nodes(value):
+            if node.id in names:
                 node.id = names[node.id]
         return kept, value
 
@@ -628,7 +628,7 @@ SHAPE_ARGUMENT = {unbroadcast: 1, unsum: 1, unmean: 1, zeros_like: 0, unindex: 1
 def _read_for_shape_only(body) -> set[str]:
     """Names every read of which in ``body`` is a helper's shape argument (``x`` in
     ``unbroadcast(g, x)``): a tape keeps ``like(x)``, which has x's shape and dtype and no memory."""
-    nodes = [n for stmt in body for n in ast.walk(stmt)]
+    nodes = [n for stmt in body for n in trees.walk(stmt)]
     shape_reads = set()
     for node in nodes:
         if isinstance(node, ast.Call):

@@ -21,7 +21,8 @@ from ..runtime import matmul_grad_left, matmul_grad_right, safe_div, unbroadcast
 from ..runtime.broadcast import SMALL
 from . import ops
 from .names import helper_name
-from .pyast import is_comment, name_nodes
+from .pyast import is_comment
+from .trees import Transformer, name_nodes
 from .shapes import abstract, quiet
 
 
@@ -193,7 +194,7 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Pow: operator.pow, ast.MatMult: operator.matmul}
 
 
-class _Rewrite(ast.NodeTransformer):
+class _Rewrite(Transformer):
     """Replace the helper calls whose arguments are known, bottom-up."""
 
     def __init__(self, values, plain_division=False):

@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import ops
+from . import ops, trees
 from .names import Namer
 from .parse import ParsedFunction
 
@@ -215,7 +215,7 @@ def load_counts(node) -> Counter:
     """Every name ``node`` reads, with how often (a run-time check's values too: they sit beside the
     statement the check protects, not in its tree)."""
     counts = Counter()
-    for n in ast.walk(node):
+    for n in trees.walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
             counts[n.id] += 1
         for value in getattr(n, "ssagrad_guard", (None, ()))[1]:

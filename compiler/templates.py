@@ -24,7 +24,8 @@ import textwrap
 
 from ..runtime import zeros_like
 from .names import helper_name
-from .pyast import clone, operand_ast
+from .pyast import operand_ast
+from .trees import Copier, walk
 from .ssa import Const, Free, Pack, Var, operand_vars
 
 _UNSUPPLIED = object()
@@ -80,8 +81,9 @@ def is_scalar_constant(operand) -> bool:
     return isinstance(operand, Const) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool)
 
 
-class Instantiation(ast.NodeTransformer):
-    """One use of a template: ``read(var)`` names ``d[var]``, ``write(var, expr)`` gives the statements for ``d[var] = expr``."""
+class Instantiation(Copier):
+    """One use of a template: ``read(var)`` names ``d[var]``, ``write(var, expr)`` gives the statements for ``d[var] = expr``.
+    Visiting a template's node returns the instantiated copy; the template stays as it was."""
 
     def __init__(self, template: Template, result, bound: dict, namer, read, write, needs, drop_missing=False):
         self.t = template
@@ -103,19 +105,19 @@ class Instantiation(ast.NodeTransformer):
             if isinstance(stmt, ast.If):
                 out += self.statements(stmt.body if self.static(stmt.test) else stmt.orelse)
             elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]) and self.drop_missing \
-                    and any(self.missing(self.operand_of(n.slice)) for n in ast.walk(stmt.value) if self.is_d(n)):
+                    and any(self.missing(self.operand_of(n.slice)) for n in walk(stmt.value) if self.is_d(n)):
                 continue
             elif isinstance(stmt, ast.Assign) and self.is_d(stmt.targets[0]):
                 operand = self.operand_of(stmt.targets[0].slice)
                 if isinstance(operand, Var) and self.needs(operand):
-                    out += self.write(operand, self.visit(clone(stmt.value)))
+                    out += self.write(operand, self.visit(stmt.value))
                 elif isinstance(operand, Pack) and any(self.needs(v) for v in operand_vars(operand)):
                     # one gradient per item of a sequence argument (np.concatenate([a, b]), einsum's operands)
-                    out += self.write_items(operand.items, self.visit(clone(stmt.value)))
+                    out += self.write_items(operand.items, self.visit(stmt.value))
                 elif any(self.needs(v) for v in operand_vars(operand)):
                     raise TypeError(_SLICE_BOUNDS)
             elif isinstance(stmt, (ast.Assign, ast.Expr)):
-                out.append(self.visit(clone(stmt)))
+                out.append(self.visit(stmt))
             elif isinstance(stmt, ast.Raise):  # a case the rule does not handle (decided statically)
                 raise TypeError(ast.literal_eval(stmt.exc.args[0]))
             else:
@@ -166,7 +168,7 @@ class Instantiation(ast.NodeTransformer):
     def static(self, test):
         """Decide a template ``if`` on constant parameters now (a sequence is a tuple, a run-time value opaque)."""
         env = {}
-        for node in ast.walk(test):
+        for node in walk(test):
             if isinstance(node, ast.Name) and node.id in self.bound:
                 value = self.bound.get(node.id, _UNSUPPLIED)
                 env[node.id] = self.t.defaults[node.id] if value is _UNSUPPLIED else _static_value(value)
@@ -225,8 +227,10 @@ class Instantiation(ast.NodeTransformer):
         return ast.Constant(None)  # no gradient
 
     def visit_Call(self, node):
-        node.keywords = [k for k in node.keywords
-                         if not (isinstance(k.value, ast.Name) and self.bound.get(k.value.id) is _UNSUPPLIED)]
+        keywords = [k for k in node.keywords
+                    if not (isinstance(k.value, ast.Name) and self.bound.get(k.value.id) is _UNSUPPLIED)]
+        if len(keywords) < len(node.keywords):  # a parameter the call left out: the callee's default
+            node = ast.copy_location(ast.Call(node.func, node.args, keywords), node)
         if isinstance(node.func, ast.Name) and node.func.id == "broadcast_like" and len(node.args) == 2:
             arrays = [v for v in self.bound.values() if v is not _UNSUPPLIED and not is_scalar_constant(v)]
             if len(arrays) <= 1:  # one operand that is not a number: the result has its shape already

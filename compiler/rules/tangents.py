@@ -31,7 +31,7 @@ from ...runtime.numpy_grads import (
     eigvalsh_tangent, gradient_grad, gradient_spacing_tangent,
     gradient_tangent, outer_sum_grad, partition_tangent, power_curvature, power_slope, power_slope_in_y,
     svd_grad, svd_grad_dresult, svd_tangents, unappend, unpartition, unrollaxis, unsplit_along, upper, append_part)
-from ..pyast import clone
+from ..trees import clone
 from ..templates import Template
 from . import _ADJOINTS, _key, adjoint, floating, joins, nondifferentiable
 

@@ -1,0 +1,187 @@
+"""Walking and rewriting syntax trees, fast: the compiler walks every statement of a gradient many times
+(the names it reads and binds, the nodes of a kind), so these walk only the fields that can hold names,
+in plain recursions, several times faster than ``ast.walk`` and ``ast.NodeTransformer``."""
+import ast
+
+# fields that never hold a name: operators, contexts, strings and flags
+_LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "attr", "id", "arg", "name", "names", "module",
+                "level", "is_async", "conversion", "simple", "type_ignores"}
+_CHILD_FIELDS: dict = {}
+
+
+def child_fields(kind) -> tuple:
+    """The fields of an AST node type that may hold other nodes with names in them."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+    return fields
+
+
+class Transformer(ast.NodeTransformer):
+    """``ast.NodeTransformer`` with the same contract, several times faster on the compiler's large trees:
+    the ``visit_<Kind>`` method is looked up once per node type, and only fields that can hold nodes with
+    names are walked (never operators or contexts, which no transformer here rewrites)."""
+
+    def visit(self, node):
+        kind = type(node)
+        table = type(self).__dict__.get("_ssagrad_visitors")
+        if table is None:
+            table = {}
+            type.__setattr__(type(self), "_ssagrad_visitors", table)
+        method = table.get(kind)
+        if method is None:
+            method = getattr(type(self), "visit_" + kind.__name__, None)
+            if method is None or method is ast.NodeVisitor.visit_Constant:  # that one only serves old names
+                method = type(self).generic_visit
+            table[kind] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+            old = getattr(node, field, None)
+            if type(old) is list:
+                new = []
+                for item in old:
+                    if isinstance(item, ast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if not isinstance(item, ast.AST):
+                            new.extend(item)
+                            continue
+                    new.append(item)
+                old[:] = new
+            elif isinstance(old, ast.AST):
+                replacement = self.visit(old)
+                if replacement is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, replacement)
+        return node
+
+
+class Copier(Transformer):
+    """A ``Transformer`` that leaves the tree it visits as it was and returns a copy: what its ``visit_``
+    methods build, and copies of the rest (``clone`` and a transformer in one walk, for rule templates that
+    are used many times). Operators and contexts are shared, as ``ast.parse`` shares them."""
+
+    def generic_visit(self, node):
+        new = node.__class__.__new__(node.__class__)
+        new.__dict__.update(node.__dict__)
+        fields = new.__dict__
+        for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+            value = fields.get(field)
+            if type(value) is list:
+                items = []
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if not isinstance(item, ast.AST):
+                            items.extend(item)
+                            continue
+                    items.append(item)
+                fields[field] = items
+            elif isinstance(value, ast.AST):
+                value = self.visit(value)
+                if value is None:
+                    del fields[field]
+                else:
+                    fields[field] = value
+        return new
+
+
+def walk(node, out=None) -> list:
+    """The nodes in ``node``, itself first, depth first: the nodes ``ast.walk`` yields but operators and
+    contexts, several times faster (for the compiler's searches whose order does not matter)."""
+    if out is None:
+        out = []
+    out.append(node)
+    for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    walk(item, out)
+        elif isinstance(value, ast.AST):
+            walk(value, out)
+    return out
+
+
+def name_nodes(node, out=None) -> list:
+    """Every ``ast.Name`` in ``node``, depth first: a plain recursion, several times faster than filtering
+    ``ast.walk`` (which the compiler would call on every statement, many times)."""
+    if out is None:
+        out = []
+    kind = type(node)
+    if kind is ast.Name:
+        out.append(node)
+        return out
+    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    name_nodes(item, out)
+        elif isinstance(value, ast.AST):
+            name_nodes(value, out)
+    return out
+
+
+def names(node, context=ast.expr_context, out=None) -> list[str]:
+    """The names ``node`` uses in ``context`` (``ast.Load``, ``ast.Store``; any by default), in order, each
+    time it uses them; a rule helper (``zeros_like``) is a closure cell, not the user's variable of that name.
+    (The walk of ``name_nodes``, collecting as it goes: the optimizer calls this most.)"""
+    if out is None:
+        out = []
+    kind = type(node)
+    if kind is ast.Name:
+        if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
+            out.append(node.id)
+        return out
+    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    names(item, context, out)
+        elif isinstance(value, ast.AST):
+            names(value, context, out)
+    return out
+
+
+def mentions(node, identifier: str) -> bool:
+    return any(n.id == identifier for n in name_nodes(node))
+
+
+def statements(body):
+    """Every statement in ``body``, nested ones included (comments are statements)."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from statements(getattr(stmt, field, None) or [])
+
+
+def blocks(node):
+    """Every statement list in ``node``, outer ones first."""
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if isinstance(block, list):
+            yield block
+            for stmt in block:
+                yield from blocks(stmt)
+
+
+def clone(node):
+    """A deep copy of a syntax tree that shares (does not copy) compile-time bound values."""
+    if type(node) is list:
+        return [clone(n) for n in node]
+    if not isinstance(node, ast.AST):
+        return node
+    # a node keeps its fields, location and our ssagrad_* marks in its __dict__: copy that, cloning
+    # child nodes (several times faster than calling the node's constructor with keywords)
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update({k: clone(v) if type(v) is list or isinstance(v, ast.AST) else v
+                         for k, v in node.__dict__.items()})
+    return new
