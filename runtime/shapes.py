@@ -3,6 +3,21 @@ import numpy as np
 
 from .broadcast import shape_of, size_of
 from .containers import GradientList
+from .indexing import _writable, untake
+
+
+def _split(g, sizes, axis):
+    """``np.split(g, sizes, axis)``; other array types by slicing (Dask has no np.split: its fallback would
+    compute ``g`` into a NumPy array)."""
+    if _writable(g):
+        return np.split(g, sizes, axis=axis)
+    bounds = [0, *(int(s) for s in sizes), shape_of(g)[axis]]
+    index = [slice(None)] * np.ndim(g)
+    pieces = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        index[axis] = slice(start, stop)
+        pieces.append(g[tuple(index)])
+    return pieces
 
 
 def unconcatenate(g, arrays, axis=0):
@@ -10,9 +25,9 @@ def unconcatenate(g, arrays, axis=0):
     if axis is None:
         flat = np.ravel(g)
         sizes = np.cumsum([size_of(a) for a in arrays])[:-1]
-        return GradientList(np.reshape(part, shape_of(a)) for part, a in zip(np.split(flat, sizes), arrays))
+        return GradientList(np.reshape(part, shape_of(a)) for part, a in zip(_split(flat, sizes, 0), arrays))
     sizes = np.cumsum([shape_of(a)[axis] for a in arrays])[:-1]
-    return GradientList(np.split(g, sizes, axis=axis))
+    return GradientList(_split(g, sizes, axis))
 
 
 def unstack(g, arrays, axis=0):
@@ -55,6 +70,8 @@ def unrepeat(g, a, repeats, axis=None):
         flat_a = np.ravel(a)
         return np.reshape(unrepeat(np.ravel(g), flat_a, repeats, 0), shape_of(a))
     counts = np.broadcast_to(repeats, (shape_of(a)[axis],))
+    if not _writable(g, a):  # Dask has no np.add.reduceat; repeat is a take (each index repeated): its transpose
+        return untake(g, a, np.repeat(np.arange(shape_of(a)[axis]), counts), axis)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
     summed = np.add.reduceat(g, starts, axis=axis) if size_of(g) else np.zeros_like(a)
     empty = counts == 0  # reduceat copies a value through for empty groups
