@@ -87,12 +87,12 @@ def qr_grad(g_q, g_r, q, r):
 
 
 def _reduced_svd(a):
-    """``np.linalg.svd(a, full_matrices=False)``. Dask's svd is always reduced (it takes no ``full_matrices``)
-    and wants one of the matrix's axes in a single chunk (tall-and-skinny or short-and-fat): the shorter one."""
+    """``np.linalg.svd(a, full_matrices=False)``. Dask's svd wants one of the matrix's axes in a single chunk
+    (tall-and-skinny or short-and-fat): the shorter one is rechunked so."""
     if type(a) is np.ndarray or not hasattr(a, "rechunk"):
         return np.linalg.svd(a, full_matrices=False)
     m, n = a.shape[-2:]
-    return np.linalg.svd(a.rechunk({a.ndim - 1 if m >= n else a.ndim - 2: -1}))
+    return np.linalg.svd(a.rechunk({a.ndim - 1 if m >= n else a.ndim - 2: -1}), full_matrices=False)
 
 
 def svdvals_grad(g, a):
