@@ -12,11 +12,11 @@ reports the user's line.
 Importing this module imports Numba; nothing else in runtime/ does.
 """
 import numpy as np
-from numba import types
+from numba import literal_unroll, njit as numba_njit, types
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import broadcast, complex_grads, elementwise, indexing, numpy_grads, ownership, products
+from . import broadcast, complex_grads, containers, elementwise, indexing, numpy_grads, ownership, products
 
 
 class SharedWrite(Exception):
@@ -48,10 +48,31 @@ def _is_array(t) -> bool:
 
 
 def _is_basic_index(t) -> bool:
-    """An index naming each entry once: ints, slices, and tuples of them."""
-    if isinstance(t, (types.Integer, types.SliceType)):
+    """An index naming each entry once: ints, slices, ``...``, and tuples of them."""
+    if isinstance(t, (types.Integer, types.SliceType, types.EllipsisType)):
         return True
-    return isinstance(t, types.BaseTuple) and all(isinstance(i, (types.Integer, types.SliceType)) for i in t)
+    return isinstance(t, types.BaseTuple) and all(isinstance(i, (types.Integer, types.SliceType, types.EllipsisType))
+                                                  for i in t)
+
+
+def _rows_then_basic(t, ndim) -> bool:
+    """A tuple index whose first entry is a one-dimensional integer array (the rows) and whose others are
+    ints and slices (``y[idx, 1:]``): each row index names the entries of one sub-array, once."""
+    return isinstance(t, types.BaseTuple) and len(t) >= 1 and len(t) <= ndim and _index_array(t.types[0]) \
+        and all(isinstance(i, (types.Integer, types.SliceType)) for i in t.types[1:])
+
+
+def _in_bounds(i, n):
+    """``i`` as an index into an axis of length ``n`` (negative ones from the end), or IndexError: the
+    scatter loops below write where it points, which Numba does not check."""
+    if i < -n or i >= n:
+        raise IndexError("index out of bounds")
+    return i + n if i < 0 else i
+
+
+@overload(_in_bounds)
+def _in_bounds_impl(i, n):
+    return _in_bounds  # the same code, compiled by Numba
 
 
 def _zero_of(t):
@@ -211,9 +232,18 @@ def _unindex(g, x, index):
         def gathered(g, x, index):  # an entry named twice gets both gradients, as np.add.at adds them
             out = np.zeros_like(x)
             for k in range(index.shape[0]):
-                out[index[k]] += g[k]
+                out[_in_bounds(index[k], out.shape[0])] += g[k]
             return out
         return gathered
+    if _is_array(x) and _rows_then_basic(index, x.ndim) and _is_array(g):
+        def gathered_rows(g, x, index):  # x[idx, 1:]: each row's part gets its gradient, repeats add up
+            out = np.zeros_like(x)
+            rows, rest = index[0], index[1:]
+            for k in range(rows.shape[0]):
+                at = (_in_bounds(rows[k], out.shape[0]),) + rest
+                out[at] = out[at] + g[k]
+            return out
+        return gathered_rows
     if _is_array(x) and x.ndim == 1 and _mask(index):
         def masked(g, x, index):
             out = np.zeros_like(x)
@@ -228,7 +258,9 @@ def _unindex(g, x, index):
 
 @overload(indexing.zero_at)
 def _zero_at(g, index):
-    if _is_array(g) and (_is_basic_index(index) or g.ndim == 1 and _index_array(index)):
+    # (an entry named twice is zeroed twice: the same as once)
+    if _is_array(g) and (_is_basic_index(index) or g.ndim == 1 and _index_array(index)
+                         or _rows_then_basic(index, g.ndim) or _all_index_arrays(index, g.ndim)):
         def impl(g, index):
             out = g.copy()
             out[index] = 0
@@ -239,7 +271,10 @@ def _zero_at(g, index):
 @overload(indexing.written_part)
 def _written_part(g, index):
     # a copy, never a view: the backend updates adjoints in place (compiler/numba_rewrite.py)
-    if _is_array(g) and _is_basic_index(index):
+    if _is_array(g) and isinstance(index, types.EllipsisType):
+        return lambda g, index: g.copy()  # (Numba reads g[...] by no implementation)
+    if _is_array(g) and _is_basic_index(index) and not (
+            isinstance(index, types.BaseTuple) and any(isinstance(i, types.EllipsisType) for i in index)):
         ints = 1 if isinstance(index, types.Integer) else len(index) if isinstance(index, types.BaseTuple) else -1
         if ints == g.ndim and all(isinstance(i, types.Integer) for i in getattr(index, "types", [index])):
             return lambda g, index: g[index]
@@ -248,13 +283,147 @@ def _written_part(g, index):
         def last_write(g, index):  # an entry written twice: only the last write NumPy kept gets the gradient
             winner = np.full(g.shape[0], -1)
             for k in range(index.shape[0]):
-                winner[index[k]] = k
+                winner[_in_bounds(index[k], g.shape[0])] = k
             part = np.zeros(index.shape[0], g.dtype)
             for k in range(index.shape[0]):
-                if winner[index[k]] == k:
+                if winner[_in_bounds(index[k], g.shape[0])] == k:
                     part[k] = g[index[k]]
             return part
         return last_write
+    if _is_array(g) and _rows_then_basic(index, g.ndim):
+        def last_rows(g, index):  # y[idx, 1:] = v: a row named twice keeps the last write, as in NumPy
+            rows = index[0]
+            n = g.shape[0]
+            winner = np.full(n, -1)
+            for k in range(rows.shape[0]):
+                winner[_in_bounds(rows[k], n)] = k
+            part = g[index].copy()
+            for k in range(rows.shape[0]):
+                if winner[_in_bounds(rows[k], n)] != k:
+                    part[k] = 0
+            return part
+        return last_rows
+
+
+def _all_index_arrays(t, ndim) -> bool:
+    """A tuple of one-dimensional integer arrays, one an axis: ``y[rows, columns]``."""
+    return isinstance(t, types.BaseTuple) and len(t) == ndim and all(_index_array(i) for i in t.types)
+
+
+def add_at(a, index, v):
+    """``np.add.at(a, index, v)``: Numba has no ``ufunc.at``; the backend calls this instead."""
+    np.add.at(a, index, v)
+
+
+@overload(add_at)
+def _add_at(a, index, v):
+    # the entries index names, in order, each gets its v added (repeats add up); v a number, or one value
+    # an index entry (a row of the shape a[index[k]] for a one-dimensional index into a matrix)
+    if not _is_array(a) or not (_is_scalar(v) or _is_array(v)):
+        return None
+    if _index_array(index):
+        if _is_scalar(v) or v.ndim < a.ndim:  # the same value at each entry
+            def same(a, index, v):
+                n = a.shape[0]
+                for k in range(index.shape[0]):
+                    a[_in_bounds(index[k], n)] += v
+            return same
+        if v.ndim == a.ndim:
+            def each(a, index, v):
+                n = a.shape[0]
+                if v.shape[0] != index.shape[0] and v.shape[0] != 1:
+                    raise ValueError("np.add.at: the values do not match the index")
+                for k in range(index.shape[0]):
+                    a[_in_bounds(index[k], n)] += v[k if v.shape[0] != 1 else 0]
+            return each
+        return None
+    if _all_index_arrays(index, a.ndim) and a.ndim in (2, 3) and (_is_scalar(v) or v.ndim == 1):
+        scalar = _is_scalar(v)
+
+        def value(v, k):
+            return v if scalar else v[k if v.shape[0] != 1 else 0]
+        value = numba_njit(value)
+
+        def lengths(index, v):
+            count = index[0].shape[0]
+            for axis in literal_unroll(index):
+                if axis.shape[0] != count:
+                    raise ValueError("np.add.at: index arrays of different lengths")
+            if not scalar and v.shape[0] != count and v.shape[0] != 1:
+                raise ValueError("np.add.at: the values do not match the index")
+            return count
+        lengths = numba_njit(lengths)
+        if a.ndim == 2:
+            def entries2(a, index, v):
+                rows, columns = index
+                for k in range(lengths(index, v)):
+                    a[_in_bounds(rows[k], a.shape[0]), _in_bounds(columns[k], a.shape[1])] += value(v, k)
+            return entries2
+
+        def entries3(a, index, v):
+            first, second, third = index
+            for k in range(lengths(index, v)):
+                a[_in_bounds(first[k], a.shape[0]), _in_bounds(second[k], a.shape[1]),
+                  _in_bounds(third[k], a.shape[2])] += value(v, k)
+        return entries3
+
+
+def stacked(items):
+    """``np.array(list(items))``: numbers, or arrays of one shape stacked along a new first axis (the
+    backend's ``np.array([a, b])``, which Numba does not take for arrays)."""
+    return np.array(list(items))
+
+
+@overload(stacked)
+def _stacked(items):
+    if not isinstance(items, types.BaseTuple) or len(items) == 0:
+        return None
+    kinds = list(items.types)
+    if all(_is_array(t) for t in kinds) and len({t.ndim for t in kinds}) == 1:
+        dtype = np.result_type(*[as_dtype(t.dtype) for t in kinds])
+
+        def arrays(items):
+            first = items[0]
+            out = np.empty((len(items),) + first.shape, dtype)
+            k = 0
+            for item in literal_unroll(items):
+                if item.shape != first.shape:
+                    raise ValueError("np.array of arrays of different shapes")
+                out[k] = item
+                k += 1
+            return out
+        return arrays
+    if all(_is_scalar(t) for t in kinds):
+        dtype = np.result_type(*[as_dtype(t) for t in kinds])
+
+        def numbers(items):
+            out = np.empty(len(items), dtype)
+            k = 0
+            for item in literal_unroll(items):
+                out[k] = item
+                k += 1
+            return out
+        return numbers
+
+
+def array_copy(x):
+    """``np.array(x)`` for one value: a copy of an array (Numba's np.array takes no array), else np.array."""
+    return np.array(x)
+
+
+@overload(array_copy)
+def _array_copy(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    return lambda x: np.array(x)
+
+
+@overload(containers.array_grad)
+def _array_grad(g, obj):
+    # np.array(x) of an array (a copy): its gradient is g; a list literal's items are read from g by the
+    # gradient itself (dm[0], dm[1], ...)
+    if _is_array(obj) or _is_scalar(obj):
+        return lambda g, obj: g
 
 
 @overload(numpy_grads.power_slope)
@@ -402,5 +571,6 @@ def _dot_grad_right(g, a, b):
 SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast.unbroadcast, broadcast.unsum,
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
              elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
-             numpy_grads.power_slope, ownership.own, copied, shares_memory, summed_keeping,
+             numpy_grads.power_slope, ownership.own, copied, shares_memory, summed_keeping, add_at, stacked,
+             array_copy, containers.array_grad,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}
