@@ -14,6 +14,7 @@ import copy
 import itertools
 import linecache
 import re
+import textwrap
 import types
 import warnings
 from dataclasses import dataclass
@@ -131,6 +132,45 @@ def _located(node, line=1):
     return node
 
 
+def _compiled(text: str, filename: str, name: str, cell_names: list) -> types.CodeType:
+    """The code of the function ``text`` defines, its ``cell_names`` free: compiled inside a factory whose
+    parameters they are. From the text, indented under the factory's header (parsing it back into a tree
+    first costs more than compiling); linecache holds the lines as compiled, indented, so that tracebacks
+    show them with the right columns, and the lines are shifted back by the header's one."""
+    if '"""' in text or "'''" in text:  # a string spanning lines: indenting would change it
+        return _compiled_from_tree(text, filename, name, cell_names)
+    indented = textwrap.indent(text, "    ")
+    linecache.cache[filename] = (len(indented), None, indented.splitlines(True), filename)
+    factory = f"def __ssagrad_factory__({', '.join(cell_names)}):\n{indented}    return {name}\n"
+    return _shifted(_inner(compile(factory, filename, "exec"), name), -1)
+
+
+def _compiled_from_tree(text, filename, name, cell_names) -> types.CodeType:
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    function_def = ast.parse(text).body[0]
+    end = function_def.end_lineno
+    factory = _located(ast.FunctionDef(
+        "__ssagrad_factory__", ast.arguments([], [_located(ast.arg(c)) for c in cell_names], None, [], [], None, []),
+        [function_def, _located(ast.Return(_located(ast.Name(name, ast.Load()), end)), end)], [], None))
+    return _inner(compile(ast.Module([factory], []), filename, "exec"), name)
+
+
+def _inner(module_code, name) -> types.CodeType:
+    factory_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    return next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+
+
+def _shifted(code: types.CodeType, lines: int) -> types.CodeType:
+    """``code`` (and the code nested in it) ``lines`` lines further down: line tables count from the first."""
+    consts = tuple(_shifted(c, lines) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
+
+
+def source_text(filename: str) -> str:
+    """The source of the generated function compiled under ``filename``, as ``Generated.source`` has it."""
+    return textwrap.dedent("".join(linecache.getlines(filename)))
+
+
 def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, arguments=None) -> Generated:
     """Compile ``def name(<user's parameters, or arguments>): body; return result``."""
     args = copy.deepcopy(parsed.tree.args) if arguments is None else arguments
@@ -141,17 +181,8 @@ def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, a
     text = re.sub(rf"^(\s*){COMMENT_PREFIX}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}",
                   text, flags=re.M)
     filename = f"<ssagrad {parsed.fn.__qualname__} -> {name} #{next(_counter)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    function_def = ast.parse(text).body[0]
     cell_names = sorted(set(helpers) | (set(parsed.fn.__code__.co_freevars) & names))
-    end = function_def.end_lineno
-    factory = _located(ast.FunctionDef(
-        "__ssagrad_factory__", ast.arguments([], [_located(ast.arg(c)) for c in cell_names], None, [], [], None, []),
-        [function_def, _located(ast.Return(_located(ast.Name(name, ast.Load()), end)), end)], [], None))
-    module = ast.Module([factory], [])
-    code = compile(module, filename, "exec")
-    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    inner = _compiled(text, filename, name, cell_names)
     straight = all(isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) for stmt in body)
     return Generated(name, text, filename, inner, helpers, straight)
 

@@ -17,6 +17,7 @@ import types
 import weakref
 from dataclasses import dataclass, field
 
+from . import codegen
 from .errors import DifferentiationError, Location
 
 _counter = itertools.count(1)
@@ -222,7 +223,7 @@ def _translate(function, fn, kinds: dict, options: dict) -> _Translated:
     from . import numba_rewrite
     from ..runtime import numba_helpers
     filename = function.__code__.co_filename
-    text = "".join(linecache.getlines(filename))
+    text = codegen.source_text(filename)
     namespace = _namespace(function)
     callees = {}
     for name in function.__code__.co_freevars:  # the names bound at compile time: helpers and callees
