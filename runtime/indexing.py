@@ -30,9 +30,23 @@ def unindex(g, x, index):
         g = np.reshape(g, np.shape(x[index]))
     if _is_basic(index):
         out[index] = g
+    elif not _writable(x, g) and _take_axis(index) is not None:  # x[idx], x[:, idx]: Dask has no np.add.at
+        axis = _take_axis(index)
+        return untake(g, x, index[axis] if isinstance(index, tuple) else index, axis)
     else:
         np.add.at(out, index, g)
     return out
+
+
+def _take_axis(index):
+    """The axis ``k`` when ``x[index]`` is ``np.take(x, idx, axis=k)``: ``index`` an integer array (or list), or
+    a tuple of ``:`` with one integer array at ``k``; else None."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [k for k, i in enumerate(items) if not (isinstance(i, slice) and i == slice(None))]
+    if len(arrays) != 1 or not isinstance(items[arrays[0]], (list, np.ndarray)):
+        return None
+    kind = np.asarray(items[arrays[0]]).dtype.kind
+    return arrays[0] if kind in "iu" else None
 
 
 def _writable(*arrays) -> bool:

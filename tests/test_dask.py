@@ -39,8 +39,12 @@ def new_axes(x, w):
     return np.sum(np.tanh(x[:, :, None] * w[None, None, :])) + np.sum(x[None] ** 2)  # Dask cannot write through None
 
 
+def picked(x):
+    return np.sum(np.sin(x[np.array([0, 3, 3, 1])])) + np.sum(x[:, [2, 2, 0]] ** 3)  # repeats add up: no np.add.at
+
+
 CASES = [(elementwise, 0), (broadcasting, 0), (reductions, 0), (products, 0), (guarded, 0), (looped, 0),
-         (new_axes, 0)]
+         (new_axes, 0), (picked, 0)]
 
 
 def data(rng):
@@ -84,6 +88,40 @@ def test_a_local_cluster_computes_the_gradient(rng):
         lazy = ssagrad.grad(products, wrt=0)(x_dask, w)
         result = client.compute(lazy).result(timeout=60)
     np.testing.assert_allclose(result, ssagrad.grad(products, wrt=0)(x, w), rtol=1e-12)
+
+
+# Rules listed in docs/scaling-out.md because Dask runs them only on some chunkings (not the test below's two
+# chunks an axis): so chunked, their gradients run on Dask too.
+def spectra(x):  # Dask's FFTs take each transformed axis in one chunk: axes 1 and 2 here
+    c = x + 1j * x ** 2
+    return (np.sum(np.real(np.fft.fft(c)) * x) + np.sum(np.imag(np.fft.ifft(c)) ** 2)
+            + np.sum(np.real(np.fft.fft2(c)) * x) + np.sum(np.imag(np.fft.ifft2(c)) ** 2)
+            + np.sum(np.real(np.fft.fftn(c, axes=(1, 2))) * x) + np.sum(np.imag(np.fft.ifftn(c, axes=(1, 2))) ** 2)
+            + np.sum(np.abs(np.fft.rfft(x)) ** 2) + np.sum(np.abs(np.fft.rfft2(x)) ** 2)
+            + np.sum(np.abs(np.fft.rfftn(x, axes=(1, 2))) ** 2) + np.sum(np.fft.irfft(c) ** 2)
+            + np.sum(np.fft.irfft2(c) ** 2) + np.sum(np.fft.irfftn(c, axes=(1, 2)) ** 2))
+
+
+def factorizations(x):  # Dask's qr and svd take tall-and-skinny matrices; sign-free functions of the factors
+    q, r = np.linalg.qr(x)
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum(np.sin(q ** 2)) + np.sum(np.cos(r ** 2)) + np.sum(np.sin(s)) + np.sum(u[0] * u[1])
+
+
+def along_axes(x):  # np.repeat and np.take with an axis, np.select with a number as its default
+    return (np.sum(np.sin(np.repeat(x, 2, axis=1)) * np.arange(8.0)) + np.sum(np.take(x, [2, 0, 2], axis=1) ** 3)
+            + np.sum(np.select([x < 0.3, x > 1.0], [x * 2, np.sin(x)], 0.5) ** 2))
+
+
+@pytest.mark.parametrize("fn, shape, chunks", [(spectra, (4, 3, 4), (2, 3, 4)), (factorizations, (8, 3), (4, 3)),
+                                               (along_axes, (6, 4), (3, 2))], ids=lambda v: getattr(v, "__name__", ""))
+def test_rules_dask_runs_on_some_chunkings_have_gradients_on_dask_there(fn, shape, chunks, rng):
+    x = rng.uniform(-0.5, 1.5, size=shape)
+    if fn is factorizations:
+        x = x + 3 * np.eye(*shape)  # well-conditioned, distinct singular values
+    lazy = ssagrad.grad(fn)(da.from_array(x, chunks=chunks))
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_allclose(lazy.compute(), ssagrad.grad(fn)(x), rtol=1e-12, atol=1e-12)
 
 
 def dask_version_of(spec, value):
