@@ -1,5 +1,6 @@
 """Each compiler stage on its own: parse, normalize, SSA, activity, optimize, codegen, cache."""
 import ast
+import linecache
 import traceback
 
 import numpy as np
@@ -127,6 +128,11 @@ def test_tracebacks_show_generated_lines():
         frames = traceback.extract_tb(exc.__traceback__)
         generated = [f for f in frames if f.filename.startswith("<ssagrad")]
         assert generated and generated[-1].line == "y = np.log(x)"
+        # the line number is the line's in the source users read; the columns, in the line tracebacks show
+        frame = generated[-1]
+        assert g.source.splitlines()[frame.lineno - 1].strip() == "y = np.log(x)"
+        if getattr(frame, "colno", None) is not None:  # Python 3.11: the carets under the failing call
+            assert linecache.getline(frame.filename, frame.lineno)[frame.colno:frame.end_colno] == "np.log(x)"
     else:
         raise AssertionError("expected a TypeError")
 
