@@ -49,10 +49,12 @@ def _take_axis(index):
     return arrays[0] if kind in "iu" else None
 
 
-def _writable(*arrays) -> bool:
-    """Are these NumPy arrays (or scalars, lists)? The scatter-adds below write into a zero array with
-    ``np.add.at``; other array types (Dask: lazy, no ``np.add.at``) take a formulation without writes."""
-    return all(type(x) is np.ndarray or not hasattr(x, "__array_function__") for x in arrays)
+def _writable(x, y=None) -> bool:
+    """Are ``x`` and ``y`` NumPy arrays (or scalars, lists, None)? The scatter-adds below write into a zero
+    array with ``np.add.at``; other array types (Dask: lazy, no ``np.add.at``) take a formulation without
+    writes. (Two type tests on the NumPy path: these helpers run in every gradient of an indexing.)"""
+    return (type(x) is np.ndarray or not hasattr(x, "__array_function__")) and \
+        (type(y) is np.ndarray or not hasattr(y, "__array_function__"))
 
 
 def _one_hot(indices, n):
