@@ -22,35 +22,40 @@ from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
 from .pyast import is_comment
-from .trees import Transformer, names, statements
+from .trees import Transformer, name_nodes, statements
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
 
 
-_names_memo: dict = {}  # (context, id(node)) -> (node, names), while dead code is eliminated
+_names_memo: dict = {}  # id(node) -> (node, (loaded, stored, mentioned)), while statements stay as they are
 
 
-def _names(node, context) -> set[str]:
-    key = (context, id(node))
-    hit = _names_memo.get(key)
+def _name_sets(node) -> tuple:
+    """The names ``node`` loads, stores and mentions at all (helpers aside), from one walk, remembered."""
+    hit = _names_memo.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
-    found = set(names(node, context))
-    _names_memo[key] = (node, found)
-    return found
-
-
-def _stored(node) -> set[str]:
-    return _names(node, ast.Store)
+    loaded, stored, other = set(), set(), set()
+    for n in name_nodes(node):
+        if not hasattr(n, "ssagrad_helper"):
+            context = type(n.ctx)
+            (loaded if context is ast.Load else stored if context is ast.Store else other).add(n.id)
+    sets = (loaded, stored, loaded | stored | other)
+    _names_memo[id(node)] = (node, sets)
+    return sets
 
 
 def _loaded(node) -> set[str]:
-    return _names(node, ast.Load)
+    return _name_sets(node)[0]
+
+
+def _stored(node) -> set[str]:
+    return _name_sets(node)[1]
 
 
 def _mentions(node) -> set[str]:
-    return set(names(node))
+    return _name_sets(node)[2]
 
 
 def _is_copy(stmt) -> bool:
@@ -338,7 +343,7 @@ def optimize(body: list[ast.stmt], result: ast.expr):
     try:
         body = eliminate_dead_code(body, _loaded(result))
         if prune_tapes(body):  # what fed only the dropped entries is dead now
-            _forget()
+            _loop_memo.clear()
             body = eliminate_dead_code(body, _loaded(result))
         return inline_temporaries(body, result), result
     finally:
@@ -353,7 +358,8 @@ def _forget() -> None:
 def prune_tapes(body) -> bool:
     """Drop the tape entries a reversed loop never reads (a specialized body reads fewer values than the
     generic one the tape was planned for), from the loop's unpacking and from every append to that tape;
-    a tape left with nothing to hold becomes a count of the iterations."""
+    a tape left with nothing to hold becomes a count of the iterations. What is remembered of the names of
+    the statements it changes is forgotten."""
     changed = False
     for loop in [s for s in statements(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
                  and getattr(s.iter.func, "ssagrad_helper", None) is reversed and len(s.iter.args) == 1
@@ -365,10 +371,14 @@ def prune_tapes(body) -> bool:
         if len(keep) == len(targets):
             continue
         changed = True
+        _names_memo.pop(id(loop), None)
         if not keep:
             _count_instead(body, loop, tape)
+            _names_memo.clear()  # the tape's name is the count's now, wherever it was
             continue
-        for call in _appends(body, tape):
+        for stmt in _appends(body, tape):
+            call = stmt.value
+            _names_memo.pop(id(stmt), None)
             if isinstance(call.args[0], ast.Tuple) and len(call.args[0].elts) == len(targets):
                 items = [call.args[0].elts[i] for i in keep]
                 call.args[0] = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
@@ -377,9 +387,9 @@ def prune_tapes(body) -> bool:
     return changed
 
 
-def _appends(body, tape: str) -> list[ast.Call]:
-    """The ``tape.append(...)`` calls in ``body``."""
-    return [stmt.value for stmt in statements(body) if isinstance(stmt, ast.Expr)
+def _appends(body, tape: str) -> list[ast.Expr]:
+    """The ``tape.append(...)`` statements in ``body``."""
+    return [stmt for stmt in statements(body) if isinstance(stmt, ast.Expr)
             and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
             and stmt.value.func.attr == "append" and isinstance(stmt.value.func.value, ast.Name)
             and stmt.value.func.value.id == tape]
@@ -391,7 +401,7 @@ def _count_instead(body, loop: ast.For, tape: str) -> None:
     taken = {n.id for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Name)}
     spellings = itertools.chain(["count"], (f"count_{i}" for i in itertools.count(1)))
     count = next(name for name in spellings if name not in taken)
-    appends = {id(call) for call in _appends(body, tape)}
+    appends = {id(stmt.value) for stmt in _appends(body, tape)}
 
     def rewrite(statements):
         for i, stmt in enumerate(statements):

@@ -114,17 +114,16 @@ def name_nodes(node, out=None) -> list:
     ``ast.walk`` (which the compiler would call on every statement, many times)."""
     if out is None:
         out = []
-    kind = type(node)
-    if kind is ast.Name:
+    if type(node) is ast.Name:
         out.append(node)
         return out
-    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
+    for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
         value = getattr(node, field, None)
         if type(value) is list:
             for item in value:
-                if isinstance(item, ast.AST):
+                if isinstance(item, ast.AST) and type(item) is not ast.Constant:  # a constant holds no names
                     name_nodes(item, out)
-        elif isinstance(value, ast.AST):
+        elif isinstance(value, ast.AST) and type(value) is not ast.Constant:
             name_nodes(value, out)
     return out
 
@@ -132,22 +131,31 @@ def name_nodes(node, out=None) -> list:
 def names(node, context=ast.expr_context, out=None) -> list[str]:
     """The names ``node`` uses in ``context`` (``ast.Load``, ``ast.Store``; any by default), in order, each
     time it uses them; a rule helper (``zeros_like``) is a closure cell, not the user's variable of that name.
-    (The walk of ``name_nodes``, collecting as it goes: the optimizer calls this most.)"""
+    (The walk of ``name_nodes``, collecting as it goes, and taking names and constants without a call: the
+    optimizer calls this most.)"""
     if out is None:
         out = []
-    kind = type(node)
-    if kind is ast.Name:
+    if type(node) is ast.Name:
         if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
             out.append(node.id)
         return out
-    for field in _CHILD_FIELDS.get(kind) or child_fields(kind):
+    for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
         value = getattr(node, field, None)
         if type(value) is list:
             for item in value:
-                if isinstance(item, ast.AST):
+                kind = type(item)
+                if kind is ast.Name:
+                    if isinstance(item.ctx, context) and not hasattr(item, "ssagrad_helper"):
+                        out.append(item.id)
+                elif kind is not ast.Constant and isinstance(item, ast.AST):
                     names(item, context, out)
-        elif isinstance(value, ast.AST):
-            names(value, context, out)
+        else:
+            kind = type(value)
+            if kind is ast.Name:
+                if isinstance(value.ctx, context) and not hasattr(value, "ssagrad_helper"):
+                    out.append(value.id)
+            elif kind is not ast.Constant and isinstance(value, ast.AST):
+                names(value, context, out)
     return out
 
 
