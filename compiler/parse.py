@@ -7,7 +7,10 @@ whatever numpy was imported as.
 import ast
 import builtins
 import inspect
+import linecache
+import re
 import textwrap
+import types
 from dataclasses import dataclass, field
 
 from . import guard
@@ -188,6 +191,41 @@ def _only_forwards(wrapper, wrapped) -> bool:
     return target is wrapped
 
 
+_DEFINITION = re.compile(r"\s*(@|def\s|async\s+def\s)")
+
+
+def source_lines(fn) -> tuple[list[str], int]:
+    """``inspect.getsourcelines(fn)`` without tokenizing the file (a tenth of a first compile): a ``def``'s
+    lines run from its first line (decorators included) to the last line its code, or code nested in it, has
+    a position on. Trailing lines that compile to nothing (a last ``else: pass``) may be left out, which
+    changes nothing. Where that cannot be known (a lambda, no positions, Python 3.10) inspect decides, and
+    the caller parses what this returns, so a cut that left a statement unfinished would not go unnoticed:
+    ``parse_function`` falls back to inspect's lines then."""
+    code = fn.__code__
+    linecache.checkcache(code.co_filename)  # the file may have been edited since it was read (as inspect does)
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    first = code.co_firstlineno - 1
+    last = _last_line(code) if code.co_name != "<lambda>" and hasattr(code, "co_positions") else None
+    if last is None or not 0 <= first < last <= len(lines) or not _DEFINITION.match(lines[first]):
+        return inspect.getsourcelines(fn)
+    return lines[first:last], first + 1
+
+
+def _last_line(code) -> int | None:
+    ends = [end for _, end, _, _ in code.co_positions() if end is not None]
+    for inner in code.co_consts:
+        if isinstance(inner, types.CodeType):
+            ends.append(_last_line(inner))
+    return None if not ends or None in ends else max(ends)
+
+
+def _parsed(lines) -> ast.Module | None:
+    try:
+        return ast.parse(textwrap.dedent("".join(lines)))
+    except SyntaxError:
+        return None
+
+
 def parse_function(fn) -> ParsedFunction:
     """Parse ``fn``'s source; raise a located ``DifferentiationError`` when there is none."""
     if not inspect.isfunction(fn):
@@ -202,7 +240,10 @@ def parse_function(fn) -> ParsedFunction:
             Location(filename, fn.__code__.co_firstlineno, 0, None,
                      _line(filename, fn.__code__.co_firstlineno), fn.__name__))
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        lines, first_line = source_lines(fn)
+        module = _parsed(lines)
+        if module is None:  # the quick cut left a statement unfinished (or the source is wrong): inspect's
+            lines, first_line = inspect.getsourcelines(fn)
     except (OSError, TypeError):
         raise DifferentiationError(
             f"the source of function {fn.__qualname__!r} is not available (it was defined in a REPL, "
@@ -210,18 +251,18 @@ def parse_function(fn) -> ParsedFunction:
             f"Define the function in a .py file or a notebook cell.",
             Location(filename, fn.__code__.co_firstlineno, 0, None, "", fn.__name__)) from None
     first_line = max(first_line, 1)
-    text = "".join(lines)
-    dedented = textwrap.dedent(text)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    try:
-        module = ast.parse(dedented)
-    except SyntaxError as exc:
-        # a lambda inside a statement that goes on past its line: parse what there is
-        module = _parse_prefix(dedented) if fn.__code__.co_name == "<lambda>" else None
-        if module is None:
-            raise DifferentiationError(f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
-                                       Location(filename, first_line + (exc.lineno or 1) - 1, (exc.offset or 1) - 1,
-                                                None, exc.text or "", fn.__name__)) from None
+    if module is None:
+        dedented = textwrap.dedent("".join(lines))
+        try:
+            module = ast.parse(dedented)
+        except SyntaxError as exc:
+            # a lambda inside a statement that goes on past its line: parse what there is
+            module = _parse_prefix(dedented) if fn.__code__.co_name == "<lambda>" else None
+            if module is None:
+                raise DifferentiationError(f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
+                                           Location(filename, first_line + (exc.lineno or 1) - 1,
+                                                    (exc.offset or 1) - 1, None, exc.text or "", fn.__name__)) from None
     if fn.__code__.co_name == "<lambda>":
         tree = _lambda_definition(module, fn, first_line, filename, lines)
         parsed = ParsedFunction(fn, tree, filename, first_line, indent, lines)

@@ -1,5 +1,6 @@
 """Each compiler stage on its own: parse, normalize, SSA, activity, optimize, codegen, cache."""
 import ast
+import inspect
 import linecache
 import traceback
 
@@ -171,3 +172,23 @@ def test_negative_constants_keep_their_parentheses():
     source = ssagrad.grad(negative_base).source
     assert "(-0.3) ** 2" in source and "(-2) ** 3" in source
     assert ssagrad.grad(negative_base)(1.0) == pytest.approx(0.09)
+
+
+def ends_in_a_branch_that_compiles_to_nothing(x, flag):
+    y = x * 2.0
+    if flag:
+        y = y + 1.0
+    else:
+        pass
+    return (y
+            + 1.0)
+
+
+@pytest.mark.parametrize("fn", [ends_in_a_branch_that_compiles_to_nothing, cached, fails_inside])
+def test_source_lines_are_inspects_without_tokenizing(fn):
+    from ssagrad.compiler.parse import source_lines
+    lines, first = source_lines(fn)
+    expected, expected_first = inspect.getsourcelines(fn)
+    assert first == expected_first and lines == expected[:len(lines)]
+    assert all(line.strip() in ("", "pass", "else:") for line in expected[len(lines):])
+    assert ssagrad.grad(ends_in_a_branch_that_compiles_to_nothing)(1.5, True) == 2.0
