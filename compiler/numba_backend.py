@@ -83,6 +83,40 @@ def jit_target(fn, jit, mode="reverse"):
     return fn, options
 
 
+def jvp_options(fn, jit):
+    """Numba options for ``ssagrad.jvp(fn, ..., jit=jit)``, or None (the tangent code runs in Python): a
+    dispatcher's own unless ``jit=False``; Numba's defaults for a plain function with ``jit="numba"``."""
+    if jit not in (None, False, "numba"):
+        raise ValueError(f"jit must be 'numba', False or None (Numba for a Numba dispatcher), not {jit!r}")
+    if is_dispatcher(fn):
+        return jit_options(fn) if jit is not False else None
+    if jit == "numba":
+        require_numba()
+        return {}
+    return None
+
+
+def jit_jvp(compiled, fn, options: dict, args):
+    """The tangent function of ``compiled`` (a CompiledJVP of ``fn``) compiled with Numba, and compiled for
+    ``args`` (the primals, then the tangents) now, so that what Numba cannot compile is reported at the
+    user's line. The tangent code is not specialized to a signature: it has no tapes to lay out."""
+    numba = require_numba()
+    variants = compiled.__dict__.setdefault("numba_variants", {})
+    key = _options_key(options)
+    found = variants.get(key)
+    if found is None:
+        translated = _translate(compiled.function, fn, {}, options)
+        found = variants[key] = (translated, _checked(translated, lazy=True))
+    translated, function = found
+    try:
+        types_ = tuple(numba.typeof(a) for a in args) if args is not None else None
+    except ValueError:
+        types_ = None
+    if types_ is not None and types_ not in translated.dispatcher.signatures:
+        _compile(translated, types_)
+    return function
+
+
 def require_numba():
     try:
         import numba

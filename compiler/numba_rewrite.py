@@ -57,6 +57,10 @@ def rewrite(text: str, namespace: dict, kinds: dict, helpers) -> Rewritten:
         return f"{match.group(1)}{_COMMENT}{len(comments) - 1}"
     marked = re.sub(r"^(\s*)# (.*)$", mark, text, flags=re.M)
     tree = ast.parse(marked).body[0]
+    # keyword-only parameters (a tangent function's dx, dk) as positional ones: Numba binds a call of a
+    # compiled function with keyword-only parameters wrongly; calls by keyword bind the same
+    tree.args.args += tree.args.kwonlyargs
+    tree.args.kwonlyargs, tree.args.kw_defaults = [], []
     rewriter = _Rewriter(tree, namespace, kinds, helpers)
     rewriter.run()
     source = render(tree)
@@ -182,7 +186,8 @@ class _Rewriter:
                 return ast.Call(ast.Attribute(_name(self.np), "array", ast.Load()), [node], [])
             return node
         helpers = self.helpers.indexing
-        indexing = (helpers.unindex, helpers.zero_at, helpers.written_part, self.helpers.add_at)
+        indexing = (helpers.unindex, helpers.zero_at, helpers.written_part, helpers.set_at, helpers.added_at,
+                    self.helpers.add_at)
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Subscript):
                 node.slice = as_array(node.slice)

@@ -108,6 +108,44 @@ def _zeros_like(x):
         return lambda x: np.zeros_like(x)
 
 
+@overload(broadcast.zero_tangent)
+def _zero_tangent(x):
+    # a zero tangent of a number or an array (containers are not compiled)
+    if _placeholder(x) or isinstance(x, types.Float) and x.bitwidth == 64:
+        return lambda x: 0.0
+    if _is_scalar(x):
+        zero = _zero_of(x)
+        return lambda x: zero()
+    if _is_array(x):
+        return lambda x: np.zeros_like(x)
+
+
+@overload(broadcast.broadcast_like)
+def _broadcast_like(t, result):
+    # a tangent grown to its value's shape: the same numbers as Python's (a broadcast view there, a new
+    # array here: nothing writes into a tangent)
+    if _is_scalar(t) and _is_scalar(result):
+        return lambda t, result: t
+    if _is_scalar(t) and _is_array(result):
+        return lambda t, result: np.full(result.shape, t)
+    if _is_array(t) and _is_array(result) and t.ndim <= result.ndim:
+        dtype = as_dtype(t.dtype)
+        if t.ndim == result.ndim:
+            def same_rank(t, result):
+                if t.shape == result.shape:
+                    return t
+                out = np.empty(result.shape, dtype)
+                out[...] = t
+                return out
+            return same_rank
+
+        def grown(t, result):
+            out = np.empty(result.shape, dtype)
+            out[...] = t
+            return out
+        return grown
+
+
 @overload(broadcast.shape_of)
 def _shape_of(x):
     if _is_scalar(x) or _is_array(x):
@@ -426,6 +464,38 @@ def _array_grad(g, obj):
         return lambda g, obj: g
 
 
+def _result_dtype(a, v):
+    """``np.result_type(a, v)`` for Numba types: the dtype set_at's and added_at's copy of ``a`` takes."""
+    return np.result_type(as_dtype(a.dtype), as_dtype(v.dtype if _is_array(v) else v))
+
+
+@overload(indexing.set_at)
+def _set_at(a, index, v):
+    # the tangent of a[index] = v: a copy with v written there (an entry written twice: the last write)
+    if _is_array(a) and (_is_scalar(v) or _is_array(v)) and (
+            _is_basic_index(index) or a.ndim == 1 and _index_array(index) or _rows_then_basic(index, a.ndim)):
+        dtype = _result_dtype(a, v)
+
+        def impl(a, index, v):
+            out = a.astype(dtype)
+            out[index] = v
+            return out
+        return impl
+
+
+@overload(indexing.added_at)
+def _added_at(a, index, v):
+    # the tangent of np.add.at(a, index, v): a copy with v added there (repeats add up)
+    if _is_array(a) and (_is_scalar(v) or _is_array(v)):
+        dtype = _result_dtype(a, v)
+
+        def impl(a, index, v):
+            out = a.astype(dtype)
+            add_at(out, index, v)
+            return out
+        return impl
+
+
 @overload(numpy_grads.power_slope)
 def _power_slope(x, y):
     # d(x ** y)/dx for a number y (the exponent of a loop's x ** i): 0 where y is 0, as in Python
@@ -572,5 +642,6 @@ SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
              elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
              numpy_grads.power_slope, ownership.own, copied, shares_memory, summed_keeping, add_at, stacked,
-             array_copy, containers.array_grad,
+             array_copy, containers.array_grad, broadcast.zero_tangent, broadcast.broadcast_like, indexing.set_at,
+             indexing.added_at,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}
