@@ -8,6 +8,7 @@ from .api import _check_differentiable_input, _fitted, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
 from .compiler.parse import forwarded
 from .compiler.calls import user_function
+from .compiler.numba_backend import jit_jvp, jvp_options
 from .tracebacks import user_facing
 
 
@@ -47,12 +48,14 @@ def _like_value(tangent, value):
 
 
 @user_facing
-def jvp(fn, primals, tangents):
+def jvp(fn, primals, tangents, *, jit=None):
     """Forward mode: ``(fn(*primals), J @ tangents)``, from one pass of generated tangent code.
 
     ``tangents`` has one entry per primal: an array (or float) shaped like it,
-    or ``None`` for an argument not to differentiate.
+    or ``None`` for an argument not to differentiate. The tangent code of a Numba
+    dispatcher (or with ``jit="numba"``) is compiled with Numba (docs/numba.md).
     """
+    options = jvp_options(fn, jit)
     function, bound = _function_and_self(fn, keywords=True)
     primals, tangents = bound + tuple(primals), (None,) * len(bound) + tuple(tangents)
     if len(primals) != len(tangents):
@@ -67,7 +70,11 @@ def jvp(fn, primals, tangents):
                                  f"{np.shape(primals[i])}")
     compiled = compile_jvp(function, active)
     given = [t for t in tangents if t is not None]
-    value, tangent = compiled.function(*primals, **_keywords(fn), **dict(zip(compiled.parameters, given)))
+    if options is not None:  # the tangent code compiled with Numba (compiler/numba_backend.py)
+        function = jit_jvp(compiled, function, options, None if _keywords(fn) else primals + tuple(given))
+    else:
+        function = compiled.function
+    value, tangent = function(*primals, **_keywords(fn), **dict(zip(compiled.parameters, given)))
     return value, _like_value(tangent, value)
 
 
