@@ -367,8 +367,9 @@ def _sine_weighted(x, w):
 
 
 def test_other_transforms_take_a_dispatcher():
-    """jvp, vjp, jacobian, hessian and hvp of an @njit function differentiate its py_func (in Python: the
-    derivative code is not compiled with Numba): the same numbers as for the Python function."""
+    """jvp, vjp, jacobian, hessian and hvp of an @njit function differentiate its py_func (jvp, and so the
+    forward-mode jacobian, compiled with Numba; the others in Python): the same numbers as for the Python
+    function."""
     x, w, v = np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0]), np.array([0.3, -0.2, 0.5, 1.0])
     python = _sine_weighted.py_func
     for transform in (lambda f: ssagrad.jvp(f, (x, w), (v, np.zeros(4))),
@@ -683,3 +684,63 @@ def _rows_read(x):
 
 def test_rows_beside_a_slice_read():
     _check(_rows_read, (0,), (np.arange(12.0).reshape(3, 4) / 7 - 0.3,))
+
+
+# -- jvp compiled with Numba ---------------------------------------------------------------------------------
+
+def _directional(f, primals, tangents, eps=1e-6):
+    """Central differences of f along the tangents (None: held fixed)."""
+    step = [0.0 * np.asarray(p) if t is None else eps * np.asarray(t) for p, t in zip(primals, tangents)]
+    up = [p + s if isinstance(p, np.ndarray) else float(p + s) for p, s in zip(primals, step)]
+    down = [p - s if isinstance(p, np.ndarray) else float(p - s) for p, s in zip(primals, step)]
+    return (np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * eps)
+
+
+@pytest.mark.parametrize("f, primals, tangents", [
+    (logistic, (2.5, 0.3), (1.0, 0.5)),
+    (energy, (np.linspace(0.0, 1.0, 6) ** 2, 0.7), (np.linspace(-1.0, 1.0, 6), 0.3)),
+    (lotka_volterra, (1.0, 0.5, 0.3, 0.8, 1.2, 0.7, 0.01), (1.0, None, None, None, 0.5, None, None)),
+    (_sine_weighted, (np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0])), (np.array([0.3, -0.2, 0.5, 1.0]), None)),
+    (writes, (np.linspace(0.1, 1.0, 6), 0.7), (np.linspace(1.0, -1.0, 6), 0.5)),
+    (until, (1.5, 1.2), (1.0, 0.0)),
+    (branches, (np.linspace(0.07, 0.93, 6), 0.7), (np.ones(6), 1.0)),
+    (matrix_steps, (np.arange(9.0).reshape(3, 3) / 20 - 0.2, np.array([0.3, -0.2, 0.5])),
+     (np.ones((3, 3)), np.array([1.0, -1.0, 0.5]))),
+    (_scattered, (np.array([1.0, 2.0, 3.0, -0.5]), 0.3), (np.array([0.5, -1.0, 1.0, 2.0]), 1.0)),
+], ids=["logistic", "energy", "rk4-calls-njit", "array", "writes", "while", "branches", "matrix", "add.at"])
+def test_jvp_compiled_with_numba(f, primals, tangents):
+    """jvp of a dispatcher (or with jit="numba") runs the tangent code compiled by Numba: the Python jvp's
+    numbers and central differences along the tangent."""
+    from ssagrad.compiler import compile_jvp
+    from ssagrad.api import _parameters
+    python_function = getattr(f, "py_func", f)
+    value, tangent = ssagrad.jvp(f, primals, tangents, jit="numba")
+    want_value, want_tangent = ssagrad.jvp(python_function, primals, tangents)
+    np.testing.assert_allclose(value, want_value, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tangent, want_tangent, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tangent, _directional(python_function, primals, tangents), rtol=1e-6, atol=1e-7)
+    params = _parameters(python_function)
+    compiled = compile_jvp(python_function, tuple(p for p, t in zip(params, tangents) if t is not None))
+    (translated, _), = [v for k, v in compiled.numba_variants.items()]
+    assert translated.dispatcher.signatures  # compiled by Numba, not run in Python
+
+
+def test_jvp_of_a_dispatcher_is_compiled_unless_jit_is_false():
+    x, t = np.linspace(0.1, 1.0, 5), np.linspace(1.0, 2.0, 5)
+    compiled = ssagrad.jvp(fast_square_sum, (x,), (t,))
+    python = ssagrad.jvp(fast_square_sum, (x,), (t,), jit=False)
+    assert compiled[1] == pytest.approx(python[1], rel=1e-12) and python[1] == pytest.approx(2 * x @ t)
+    from ssagrad.compiler import compile_jvp
+    (translated, _), = compile_jvp(fast_square_sum.py_func, ("x",)).numba_variants.values()
+    assert translated.dispatcher.targetoptions["fastmath"] is True  # the dispatcher's options
+    with pytest.raises(ValueError, match="jit must be"):
+        ssagrad.jvp(fast_square_sum, (x,), (t,), jit="cuda")
+
+
+def test_jvp_numba_cannot_compile_is_a_located_error():
+    x, c = np.linspace(0.1, 1.0, 5), np.array([1.0, 2.0])
+    with pytest.raises(DifferentiationError) as error:
+        ssagrad.jvp(not_compilable, (x, c), (np.ones(5), None), jit="numba")
+    assert error.value.lineno == not_compilable.__code__.co_firstlineno + 1
+    assert "numpy.polyval" in error.value.message and "TypingError" not in str(error.value)
+    assert ssagrad.jvp(not_compilable, (x, c), (np.ones(5), None))[1] == pytest.approx(2 * np.sum(x) * 4.0)
