@@ -744,3 +744,20 @@ def test_jvp_numba_cannot_compile_is_a_located_error():
     assert error.value.lineno == not_compilable.__code__.co_firstlineno + 1
     assert "numpy.polyval" in error.value.message and "TypingError" not in str(error.value)
     assert ssagrad.jvp(not_compilable, (x, c), (np.ones(5), None))[1] == pytest.approx(2 * np.sum(x) * 4.0)
+
+
+@pytest.mark.parametrize("t, result", [(np.arange(3.0), np.zeros((2, 3))), (np.arange(2.0).reshape(2, 1), np.zeros((2, 3))),
+                                       (np.arange(3.0), np.zeros(3)), (1.5, np.zeros((2, 2))), (1.5, 2.0),
+                                       (np.ones((1, 3)), np.zeros((4, 3)))])
+def test_tangent_helpers_compiled_are_the_python_ones(t, result):
+    from ssagrad.runtime import broadcast, indexing
+    got = numba.njit(lambda t, r: broadcast.broadcast_like(t, r))(t, result)
+    want = broadcast.broadcast_like(t, result)
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_array_equal(got, want)
+    if isinstance(result, np.ndarray) and result.ndim == 1:
+        a, index, v = np.arange(4.0), np.array([0, 2, 2]), np.array([1.0, 2.0, 3.0])
+        compiled = numba.njit(lambda a, i, v: (indexing.set_at(a, i, v), indexing.added_at(a, i, v)))(a, index, v)
+        for got, want in zip(compiled, (indexing.set_at(a, index, v), indexing.added_at(a, index, v))):
+            np.testing.assert_array_equal(got, want)
+        assert not np.shares_memory(compiled[0], a) and a[0] == 0.0  # copies: a is left as it was
