@@ -25,8 +25,8 @@ scalar by construction stays in lists, which is slower but the same.
 """
 import ast
 import copy
-import itertools
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy
@@ -37,7 +37,6 @@ from .trees import blocks
 from .names import Namer
 
 _COMMENT = "__ssagrad_numba_comment_"
-_errors = itertools.count()
 
 
 @dataclass
@@ -286,8 +285,14 @@ class _Rewriter:
                         and isinstance(self.value_of(stmt.value.func), SharedMemoryCheck)):
                     continue
                 call = stmt.value
-                k = next(_errors)
-                self.errors[k] = self.value_of(call.func).error
+                error = self.value_of(call.func).error
+                # numbered by the error's text (its message and the user's line), the same in every process:
+                # the source, and with cache=True the hash naming Numba's cache of it, do not depend on the
+                # order gradients were compiled in
+                k = zlib.crc32(str(error).encode()) & 0x7FFFFFFF
+                while k in self.errors and str(self.errors[k]) != str(error):
+                    k += 1
+                self.errors[k] = error
                 shares = self._bound("shares_memory", self.helpers.shares_memory)
                 raised = self._bound("SharedWrite", self.helpers.SharedWrite)
                 tests = [ast.Call(_name(shares), [copy.deepcopy(call.args[0]), other], []) for other in call.args[1:]]

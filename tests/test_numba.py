@@ -505,6 +505,32 @@ def steps(a, b, x, y):
         y = y + 0.01 * ky
     return x * y
 
+@numba.njit(cache=True)
+def into(x, y):
+    y[0] = x[1] * 2.0           # the gradient checks that y shares no memory with x
+    return np.sum(y * x)
+
+def written():
+    x = np.array([0.3, -0.2, 0.5])
+    e = ssagrad.grad(into, wrt=(0, 1))
+    got = [a.tolist() for a in e(x, np.ones(3))]
+    want = [a.tolist() for a in ssagrad.grad(into.py_func, wrt=(0, 1))(x, np.ones(3))]
+    try:
+        e(x, x)
+        raised = "no error"
+    except ssagrad.DifferentiationError as error:
+        raised = f"{error.lineno} {'shares memory with' in str(error)}"
+    return f"{got == want} {sum(e._last.translated.dispatcher.stats.cache_hits.values())} {raised}"
+
+@numba.njit(cache=True)
+def into_another(x, y):
+    y[1] = x[0] * 3.0           # another check, compiled before into's in the first run only
+    return np.sum(y * y)
+
+if sys.argv[1:] == ["written-first"]:  # compiled in another order: the same source, the same cache
+    print(written())
+else:
+    ssagrad.grad(into_another, wrt=(0, 1))(np.array([0.3, -0.2, 0.5]), np.ones(3))
 d = ssagrad.grad(steps, wrt=(0, 1))
 print(repr(d(0.7, 0.4, 1.2, 0.8)))
 print(repr(ssagrad.grad(steps.py_func, wrt=(0, 1))(0.7, 0.4, 1.2, 0.8)))
@@ -514,10 +540,12 @@ x = np.array([0.3, -0.2, 0.5])
 for A in (np.eye(3), 2.0 * np.eye(3)):   # the same source, another array: another cache entry
     g = ssagrad.grad(closure(A), wrt=(0,))
     print(g(x, 0.5)[0].tolist(), ssagrad.grad(closure(A).py_func, wrt=(0,))(x, 0.5)[0].tolist(), sep=";")
+if sys.argv[1:] != ["written-first"]:
+    print(written())
 '''
 
 
-def _run_cached(tmp_path, cache_dir):
+def _run_cached(tmp_path, cache_dir, *argv):
     import os
     import subprocess
     import sys
@@ -525,7 +553,7 @@ def _run_cached(tmp_path, cache_dir):
     script.write_text(_CACHED)
     env = dict(os.environ, SSAGRAD_NUMBA_CACHE_DIR=str(cache_dir))
     env.pop("NUMBA_CACHE_DIR", None)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run([sys.executable, str(script), *argv], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
@@ -535,7 +563,8 @@ def test_cache_true_caches_the_gradient_across_processes(tmp_path):
     it reads (an array by its bytes), so Numba caches it; a second process loads it (cache hits) and gets
     the same numbers as the Python gradient. Two closures over different arrays are two entries."""
     first = _run_cached(tmp_path, tmp_path / "cache")
-    second = _run_cached(tmp_path, tmp_path / "cache")
+    second = _run_cached(tmp_path, tmp_path / "cache", "written-first")
+    second = second[1:] + second[:1]  # its lines in the first run's order
     for lines in (first, second):
         compiled, python = eval(lines[0]), eval(lines[1])
         np.testing.assert_allclose(compiled, python, rtol=1e-12)
@@ -543,9 +572,13 @@ def test_cache_true_caches_the_gradient_across_processes(tmp_path):
             got, want = line.split(";")
             np.testing.assert_allclose(eval(got), eval(want), rtol=1e-12)
     assert first[3] != first[4]  # the second array's gradient is its own, not the first one's cached
-    assert first[:2] == second[:2] and first[3:] == second[3:]
+    assert first[:2] == second[:2] and first[3:5] == second[3:5]
     assert first[2] == "True 0" and second[2] == "True 1"  # compiled, then loaded from the cache
-    assert len(list((tmp_path / "cache").glob("*.py"))) == 5  # steps, its two callees, two closures
+    # a gradient checking for shared memory: cached too (its check numbered by its error, not by the order
+    # gradients were compiled in), and the check still raises the located error
+    line = _CACHED.splitlines().index("    y[0] = x[1] * 2.0           # the gradient checks that y shares no memory with x") + 1
+    assert first[5] == f"True 0 {line} True" and second[5] == f"True 1 {line} True"
+    assert len(list((tmp_path / "cache").glob("*.py"))) == 7  # steps, its 2 callees, 2 closures, into, into_another
 
 
 def test_cache_true_without_a_writable_directory_compiles_without_a_cache(tmp_path):
