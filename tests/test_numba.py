@@ -447,6 +447,24 @@ def test_fastmath_flags_as_a_set():
     assert d._last.translated.dispatcher.targetoptions["fastmath"] == {"nsz", "arcp", "contract"}
 
 
+@numba.njit(boundscheck=True, error_model="numpy", nogil=True)
+def _checked_energy(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d / x[i + 1]
+    return e
+
+
+def test_boundscheck_error_model_and_nogil_are_the_gradients():
+    x = np.linspace(0.1, 1.0, 9) ** 2
+    _check(_checked_energy, (0, 1), (x, 0.7))
+    d = ssagrad.grad(_checked_energy, wrt=(0, 1))
+    d(x, 0.7)
+    options = d._last.translated.dispatcher.targetoptions
+    assert options["boundscheck"] is True and options["error_model"] == "numpy" and options["nogil"] is True
+
+
 @numba.njit(parallel=True)
 def _parallel_energy(x, k):
     e = 0.0
