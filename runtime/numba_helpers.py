@@ -431,7 +431,7 @@ def _stacked(items):
                 k += 1
             return out
         return arrays
-    if all(_is_scalar(t) for t in kinds):
+    if all(isinstance(t, (types.Number, types.Boolean)) for t in kinds):
         dtype = np.result_type(*[as_dtype(t) for t in kinds])
 
         def numbers(items):

@@ -812,3 +812,17 @@ def test_tangent_helpers_compiled_are_the_python_ones(t, result):
         for got, want in zip(compiled, (indexing.set_at(a, index, v), indexing.added_at(a, index, v))):
             np.testing.assert_array_equal(got, want)
         assert not np.shares_memory(compiled[0], a) and a[0] == 0.0  # copies: a is left as it was
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 2), (1j, 2.0), (True, 3), (np.ones(2), np.zeros(2, dtype=np.int64)),
+                                  (np.arange(6.0).reshape(2, 3), np.ones((2, 3)))])
+def test_stacked_is_np_array_of_a_list(a, b):
+    """np.array([a, b]) of values computed at run time becomes stacked((a, b)) for Numba: NumPy's array,
+    dtype included; arrays of different shapes are an error, as in NumPy (of different ranks, a typing
+    error, which the backend reports at the user's line)."""
+    got, want = numba.njit(lambda a, b: numba_helpers.stacked((a, b)))(a, b), np.array([a, b])
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    if isinstance(a, np.ndarray):
+        with pytest.raises(ValueError):
+            numba.njit(lambda a, b: numba_helpers.stacked((a, b)))(a, np.ones(a.shape[:-1] + (7,)))
