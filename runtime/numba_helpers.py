@@ -266,11 +266,11 @@ def _unindex(g, x, index):
             out[index] = g
             return out
         return impl
-    if _is_array(x) and x.ndim == 1 and _index_array(index):
-        def gathered(g, x, index):  # an entry named twice gets both gradients, as np.add.at adds them
-            out = np.zeros_like(x)
-            for k in range(index.shape[0]):
-                out[_in_bounds(index[k], out.shape[0])] += g[k]
+    if _is_array(x) and _is_array(g) and (_index_array(index) and g.ndim == x.ndim
+                                          or _all_index_arrays(index, x.ndim) and g.ndim == 1):
+        def gathered(g, x, index):  # x[idx], x[rows, cols]: an entry named twice gets both gradients, as
+            out = np.zeros_like(x)  # np.add.at adds them
+            add_at(out, index, g)
             return out
         return gathered
     if _is_array(x) and _rows_then_basic(index, x.ndim) and _is_array(g):
@@ -298,12 +298,26 @@ def _unindex(g, x, index):
 def _zero_at(g, index):
     # (an entry named twice is zeroed twice: the same as once)
     if _is_array(g) and (_is_basic_index(index) or g.ndim == 1 and _index_array(index)
-                         or _rows_then_basic(index, g.ndim) or _all_index_arrays(index, g.ndim)):
+                         or _rows_then_basic(index, g.ndim)):
         def impl(g, index):
             out = g.copy()
             out[index] = 0
             return out
         return impl
+    if _is_array(g) and _index_array(index):
+        def rows(g, index):
+            out = g.copy()
+            for k in range(index.shape[0]):
+                out[_in_bounds(index[k], out.shape[0])] = 0
+            return out
+        return rows
+    if _is_array(g) and _all_index_arrays(index, g.ndim):
+        def entries(g, index):
+            out = g.copy()
+            for k in range(_broadcast_count(index)):
+                out[_entry(index, k, out.shape)] = 0
+            return out
+        return entries
 
 
 @overload(indexing.written_part)
@@ -328,6 +342,32 @@ def _written_part(g, index):
                     part[k] = g[index[k]]
             return part
         return last_write
+    if _is_array(g) and g.ndim >= 2 and _index_array(index):
+        def last_of_rows(g, index):  # y[idx] = v into a matrix: a row named twice keeps the last write
+            n = g.shape[0]
+            winner = np.full(n, -1)
+            for k in range(index.shape[0]):
+                winner[_in_bounds(index[k], n)] = k
+            part = np.zeros((index.shape[0],) + g.shape[1:], g.dtype)
+            for k in range(index.shape[0]):
+                row = _in_bounds(index[k], n)
+                if winner[row] == k:
+                    part[k] = g[row]
+            return part
+        return last_of_rows
+    if _is_array(g) and g.ndim >= 2 and _all_index_arrays(index, g.ndim):
+        def last_of_entries(g, index):  # y[rows, cols] = v: an entry named twice keeps the last write
+            count = _broadcast_count(index)
+            winner = np.full(g.shape, -1)
+            for k in range(count):
+                winner[_entry(index, k, g.shape)] = k
+            part = np.zeros(count, g.dtype)
+            for k in range(count):
+                at = _entry(index, k, g.shape)
+                if winner[at] == k:
+                    part[k] = g[at]
+            return part
+        return last_of_entries
     if _is_array(g) and _rows_then_basic(index, g.ndim):
         def last_rows(g, index):  # y[idx, 1:] = v: a row named twice keeps the last write, as in NumPy
             rows = index[0]
@@ -344,8 +384,9 @@ def _written_part(g, index):
 
 
 def _all_index_arrays(t, ndim) -> bool:
-    """A tuple of one-dimensional integer arrays, one an axis: ``y[rows, columns]``."""
-    return isinstance(t, types.BaseTuple) and len(t) == ndim and all(_index_array(i) for i in t.types)
+    """A tuple of one-dimensional integer arrays, one an axis (up to three): ``y[rows, columns]``."""
+    return isinstance(t, types.BaseTuple) and len(t) == ndim and 1 <= ndim <= 3 \
+        and all(_index_array(i) for i in t.types)
 
 
 def add_at(a, index, v):
@@ -375,35 +416,53 @@ def _add_at(a, index, v):
                     a[_in_bounds(index[k], n)] += v[k if v.shape[0] != 1 else 0]
             return each
         return None
-    if _all_index_arrays(index, a.ndim) and a.ndim in (2, 3) and (_is_scalar(v) or v.ndim == 1):
+    if _all_index_arrays(index, a.ndim) and (_is_scalar(v) or v.ndim == 1):
         scalar = _is_scalar(v)
 
-        def value(v, k):
-            return v if scalar else v[k if v.shape[0] != 1 else 0]
-        value = numba_njit(value)
-
-        def lengths(index, v):
-            count = index[0].shape[0]
-            for axis in literal_unroll(index):
-                if axis.shape[0] != count:
-                    raise ValueError("np.add.at: index arrays of different lengths")
+        def entries(a, index, v):
+            count = _broadcast_count(index)
             if not scalar and v.shape[0] != count and v.shape[0] != 1:
                 raise ValueError("np.add.at: the values do not match the index")
-            return count
-        lengths = numba_njit(lengths)
-        if a.ndim == 2:
-            def entries2(a, index, v):
-                rows, columns = index
-                for k in range(lengths(index, v)):
-                    a[_in_bounds(rows[k], a.shape[0]), _in_bounds(columns[k], a.shape[1])] += value(v, k)
-            return entries2
+            for k in range(count):
+                a[_entry(index, k, a.shape)] += v if scalar else v[k if v.shape[0] != 1 else 0]
+        return entries
 
-        def entries3(a, index, v):
-            first, second, third = index
-            for k in range(lengths(index, v)):
-                a[_in_bounds(first[k], a.shape[0]), _in_bounds(second[k], a.shape[1]),
-                  _in_bounds(third[k], a.shape[2])] += value(v, k)
-        return entries3
+
+def _broadcast_count(index):
+    """How many entries a tuple of index arrays names (one of length 1 stands for every entry, as NumPy
+    broadcasts it), or NumPy's error for lengths that do not broadcast."""
+    count = 1
+    for axis in literal_unroll(index):
+        n = axis.shape[0]
+        if n != 1:
+            if count != 1 and n != count:
+                raise IndexError("shape mismatch: indexing arrays could not be broadcast together")
+            count = n
+    return count
+
+
+@overload(_broadcast_count)
+def _broadcast_count_impl(index):
+    return _broadcast_count  # the same code, compiled by Numba
+
+
+def _entry(index, k, shape):
+    """The k-th entry a tuple of index arrays names in an array of ``shape``, as a tuple of in-bounds ints."""
+    return tuple(_in_bounds(axis[k if axis.shape[0] != 1 else 0], n) for axis, n in zip(index, shape))
+
+
+@overload(_entry)
+def _entry_impl(index, k, shape):
+    def at(axis, k, n):
+        return _in_bounds(axis[k if axis.shape[0] != 1 else 0], n)
+    at = numba_njit(at)
+    if len(index) == 1:
+        return lambda index, k, shape: (at(index[0], k, shape[0]),)
+    if len(index) == 2:
+        return lambda index, k, shape: (at(index[0], k, shape[0]), at(index[1], k, shape[1]))
+    if len(index) == 3:
+        return lambda index, k, shape: (at(index[0], k, shape[0]), at(index[1], k, shape[1]),
+                                        at(index[2], k, shape[2]))
 
 
 def stacked(items):
@@ -473,7 +532,8 @@ def _result_dtype(a, v):
 def _set_at(a, index, v):
     # the tangent of a[index] = v: a copy with v written there (an entry written twice: the last write)
     if _is_array(a) and (_is_scalar(v) or _is_array(v)) and (
-            _is_basic_index(index) or a.ndim == 1 and _index_array(index) or _rows_then_basic(index, a.ndim)):
+            _is_basic_index(index) or _index_array(index) or _rows_then_basic(index, a.ndim)
+            or _all_index_arrays(index, a.ndim)):
         dtype = _result_dtype(a, v)
 
         def impl(a, index, v):

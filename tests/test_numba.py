@@ -720,6 +720,10 @@ def test_add_at_compiled_raises_where_np_add_at_does(a, index, v):
     (np.arange(24.0).reshape(4, 3, 2), (np.array([0, 3, 0, -1]), slice(None), 1)),
     (np.arange(6.0), Ellipsis),
     (np.arange(6.0).reshape(2, 3), Ellipsis),
+    (np.arange(12.0).reshape(3, 4), np.array([2, 0, -1, 1])),                        # rows, -1 is row 2
+    (np.arange(12.0).reshape(3, 4), (np.array([0, 1, 1, 0]), np.array([2, 0, 0, -2]))),  # entries, repeats
+    (np.arange(12.0).reshape(3, 4), (np.array([0, 1, 1]), np.array([3]))),           # broadcast, as NumPy does
+    (np.arange(24.0).reshape(2, 3, 4), (np.array([0, 1, 1]), np.array([2, 0, 0]), np.array([1, 3, 3]))),
 ])
 def test_written_part_and_zero_at_compiled_are_the_python_ones(g, index):
     from ssagrad.runtime import indexing
@@ -826,3 +830,45 @@ def test_stacked_is_np_array_of_a_list(a, b):
     if isinstance(a, np.ndarray):
         with pytest.raises(ValueError):
             numba.njit(lambda a, b: numba_helpers.stacked((a, b)))(a, np.ones(a.shape[:-1] + (7,)))
+
+
+def _rows_gathered(x):
+    t = x[np.array([2, 0, 2])]              # rows of a matrix, row 2 twice
+    return np.sum(np.sin(t) * t)
+
+
+def _entries_gathered(x):
+    t = x[np.array([0, 1, 1]), np.array([2, 0, 0])]   # entries, (1, 0) twice
+    return np.sum(t ** 3)
+
+
+def _rows_scattered(x, w):
+    y = w * 1.0
+    y[np.array([1, 0, 1])] = x             # row 1 twice: x[0] is overwritten
+    return np.sum(y ** 3)
+
+
+def _entries_scattered(x, w):
+    y = w * 1.0
+    y[np.array([0, 1, 1]), np.array([2, 0, 0])] = x   # entry (1, 0) twice: x[1] is overwritten
+    return np.sum(y ** 3)
+
+
+@pytest.mark.parametrize("f, wrt, args", [
+    (_rows_gathered, (0,), (np.arange(9.0).reshape(3, 3) / 7 - 0.3,)),
+    (_entries_gathered, (0,), (M23,)),
+    (_rows_scattered, (0, 1), (np.arange(9.0).reshape(3, 3) / 5, np.arange(9.0).reshape(3, 3) / 7 - 0.3)),
+    (_entries_scattered, (0, 1), (np.array([0.5, -0.3, 0.8]), M23)),
+], ids=["rows-read", "entries-read", "rows-written", "entries-written"])
+def test_index_arrays_into_matrices(f, wrt, args):
+    """An index array into a matrix's rows, and one index array an axis, read and written: the Python
+    gradient's numbers, and (through the tangent helpers) the Python jvp's."""
+    compiled = _check(f, wrt, args)
+    if f is _rows_scattered:
+        np.testing.assert_array_equal(compiled[0][0], 0.0)  # the overwritten row reaches nothing
+    if f is _entries_scattered:
+        assert compiled[0][1] == 0.0
+    tangents = tuple(np.ones(np.shape(a)) for a in args)
+    got = ssagrad.jvp(f, args, tangents, jit="numba")
+    want = ssagrad.jvp(f, args, tangents)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
