@@ -594,7 +594,7 @@ def test_cache_true_caches_the_gradient_across_processes(tmp_path):
     assert first[2] == "True 0" and second[2] == "True 1"  # compiled, then loaded from the cache
     # a gradient checking for shared memory: cached too (its check numbered by its error, not by the order
     # gradients were compiled in), and the check still raises the located error
-    line = _CACHED.splitlines().index("    y[0] = x[1] * 2.0           # the gradient checks that y shares no memory with x") + 1
+    line = next(k for k, text in enumerate(_CACHED.splitlines(), 1) if text.startswith("    y[0] = x[1] * 2.0"))
     assert first[5] == f"True 0 {line} True" and second[5] == f"True 1 {line} True"
     assert len(list((tmp_path / "cache").glob("*.py"))) == 7  # steps, its 2 callees, 2 closures, into, into_another
 
@@ -755,7 +755,8 @@ def _directional(f, primals, tangents, eps=1e-6):
     (logistic, (2.5, 0.3), (1.0, 0.5)),
     (energy, (np.linspace(0.0, 1.0, 6) ** 2, 0.7), (np.linspace(-1.0, 1.0, 6), 0.3)),
     (lotka_volterra, (1.0, 0.5, 0.3, 0.8, 1.2, 0.7, 0.01), (1.0, None, None, None, 0.5, None, None)),
-    (_sine_weighted, (np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0])), (np.array([0.3, -0.2, 0.5, 1.0]), None)),
+    (_sine_weighted, (np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0])),
+     (np.array([0.3, -0.2, 0.5, 1.0]), None)),
     (writes, (np.linspace(0.1, 1.0, 6), 0.7), (np.linspace(1.0, -1.0, 6), 0.5)),
     (until, (1.5, 1.2), (1.0, 0.0)),
     (branches, (np.linspace(0.07, 0.93, 6), 0.7), (np.ones(6), 1.0)),
@@ -801,7 +802,8 @@ def test_jvp_numba_cannot_compile_is_a_located_error():
     assert ssagrad.jvp(not_compilable, (x, c), (np.ones(5), None))[1] == pytest.approx(2 * np.sum(x) * 4.0)
 
 
-@pytest.mark.parametrize("t, result", [(np.arange(3.0), np.zeros((2, 3))), (np.arange(2.0).reshape(2, 1), np.zeros((2, 3))),
+@pytest.mark.parametrize("t, result", [(np.arange(3.0), np.zeros((2, 3))),
+                                       (np.arange(2.0).reshape(2, 1), np.zeros((2, 3))),
                                        (np.arange(3.0), np.zeros(3)), (1.5, np.zeros((2, 2))), (1.5, 2.0),
                                        (np.ones((1, 3)), np.zeros((4, 3)))])
 def test_tangent_helpers_compiled_are_the_python_ones(t, result):
