@@ -101,6 +101,8 @@ class _Fills:
         """``stmt`` is about to run (``result``: its value on the stand-ins, _UNKNOWN outside straight-line
         code): a fill it reads stays a candidate only if it gives the same result with the scalar (a copy
         ``e = d`` makes ``e`` a name of the fill too)."""
+        if not self.pending:  # no fill to keep track of
+            return
         straight = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
         copied = None
         read = {n.id for n in name_nodes(stmt) if isinstance(n.ctx, ast.Load)}

@@ -8,15 +8,23 @@ from ast import AST, Constant, Name
 # fields that never hold a name: operators, contexts, strings and flags
 _LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "attr", "id", "arg", "name", "names", "module",
                 "level", "is_async", "conversion", "simple", "type_ignores"}
-_CHILD_FIELDS: dict = {}
+
+
+class _ChildFields(dict):
+    """Node type -> the fields that may hold other nodes with names in them, worked out on first use
+    (indexing, with no fallback call: most node types have none)."""
+
+    def __missing__(self, kind):
+        fields = self[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+        return fields
+
+
+_CHILD_FIELDS = _ChildFields()
 
 
 def child_fields(kind) -> tuple:
     """The fields of an AST node type that may hold other nodes with names in them."""
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
-    return fields
+    return _CHILD_FIELDS[kind]
 
 
 class Transformer(ast.NodeTransformer):
@@ -39,7 +47,7 @@ class Transformer(ast.NodeTransformer):
         return method(self, node)
 
     def generic_visit(self, node):
-        for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+        for field in _CHILD_FIELDS[type(node)]:
             old = node.__dict__.get(field)
             if type(old) is list:
                 new = []
@@ -71,7 +79,7 @@ class Copier(Transformer):
         new = node.__class__.__new__(node.__class__)
         new.__dict__.update(node.__dict__)
         fields = new.__dict__
-        for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+        for field in _CHILD_FIELDS[type(node)]:
             value = fields.get(field)
             if type(value) is list:
                 items = []
@@ -100,7 +108,7 @@ def walk(node, out=None) -> list:
     if out is None:
         out = []
     out.append(node)
-    for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+    for field in _CHILD_FIELDS[type(node)]:
         value = node.__dict__.get(field)
         if type(value) is list:
             for item in value:
@@ -119,7 +127,7 @@ def name_nodes(node, out=None) -> list:
     if type(node) is Name:
         out.append(node)
         return out
-    for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+    for field in _CHILD_FIELDS[type(node)]:
         value = node.__dict__.get(field)
         if type(value) is list:
             for item in value:
@@ -141,7 +149,7 @@ def names(node, context=ast.expr_context, out=None) -> list[str]:
         if isinstance(node.ctx, context) and not hasattr(node, "ssagrad_helper"):
             out.append(node.id)
         return out
-    for field in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+    for field in _CHILD_FIELDS[type(node)]:
         value = node.__dict__.get(field)
         if type(value) is list:
             for item in value:
