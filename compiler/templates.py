@@ -55,6 +55,7 @@ class Template:
         self.body = tree.body
         self.globals = {**fn.__globals__, **(added_names or {})}
         self.locals = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.tests = {}  # id(an ``if`` test) -> (its code, the names it reads, its globals): decided at each use
 
     def bind(self, args, kwargs):
         """Map the template's parameters to a call's operands; raise ``TypeError`` on a mismatch."""
@@ -167,13 +168,17 @@ class Instantiation(Copier):
 
     def static(self, test):
         """Decide a template ``if`` on constant parameters now (a sequence is a tuple, a run-time value opaque)."""
+        compiled = self.t.tests.get(id(test))
+        if compiled is None:
+            code = compile(ast.Expression(test), self.t.where, "eval")
+            compiled = self.t.tests[id(test)] = (code, {n.id for n in walk(test) if isinstance(n, ast.Name)},
+                                                 {**self.t.globals, "__builtins__": builtins})
+        code, names, namespace = compiled
         env = {}
-        for node in walk(test):
-            if isinstance(node, ast.Name) and node.id in self.bound:
-                value = self.bound.get(node.id, _UNSUPPLIED)
-                env[node.id] = self.t.defaults[node.id] if value is _UNSUPPLIED else _static_value(value)
-        return eval(compile(ast.Expression(test), self.t.where, "eval"), {**self.t.globals, "__builtins__": builtins},
-                    env)
+        for name in names & self.bound.keys():
+            value = self.bound[name]
+            env[name] = self.t.defaults[name] if value is _UNSUPPLIED else _static_value(value)
+        return eval(code, namespace, env)
 
     def is_d(self, node):
         return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "d"
