@@ -36,14 +36,20 @@ def _leaving(stmts):
 
 
 def _contains(node, kinds, into_loops):
-    """Does ``node`` hold one of ``kinds`` that leaves it (not one inside a nested loop or def)?"""
+    """Does ``node`` hold one of ``kinds`` (statements) that leaves it (not one inside a nested loop or def)?
+    Only statement lists are searched: an expression holds no statement."""
     if isinstance(node, kinds):
         return True
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return False
     if isinstance(node, (ast.For, ast.While)) and not into_loops:
         return any(_contains(s, kinds, into_loops) for s in node.orelse)
-    return any(_contains(child, kinds, into_loops) for child in ast.iter_child_nodes(node))
+    return any(_contains(child, kinds, into_loops) for field in _STATEMENT_LISTS
+               for child in getattr(node, field, None) or () if isinstance(child, ast.AST))
+
+
+# the fields that hold statements (a try's handlers and a match's cases hold them in turn)
+_STATEMENT_LISTS = ("body", "orelse", "handlers", "finalbody", "cases")
 
 
 class _Loop:
