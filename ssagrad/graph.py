@@ -72,10 +72,13 @@ class Graph:
         """The picture in ``fmt`` ('svg', 'png') from Graphviz's ``dot``."""
         dot = shutil.which("dot")
         if dot is None:
-            raise RuntimeError("rendering needs Graphviz's `dot` program (apt-get install graphviz); "
-                               "the DOT text is in .source")
-        return subprocess.run([dot, f"-T{fmt}"], input=self.source.encode(), capture_output=True,
-                              check=True).stdout
+            raise RuntimeError("rendering needs Graphviz's `dot` program (apt-get install graphviz, or "
+                               "https://graphviz.org/download/); without it the DOT text is .source, or "
+                               "-o name.dot on the command line")
+        done = subprocess.run([dot, f"-T{fmt}"], input=self.source.encode(), capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"Graphviz's dot could not render {fmt}: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
 
     def render(self, path: str) -> str:
         """Write the picture to ``path``; the format follows its extension (.dot, .gv, .svg, .png)."""
@@ -84,8 +87,9 @@ class Graph:
             with open(path, "w") as handle:
                 handle.write(self.source)
         elif extension in ("svg", "png", "pdf"):
+            picture = self.pipe(extension)  # first: no empty file left behind when Graphviz is missing
             with open(path, "wb") as handle:
-                handle.write(self.pipe(extension))
+                handle.write(picture)
         else:
             raise ValueError(f"unknown picture format {extension!r}: use .dot, .svg, .png or .pdf")
         return path
@@ -195,7 +199,8 @@ class _Drawing:
         self.lines.append("  }")
 
     def dot(self, title):
-        self.lines = ["digraph ssagrad {", "  rankdir=LR;", f'  label="{_quote(title)}"; labelloc=t;',
+        self.lines = ["digraph ssagrad {", "  rankdir=LR;",
+                      f'  label="{_quote(title)}"; labelloc=t; fontname="Helvetica";',
                       '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
         for param in self.function.params:
             self.node(param, f"{param.name} (input)", False, "ellipse")

@@ -10,6 +10,7 @@ import pytest
 
 import ssagrad
 from ssagrad.cli import main
+from ssagrad.graph import Graph
 
 EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
 SEED = f"{EXAMPLES / 'seed_graphs.py'}:e"
@@ -86,15 +87,33 @@ def test_export_refuses_what_cannot_be_written_down(capsys, tmp_path):
     assert code == 2 and "reads 'WEIGHTS' (ndarray)" in err and "Pass it as an argument" in err
 
 
-def test_the_graph_of_the_seed_example_shows_values_and_gradients(capsys, tmp_path):
+def test_the_graph_of_the_seed_example_shows_values_and_gradients(capsys):
     code, out, _ = run(capsys, "graph", SEED, "--args", "2,1")
     assert code == 0
     for label in ("c = a + b\\n= 3", "d = b + 1\\n= 2", "e = c * d\\n= 6", "∂e/∂a = 2", "∂e/∂b = 5",
                   '"a" -> "c" [label="∂c/∂a = 1"]', '"c" -> "e" [label="∂e/∂c = 2"]', '"d" -> "e" [label="∂e/∂d = 3"]'):
         assert label in out
-    if shutil.which("dot"):
-        code, out, _ = run(capsys, "graph", SEED, "--args", "2,1", "-o", str(tmp_path / "e.svg"))
-        assert code == 0 and (tmp_path / "e.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="rendering needs Graphviz's dot")
+def test_graph_renders_svg_and_png_with_graphviz(capsys, tmp_path):
+    code, out, _ = run(capsys, "graph", SEED, "--args", "2,1", "-o", str(tmp_path / "e.svg"))
+    assert code == 0 and out == f"wrote {tmp_path / 'e.svg'}\n"
+    assert (tmp_path / "e.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert "∂e/∂b = 5" in (tmp_path / "e.svg").read_text()
+    code, _, _ = run(capsys, "graph", SEED, "--args", "2,1", "-o", str(tmp_path / "e.png"))
+    assert code == 0 and (tmp_path / "e.png").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(RuntimeError, match="dot could not render svg"):
+        Graph("not DOT {").pipe("svg")
+
+
+def test_graph_without_graphviz_says_so_and_still_writes_dot(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # as on a machine without Graphviz
+    code, out, err = run(capsys, "graph", SEED, "--args", "2,1", "-o", str(tmp_path / "e.svg"))
+    assert code == 2 and "rendering needs Graphviz's `dot` program" in err and not (tmp_path / "e.svg").exists()
+    code, out, _ = run(capsys, "graph", SEED, "--args", "2,1", "-o", str(tmp_path / "e.dot"))
+    assert code == 0 and (tmp_path / "e.dot").read_text().startswith("digraph ssagrad {")
+    assert ssagrad.graph(looped, 0.5, 1.5, 10)._repr_svg_() is None  # a notebook shows no picture, and no error
 
 
 def test_graph_forward_mode_and_paths_on_the_command_line(capsys, tmp_path):
