@@ -54,7 +54,8 @@ def graphs():
         print("  " + str(paths).replace("\n", "\n  ").rstrip())
         assert paths.total == total
     print("\nThe pictures: `ssagrad graph examples/seed_graphs.py:e --args \"2,1\" [--mode forward --wrt b] "
-          "-o e.svg`\n(SVG needs Graphviz; -o e.dot, or no -o, gives the DOT text)\n")
+          "-o e.svg`\n(SVG needs Graphviz; -o e.dot, or no -o, gives the DOT text). docs/modes.md shows both "
+          "side by side.\n")
 
 
 def main():

@@ -3,11 +3,15 @@ local derivatives on the edges checked against central differences on other func
 import importlib.util
 import pathlib
 import re
+import shlex
+import shutil
+import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
 
 import ssagrad
+from ssagrad.cli import main
 from ssagrad.edges import JACOBIAN_SIZE
 
 _path = pathlib.Path(__file__).parent.parent / "examples" / "seed_graphs.py"
@@ -235,3 +239,58 @@ def test_docs_show_the_pictures_ssagrad_draws():
     assert reverse == ssagrad.graph(e, 2.0, 1.0).source
     assert forward == ssagrad.graph(e, 2.0, 1.0, mode="forward", wrt="b").source
     assert str(ssagrad.graph(e, 2.0, 1.0).paths("b")) in text
+
+
+
+ROOT = pathlib.Path(__file__).parent.parent
+PICTURES = ["seed_graph_reverse.svg", "seed_graph_forward.svg"]  # in docs/, shown side by side in docs/modes.md
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def run_documented_command(name, output):
+    """Run the command docs/modes.md says draws ``docs/<name>``, writing ``output`` instead."""
+    commands = [line for line in (ROOT / "docs" / "modes.md").read_text().splitlines()
+                if line.startswith("ssagrad graph ") and f"-o docs/{name}" in line]
+    assert len(commands) == 1, f"docs/modes.md should give the one command that draws docs/{name}"
+    argv = shlex.split(commands[0].split("#")[0])[1:]
+    argv[1] = str(ROOT / argv[1])  # examples/seed_graphs.py:e, from the repository's root
+    argv[argv.index("-o") + 1] = str(output)
+    assert main(argv) == 0
+    return output.read_text()
+
+
+def dot_contents(source):
+    """What a DOT text draws, as Graphviz's SVG names it: the lines of text, the nodes and the edges."""
+    labels = re.findall(r'label="((?:[^"\\]|\\.)*)"', source)
+    texts = sorted(line.replace('\\"', '"').replace("\\\\", "\\")
+                   for label in labels for line in label.split("\\n") if line)
+    nodes = set(re.findall(r'^  "([^"]+)" \[', source, re.M))
+    edges = {f"{tail}->{head}" for tail, head in re.findall(r'^  "([^"]+)" -> "([^"]+)"', source, re.M)}
+    return texts, nodes, edges
+
+
+def svg_contents(svg_text):
+    """The same three read back from an SVG: its <text> lines, and the titles of its nodes and edges."""
+    root = ElementTree.fromstring(svg_text)
+    texts = sorted(t.text for t in root.iter(f"{SVG}text"))
+    titles = {kind: {g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == kind}
+              for kind in ("node", "edge")}
+    return texts, titles["node"], titles["edge"]
+
+
+@pytest.mark.parametrize("name", PICTURES)
+def test_the_pictures_in_the_docs_are_what_ssagrad_draws_today(name, tmp_path):
+    """Needs no Graphviz: every line of text, node and edge of today's DOT is in the committed SVG, and no other."""
+    assert f'<img src="{name}"' in (ROOT / "docs" / "modes.md").read_text()
+    today = dot_contents(run_documented_command(name, tmp_path / "today.dot"))
+    assert len(today[0]) == 21 and len(today[1]) == 5 and len(today[2]) == 5  # the title, 5 nodes of 3 lines, 5 edges
+    assert svg_contents((ROOT / "docs" / name).read_text()) == today
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="rendering SVG needs Graphviz's dot")
+@pytest.mark.parametrize("name", PICTURES)
+def test_the_documented_command_renders_the_committed_picture(name, tmp_path):
+    """With Graphviz: the command in docs/modes.md draws what is committed (the coordinates may differ between
+    Graphviz versions; the text, the nodes and the edges may not)."""
+    rendered = run_documented_command(name, tmp_path / name)
+    assert svg_contents(rendered) == svg_contents((ROOT / "docs" / name).read_text())
