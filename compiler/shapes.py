@@ -239,6 +239,9 @@ def _op(op: Op, env) -> None:
     if op.fn is COPY and isinstance(op.args[0], Var):
         env[op.targets[0]] = env.get(op.args[0])
         return
+    if op.fn is COPY and isinstance(op.args[0], Const) and type(op.args[0].value) is float:
+        env[op.targets[0]] = abstract(op.args[0].value)  # ``e = 0.0``: a float, as _value has it
+        return
     if op.fn is COPY or not registered_pure(op.fn) or op.fn is ops.ATTRIBUTE or _unknown_sizes(op, env):
         return
     try:
