@@ -115,8 +115,10 @@ def expand_calls(function: Function, active: set, compile_vjp, known: dict | Non
             _compiling.stack = stack
         if len(op.targets) != vjp.outputs:
             what = "one value" if vjp.outputs == 1 else f"a tuple of {vjp.outputs} values"
-            raise parsed.error(f"{fn.__qualname__}() returns {what}; unpack exactly that where it is called "
-                               f"({', '.join(f'r{i}' for i in range(vjp.outputs))} = ...)", op.node)
+            error = parsed.error(f"{fn.__qualname__}() returns {what}; unpack exactly that where it is called "
+                                 f"({', '.join(f'r{i}' for i in range(vjp.outputs))} = ...)", op.node)
+            error.outputs = vjp.outputs  # (a call of a function an object holds unpacks them: runtime/held.py)
+            raise error
         op.fn = CalleeVJP(fn, vjp, [bound.arguments[n] for n in names])
         op.callee = helper_name(f"{vjp.name}_forward", vjp.forward)
         op.targets.append(Var(function.namer.fresh(f"{vjp.name}_saved"), f"{vjp.name}_saved"))

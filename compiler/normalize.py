@@ -31,6 +31,7 @@ from .aliasing import SharedMemoryCheck
 from .exits import lower_exits
 from .names import Namer, helper_name
 from ..runtime import appended, astype
+from ..runtime.held import call_held
 from .rules import builtins as rules_builtins, containers, output_count
 from .parse import ParsedFunction, forwarded, is_missing
 from .trees import walk
@@ -480,10 +481,15 @@ class Normalizer:
                     raise self.parsed.error(f"cannot unpack {len(value.elts)} values into {len(names)} names", stmt)
                 items = [self.atom(v, n) for v, n in zip(value.elts, names)]
                 self.emit(ast.Assign([store], ast.Tuple(items, ast.Load())), stmt)
-            elif isinstance(value, ast.Call):  # a function returning several values
-                self.emit(ast.Assign([store], self.operation(value)), stmt)
-            else:  # a, b = pair: read the items of a tuple (or list, or array) one by one
-                whole = self.atom(value)
+            else:
+                # a function returning several values: a, b = f(x); a call that became a value of its own (a
+                # function an object holds: self.polar(x, y)) is a pair like any other
+                whole = self.operation(value) if isinstance(value, ast.Call) else None
+                if whole is not None and not isinstance(whole, ast.Name):
+                    self.emit(ast.Assign([store], whole), stmt)
+                    return
+                # a, b = pair: read the items of a tuple (or list, or array) one by one
+                whole = whole or self.atom(value)
                 for position, name in enumerate(names):
                     item = ast.Subscript(whole, ast.Constant(position), ast.Load())
                     self.emit(ast.Assign([ast.Name(name, ast.Store())], item), stmt)
@@ -851,6 +857,8 @@ class Normalizer:
             start = node.args[1] if len(node.args) > 1 else ast.Constant(0)
             return self.atom(self.comprehension(node.args[0], start, node))
         if is_missing(fn):
+            if isinstance(func, ast.Name) and func.id in self.parsed.local_names or isinstance(func, ast.Subscript):
+                return self.held_call(node)  # act(h) of a parameter or a variable, layers[i](h): a held function
             if isinstance(func, ast.Name):
                 raise self.parsed.error(f"name {func.id!r} is not defined", func)
             raise self.parsed.error("only calls of named functions (`np.exp(x)`, `f(x)`) are supported", func)
@@ -1118,9 +1126,7 @@ class Normalizer:
                          node)
         if fn is None and isinstance(func.value, ast.Name) and self.parsed.params \
                 and func.value.id == self.parsed.params[0] and "." in self.parsed.fn.__qualname__:
-            raise self.parsed.error(f"{func.value.id}.{name} is not a method its class defines (a function held "
-                                    f"by the instance, or a static or class method?): calling it is not supported "
-                                    f"yet; call the function by its name, or make it a method", func)
+            return self.held_call(node)  # self.activation(h): a function the instance holds
         if fn is None:
             raise self.parsed.error(f"method .{name}() has no NumPy equivalent that ssagrad knows; "
                                     f"call the NumPy function instead", func)
@@ -1131,6 +1137,29 @@ class Normalizer:
         if name in PACKED_METHODS and len(args) > 1:
             args = [ast.copy_location(ast.Tuple(args, ast.Load()), node)]
         return _call(_numpy_callee(fn), fn, [receiver] + args, keywords, node)
+
+    def held_call(self, node: ast.Call):
+        """``self.activation(h)`` where the instance holds a function (``self.activation = np.tanh``, or one of
+        yours; also ``act(h)`` of a parameter or variable, ``layers[i](h)``): which one is known only when the
+        gradient runs, so the generated code reads it then and calls it through ``call_held``
+        (runtime/held.py), which differentiates the call for the function it finds, as a call of that function
+        by its name would be: ``value, saved = call_held(activation, h, keywords=(), site=...)``, ``site``
+        being this call's place in your file, for its errors."""
+        func = node.func
+        hint = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else "held"
+        held = self.atom(func, hint if isinstance(func, ast.Attribute) else None)
+        args, keywords = self.arguments(node)
+        where = self.parsed.locate(node)
+        site = ast.Constant(None) if where is None else \
+            ast.Tuple([ast.Constant(where.filename), ast.Constant(where.lineno), ast.Constant(where.col),
+                       ast.Constant(where.end_col), ast.Constant(where.function)], ast.Load())
+        names = ast.Tuple([ast.Constant(k.arg) for k in keywords], ast.Load())
+        call = _call(helper_name("call_held", call_held), call_held, [held] + args + [k.value for k in keywords],
+                     [ast.keyword("keywords", names), ast.keyword("site", site)], node)
+        value, saved = self.temporary(f"{hint}_value"), self.temporary(f"{hint}_saved")
+        store = ast.Tuple([ast.Name(value, ast.Store()), ast.Name(saved, ast.Store())], ast.Store())
+        self.emit(ast.Assign([store], call), node)
+        return ast.copy_location(ast.Name(value, ast.Load()), node)
 
     def attribute(self, node: ast.Attribute):
         """``x.T`` of an array is ``np.transpose(x)``; any other attribute (``self.weights``) is read as it is."""

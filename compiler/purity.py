@@ -22,6 +22,7 @@ import random
 
 import numpy
 
+from ..runtime.held import call_held
 from .calls import CalleeVJP
 from .ssa import Free, Op, Pack, walk
 
@@ -55,6 +56,8 @@ def why_impure(fn, seen=None) -> str | None:
     try:
         if fn in _BUILTINS:
             return _BUILTINS[fn]
+        if fn is call_held:  # self.activation(h): what it calls is only known when the gradient runs
+            return "calls a function the object holds, which ssagrad cannot check before the gradient runs"
     except TypeError:  # unhashable
         pass
     owner = getattr(fn, "__self__", None)

@@ -71,6 +71,11 @@ class _Module:
         elif isinstance(value, SharedMemoryCheck):  # a check before an in-place write, with its message
             self.add_runtime("SharedMemoryCheck", sys.modules[SharedMemoryCheck.__module__])
             self.definitions[name] = f"{name} = SharedMemoryCheck(ValueError({str(value.error)!r}))"
+        elif getattr(value, "__module__", "") == RUNTIME + ".held":
+            raise ExportError(f"the gradient of {self.primal.__name__}() calls a function it is given or an "
+                              f"object holds (act(x), self.act(x)): which one is known only when the gradient "
+                              f"runs, and differentiating it then needs ssagrad. Call the function by its name "
+                              f"to export the gradient.")
         elif getattr(value, "__module__", "") and value.__module__.startswith(RUNTIME):
             self.add_runtime(value.__name__, sys.modules[value.__module__])
             if name != value.__name__:

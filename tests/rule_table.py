@@ -1148,6 +1148,46 @@ case(builtins.tuple, lists_and_tuples, A((2, 3)), A((2, 3)), wrt=(0, 1))
 case(builtins.set, set_of_constants, A((3,)), note="a set of differentiated values is refused: see test_everyday_python")
 case(builtins.frozenset, set_of_constants, A((3,)), note="as set")
 case(_containers.dispatches_to, _SCALED.loss, A((3,)))
+
+
+class _Holds:
+    """self.act(x) of a function the object holds (runtime/held.py): a NumPy function, one of yours."""
+
+    def __init__(self, act, scale):
+        self.act, self.scale = act, scale
+
+    def loss(self, x):
+        return np.sum(self.act(x * self.scale) ** 2)
+
+    def pair(self, x, y):
+        r, t = self.act(x, y)
+        return np.sum(r * np.cos(t))
+
+
+def _two_values(a, b):
+    return a * b, np.sin(a) + b
+
+
+def _squash(z):
+    return z / (1.0 + z ** 2)
+
+
+def held_without_gradient(x):  # the helpers of a held call, run where nothing is differentiated through them
+    value, saved = runtime.held.call_held(np.tanh, 0.5)
+    backward = runtime.held.held_backward(saved, 1.0)
+    return np.sum(x ** 2) * value + len(backward) + runtime.held.held_tangent(np.tanh, (0.5,), (1.0,)) * np.sum(x)
+
+
+import ssagrad.runtime.held  # noqa: E402,F401  (runtime.held in the cases)
+from ssagrad.runtime.held import call_held as _call_held, held_backward as _held_backward  # noqa: E402
+from ssagrad.runtime.held import held_tangent as _held_tangent  # noqa: E402
+
+case(_call_held, _Holds(np.tanh, 0.7).loss, A((3,)))
+case(_call_held, _Holds(_squash, 1.3).loss, A((2, 3)))
+case(_call_held, _Holds(_two_values, 1.0).pair, A((3,)), A((3,)), wrt=(0, 1), note="a held function returning a pair")
+case(_held_backward, held_without_gradient, A((3,)), note="differentiated again it refuses (second derivatives): "
+     "see test_everyday_python")
+case(_held_tangent, held_without_gradient, A((3,)), note="as held_backward")
 case(builtins.getattr, _SCALED.loss, A((2, 3)), note="self.scale is read, not differentiated: dataclass "
      "arguments are checked in tests/test_everyday_python.py (the table draws arrays)")
 

@@ -883,20 +883,6 @@ def test_a_derivative_of_a_derivative_of_a_partial_with_keywords_is_refused():
         ssagrad.grad(ssagrad.grad(cubed))(2.0)
 
 
-class HoldsItsActivation:
-    def __init__(self):
-        self.act = np.tanh
-
-    def loss(self, x):
-        return np.sum(self.act(x))
-
-
-def test_a_function_held_by_the_instance_is_a_located_refusal(rng):
-    with pytest.raises(DifferentiationError, match="self.act is not a method its class defines") as info:
-        ssagrad.grad(HoldsItsActivation().loss)(rng.normal(size=3))
-    assert info.value.source_line == "return np.sum(self.act(x))"
-
-
 def against_the_grain(xs, ys):
     total = 0.0
     for a, b in zip(xs, reversed(ys)):

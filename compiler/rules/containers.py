@@ -6,6 +6,7 @@ import numpy as np
 
 from ...runtime import appended, array_grad, head_grad, last_grad, zeros_like
 from ...runtime.containers import GradientDict, GradientList
+from ...runtime.held import call_held, held_backward, held_tangent
 from . import adjoint, floating, nondifferentiable
 
 
@@ -170,16 +171,41 @@ def _(result, obj, cls, name):
     d[obj] = d[result]
 
 
+# -- self.activation(h), a function the object holds: differentiated when the gradient runs (runtime/held.py) --
+
+@adjoint(call_held, outputs=2)  # value, saved = call_held(...): saved is what the backward sweep reads
+def _(results, fn, *operands, keywords=(), site=None):
+    d[operands] = held_backward(results[1], d[results[0]])
+
+
+@adjoint(held_backward, held_tangent)  # a generated gradient or tangent differentiated again (hessian): not yet
+def _(result, *operands):
+    raise TypeError("second derivatives through a call of a function an object holds (self.f(x)) are not "
+                    "supported yet: call the function by its name, or make it a method of the class")
+
+
 def register_tangents():
     """Forward mode: each of these is linear in its values (keys pass as they are). Called once the tangent
     registry is loaded (it derives rules from adjoints registered after this module)."""
-    from .tangents import linear
+    from .tangents import linear, tangent
+    tangent(call_held)(_held_tangent)
+    tangent(held_backward, held_tangent)(_held_second_order)
     linear(dict_of, positions=(1,))
     linear(with_entry, positions=(0, 2))
     linear(dict, list, tuple, dispatches_to)
     linear(builtins.getattr)  # p.W of a dataclass: dp.W
 
 
+def _held_tangent(results, fn, *operands, keywords=(), site=None):
+    d[results[0]] = held_tangent(fn, operands, d[operands], keywords, site)
+
+
+def _held_second_order(result, *operands):
+    raise TypeError("second derivatives through a call of a function an object holds (self.f(x)) are not "
+                    "supported yet: call the function by its name, or make it a method of the class")
+
+
 # a container holds the arrays it is given, not copies: writing into one changes the other
 from ..aliasing import MAY_SHARE  # noqa: E402
-MAY_SHARE.update({dict_of, with_entry, dict, list, tuple, keys_of, dispatches_to})
+MAY_SHARE.update({dict_of, with_entry, dict, list, tuple, keys_of, dispatches_to,
+                  call_held})  # a held function may return its argument
