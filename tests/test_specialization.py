@@ -392,3 +392,19 @@ def test_a_loop_over_entries_updates_the_gradient_in_place(n):
     again = gradient(x, 0.7)[0]  # a new array each call: the in-place updates start from fresh zeros
     np.testing.assert_array_equal(again, dx)
     assert not np.shares_memory(again, dx)
+
+
+_SPECIAL = st.sampled_from([0.0, -0.0, 1.0, 1.0 + 1e-13, 1.0 + 1e-11, np.inf, -np.inf, np.nan, 1e308, -1e308])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SPECIAL | st.floats(allow_nan=True), _SPECIAL | st.floats(allow_nan=True)),
+                min_size=0, max_size=4), st.booleans())
+def test_the_replacement_check_compares_as_allclose(pairs, as_complex):
+    from ssagrad.compiler.specialize import _close
+    a = np.array([p[0] for p in pairs], dtype=complex if as_complex else float)
+    b = np.array([p[1] for p in pairs], dtype=a.dtype)
+    with np.errstate(all="ignore"):
+        assert _close(a, b) == bool(np.allclose(a, b, rtol=1e-12, atol=0.0))
+        for x, y in zip(a.tolist(), b.tolist()):
+            assert _close(x, y) == bool(np.allclose(x, y, rtol=1e-12, atol=0.0))
