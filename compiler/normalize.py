@@ -1136,6 +1136,10 @@ class Normalizer:
         args, keywords = self.arguments(node)
         if name in PACKED_METHODS and len(args) > 1:
             args = [ast.copy_location(ast.Tuple(args, ast.Load()), node)]
+        elif name == "reshape" and len(args) == 1 and isinstance(args[0], ast.Constant) \
+                and type(args[0].value) is int:
+            # x.reshape(-1): np.reshape(x, (-1,)), which Dask takes too (its np.reshape refuses an int)
+            args = [ast.copy_location(ast.Tuple(args, ast.Load()), node)]
         return _call(_numpy_callee(fn), fn, [receiver] + args, keywords, node)
 
     def held_call(self, node: ast.Call):

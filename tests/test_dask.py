@@ -43,8 +43,12 @@ def picked(x):
     return np.sum(np.sin(x[np.array([0, 3, 3, 1])])) + np.sum(x[:, [2, 2, 0]] ** 3)  # repeats add up: no np.add.at
 
 
+def flattened(x):  # x.reshape(-1) is np.reshape(x, (-1,)): Dask's np.reshape refuses an int shape
+    return np.sum(np.sin(x.reshape(-1)) * np.arange(120.0)) + np.sum(x.reshape(120) ** 2)
+
+
 CASES = [(elementwise, 0), (broadcasting, 0), (reductions, 0), (products, 0), (guarded, 0), (looped, 0),
-         (new_axes, 0), (picked, 0)]
+         (new_axes, 0), (picked, 0), (flattened, 0)]
 
 
 def data(rng):
