@@ -299,6 +299,56 @@ def test_triangular_lu_and_matrix_functions(rng):
     ssagrad.check_grads(matrix_functions, rng.normal(size=(3, 3)), modes=BOTH)
 
 
+# -- the rest of scipy.special, and scipy.linalg.cholesky, as programs use them ----------------------------
+
+def beta_binomial_nll(log_a, log_b, k, n):
+    a, b = np.exp(log_a), np.exp(log_b)
+    log_choose = -np.log(n + 1.0) - scipy.special.betaln(n - k + 1.0, k + 1.0)
+    return -np.sum(log_choose + scipy.special.betaln(k + a, n - k + b) - scipy.special.betaln(a, b)) \
+        + 0.1 * np.sum(np.log(scipy.special.beta(a, b) * scipy.special.gamma(a + b) / scipy.special.gamma(a)))
+
+
+def gaussian_copula(logits, scale):  # uniforms to normal scores, four ways, and back
+    u = sigmoid(logits)
+    z = scipy.special.ndtri(u)
+    z_erf = np.sqrt(2.0) * scipy.special.erfinv(2.0 * u - 1.0)
+    z_erfc = -np.sqrt(2.0) * scipy.special.erfcinv(2.0 * u)
+    back = scipy.special.ndtr(scale * z) + 0.5 * scipy.special.erfc(-scale * z_erf / np.sqrt(2.0))
+    return np.sum(back * z_erfc) + np.sum(scipy.special.logit(u) ** 2)
+
+
+def dirichlet_entropy(log_alpha):  # the entropy of a Dirichlet, and of its mean
+    alpha = np.exp(log_alpha)
+    total = np.sum(alpha)
+    k = len(alpha)
+    log_b = np.sum(gammaln(alpha)) - gammaln(total)
+    mean = alpha / total
+    return (log_b + (total - k) * scipy.special.psi(total) - np.sum((alpha - 1.0) * scipy.special.psi(alpha))
+            + np.sum(scipy.special.entr(mean)))
+
+
+def bessel_series(c, r):  # a field written in Bessel functions of the first and second kind
+    return np.sum(c[0] * scipy.special.j0(r) + c[1] * scipy.special.j1(r) + c[2] * scipy.special.y0(r + 1.0)
+                  + c[3] * scipy.special.y1(r + 1.0) + c[4] * scipy.special.i1(0.3 * r)) ** 2
+
+
+def cholesky_log_det(a):
+    spd = a @ a.T + 2.0 * np.eye(len(a))
+    upper = scipy.linalg.cholesky(spd)
+    lower = scipy.linalg.cholesky(spd, lower=True)
+    return 2.0 * np.sum(np.log(np.diag(upper))) + np.sum(lower ** 2) + np.sum(np.triu(upper, 1))
+
+
+def test_the_rest_of_scipy_special_and_cholesky_in_programs(rng):
+    k, n = np.array([0.0, 3.0, 5.0, 2.0]), np.array([5.0, 5.0, 8.0, 3.0])
+    ssagrad.check_grads(beta_binomial_nll, 0.3, -0.4, k, n, wrt=(0, 1), modes=BOTH)
+    ssagrad.check_grads(beta_binomial_nll, rng.normal(size=4), rng.normal(size=4), k, n, wrt=(0, 1), modes=BOTH)
+    ssagrad.check_grads(gaussian_copula, rng.normal(size=5), 0.8, modes=BOTH)
+    ssagrad.check_grads(dirichlet_entropy, rng.normal(size=4), modes=BOTH)
+    ssagrad.check_grads(bessel_series, rng.normal(size=5), rng.uniform(0.2, 3.0, size=6), modes=BOTH)
+    ssagrad.check_grads(cholesky_log_det, rng.normal(size=(3, 3)), modes=BOTH)
+
+
 # -- second order, and what is not supported yet ---------------------------------------------------------
 
 def normal_log_likelihood(mu, x):
