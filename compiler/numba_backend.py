@@ -117,6 +117,53 @@ def jit_jvp(compiled, fn, options: dict, args):
     return function
 
 
+_derivables = weakref.WeakKeyDictionary()   # generated gradient -> {kinds: its structural rewrite}
+
+
+def derivable(function, fn, kinds: dict):
+    """The generated gradient ``function`` (of the user's ``fn``) with its tapes laid out as the Numba backend
+    lays them out (arrays, values computed again, adjoints updated in place), as a Python function to
+    differentiate again: its tangent code is then what Numba compiles (``jit_second_order``). Its other
+    constructs stay Python (``np.add.at``, ``check_unshared``): the tangent code's own rewrite handles them."""
+    per_kinds = _derivables.setdefault(function, {})
+    key = tuple(sorted(kinds.items(), key=lambda kv: kv[0]))
+    found = per_kinds.get(key)
+    if found is not None:
+        return found
+    from . import numba_rewrite
+    from ..runtime import numba_helpers
+    namespace = _namespace(function)
+    rewritten = numba_rewrite.rewrite(codegen.source_text(function.__code__.co_filename), namespace, kinds,
+                                      numba_helpers, structural=True)
+    source = rewritten.source
+    new_name = f"{_NUMBA}{function.__name__} #{next(_counter)}>"
+    linecache.cache[new_name] = (len(source), None, source.splitlines(True), new_name)
+    _sources[new_name] = (source, fn)
+    exec(compile(source, new_name, "exec"), namespace)
+    found = per_kinds[key] = namespace[function.__name__]
+    found.__qualname__ = getattr(function, "__qualname__", found.__name__)
+    return found
+
+
+def jit_second_order(fn, index: int, options: dict, args):
+    """Forward over reverse, compiled with Numba: the tangent function of ``fn``'s gradient with respect to
+    its argument ``index``, specialized to ``args`` -- ``function(*args, v)`` is the Hessian times ``v``.
+
+    The gradient is generated and specialized as ``grad`` generates it for Numba, its tapes laid out as the
+    Numba backend lays them out (``derivable``), differentiated in forward mode, and the tangent code
+    compiled as ``jvp``'s is (``jit_jvp``), for ``args`` and a tangent like ``args[index]`` now, so that
+    what Numba cannot compile is a located error now."""
+    require_numba()
+    from . import compile_gradient, compile_jvp
+    from .shapes import signature
+    sig = signature(args)
+    gradient = compile_gradient(fn, (index,), False, False, bare=True, signature=sig, for_numba=True)
+    differentiable = derivable(gradient.function, fn, _kinds(fn, args) if sig is not None else {})
+    name = list(inspect.signature(differentiable).parameters)[index]
+    tangent = compile_jvp(differentiable, (name,), tangent_only=True)
+    return jit_jvp(tangent, fn, options, tuple(args) + (args[index],)), gradient.guard
+
+
 def require_numba():
     try:
         import numba
@@ -429,8 +476,15 @@ def _user_function_of(generated):
 
 def _refuse_unsupported(rewritten, filename, fn, numba_helpers):
     """A runtime helper with no Numba implementation: a located error before Numba is asked."""
+    from ..runtime import containers
     for name, line in rewritten.helper_uses:
         value = rewritten.namespace.get(name)
+        if value is containers.appended:  # only tangent code of code that appends has it: a second derivative
+            raise DifferentiationError(
+                "jit='numba': a second derivative of a loop whose gradient keeps its tape in a list (a while "
+                "loop, a loop that continues, breaks or returns early, or calls a function, an outer loop) "
+                "is not compiled with Numba yet (the list's tangent is copied an iteration); use jit=False "
+                "(Python) for it", locate(filename, line) or _definition(fn))
         if callable(value) and getattr(value, "__module__", "").startswith("ssagrad.runtime") \
                 and value not in numba_helpers.SUPPORTED and not isinstance(value, type):
             raise DifferentiationError(

@@ -47,8 +47,14 @@ class Rewritten:
     helper_uses: list     # (name, line) of every runtime helper the source calls
 
 
-def rewrite(text: str, namespace: dict, kinds: dict, helpers) -> Rewritten:
-    """``text`` (one generated function) for Numba; ``namespace`` gains the names the rewrite uses."""
+def rewrite(text: str, namespace: dict, kinds: dict, helpers, structural: bool = False) -> Rewritten:
+    """``text`` (one generated function) for Numba; ``namespace`` gains the names the rewrite uses.
+
+    ``structural``: only the rewrites that change how the code keeps its values (tapes as arrays, values
+    computed again, in-place adjoints, index loops), in Python every other construct still has: the code is
+    to be differentiated again (a Hessian's gradient, numba_backend.derivable), and its derivative then
+    rewritten in full. Nested tuples unpacked (what a tape entry of a tape holds) become one level a
+    statement, which the differentiator takes."""
     comments = []
 
     def mark(match):
@@ -61,7 +67,10 @@ def rewrite(text: str, namespace: dict, kinds: dict, helpers) -> Rewritten:
     tree.args.args += tree.args.kwonlyargs
     tree.args.kwonlyargs, tree.args.kw_defaults = [], []
     rewriter = _Rewriter(tree, namespace, kinds, helpers)
-    rewriter.run()
+    if structural:
+        rewriter.run_structural()
+    else:
+        rewriter.run()
     source = render(tree)
     source = re.sub(rf"^(\s*){_COMMENT}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}", source,
                     flags=re.M)
@@ -141,6 +150,31 @@ class _Rewriter:
         self.tapes()
         self.in_place()
         self.shared_checks()
+
+    def run_structural(self):
+        self.reversed_ranges()
+        self.placeholders()
+        self.tapes()
+        self.in_place()
+        self.flat_unpacking()
+
+    def flat_unpacking(self):
+        """``(a, (b, c)) = e`` -> ``a, tuple_1 = e`` then ``b, c = tuple_1``: one level a statement."""
+        for block in list(blocks(self.tree)):
+            k = 0
+            while k < len(block):
+                stmt = block[k]
+                k += 1
+                if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0], ast.Tuple)):
+                    continue
+                after = []
+                for i, element in enumerate(stmt.targets[0].elts):
+                    if isinstance(element, (ast.Tuple, ast.List)):
+                        part = self.namer.fresh("entry")
+                        stmt.targets[0].elts[i] = _name(part, True)
+                        after.append(_assign(self.as_store(ast.Tuple(element.elts, ast.Load())), _name(part)))
+                block[k:k] = after  # visited next: their own nested tuples too
 
     # -- small rewrites --------------------------------------------------------------------------------------
 
@@ -447,6 +481,15 @@ class _Rewriter:
         needed = set()
         for name in recomputed:
             needed |= definitions[name][1]
+        if counted is not None and any(isinstance(n, ast.Name) and n.id == counted for name in needed
+                                       for n in ast.walk(definitions[name][0].value)) \
+                and not any(isinstance(r, ast.Assign) and isinstance(r.targets[0], ast.Name)
+                            and r.targets[0].id == counted for r in reads):
+            # a value computed again from the loop's index, which the tape does not hold (or holds under
+            # another name): the step-th index, bound in the reversed loop, not the forward loop's last one
+            start = forward.iter.args[0] if len(forward.iter.args) == 2 else None
+            reads.append(_assign(counted, _name(step) if start is None else
+                                 ast.BinOp(copy.deepcopy(start), ast.Add(), _name(step))))
         reads += [copy.deepcopy(stmt) for name, (stmt, _) in definitions.items() if name in needed]
         # the forward loop: allocate before it, store instead of appending
         block.remove(init)
@@ -489,7 +532,9 @@ class _Rewriter:
         found = {}
 
         def available(name, p) -> bool:
-            if name == counted or name in found:
+            if name == counted:  # bound in the reversed loop to the step-th index (tape_arrays)
+                return name not in read_outside
+            if name in found:
                 return True
             stores = position.get(name, [])
             scalar = getattr(self.kinds.get(name), "kind", None) in ("float", "int", "bool", "scalar")

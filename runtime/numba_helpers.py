@@ -573,6 +573,25 @@ def _power_slope(x, y):
         return array
 
 
+@overload(numpy_grads.power_curvature)
+def _power_curvature(x, y):
+    # d(y * x ** (y - 1))/dx for a number y (a Hessian of x ** i in a loop): 0 where y is 0 or 1, as in Python
+    if _is_scalar(x) and _is_scalar(y):
+        def scalar(x, y):
+            if y == 0 or y == 1:
+                return 0.0
+            z = y - 1.0
+            return y * (z * x ** (z - 1.0))
+        return scalar
+    if _is_array(x) and _is_scalar(y):
+        def array(x, y):
+            if y == 0 or y == 1:
+                return np.zeros(x.shape)
+            z = y - 1.0
+            return y * (z * x ** (z - 1.0))
+        return array
+
+
 @overload(elementwise.safe_div)
 def _safe_div(g, d):
     if _is_scalar(g) and _is_scalar(d):
@@ -701,7 +720,7 @@ def _dot_grad_right(g, a, b):
 SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast.unbroadcast, broadcast.unsum,
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
              elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
-             numpy_grads.power_slope, ownership.own, copied, shares_memory, summed_keeping, add_at, stacked,
-             array_copy, containers.array_grad, broadcast.zero_tangent, broadcast.broadcast_like, indexing.set_at,
-             indexing.added_at,
+             numpy_grads.power_slope, numpy_grads.power_curvature, ownership.own, copied, shares_memory,
+             summed_keeping, add_at, stacked, array_copy, containers.array_grad, broadcast.zero_tangent,
+             broadcast.broadcast_like, indexing.set_at, indexing.added_at,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}

@@ -8,7 +8,7 @@ from .api import _check_differentiable_input, _fitted, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
 from .compiler.parse import forwarded
 from .compiler.calls import user_function
-from .compiler.numba_backend import jit_jvp, jvp_options
+from .compiler.numba_backend import jit_jvp, jit_second_order, jvp_options
 from .tracebacks import user_facing
 
 
@@ -188,14 +188,55 @@ def _second_order(fn, wrt, mode):
     return compile_vjp(gradient, (name,)), bound, index
 
 
+def _second_order_numba(fn, wrt, mode, jit):
+    """For ``hessian``/``hvp`` of a Numba dispatcher (or with ``jit="numba"``): ``((bound, index),
+    compiled_for)`` where ``compiled_for(args)`` is the Numba-compiled tangent function of the gradient specialized to
+    ``args`` (``f(*args, v)`` = H @ v; compiler/numba_backend.jit_second_order), one per argument
+    signature; ``(None, None)`` for the Python derivative code."""
+    options = jvp_options(fn, jit)
+    if options is None:
+        return None, None
+    _check_mode(mode)
+    if mode != "forward":
+        raise ValueError("jit='numba' compiles second derivatives forward over reverse: use mode='forward' "
+                         "(or jit=False for mode='reverse' in Python)")
+    function, bound = _function_and_self(fn)
+    (index,), _ = _resolve_wrt(fn, wrt)
+    index += len(bound)
+    from .compiler.shapes import signature_key
+    compiled = {}
+
+    def compiled_for(args):
+        key = signature_key(args)
+        found = compiled.get(key) if key is not None else None
+        if found is None or not found[1]():  # new arguments, or a name the gradient resolved has changed
+            found = jit_second_order(function, index, options, args)
+            if key is not None:
+                compiled[key] = found
+        return found[0]
+    return (bound, index), compiled_for
+
+
 @user_facing
-def hvp(fn, wrt=None, mode="forward"):
+def hvp(fn, wrt=None, mode="forward", *, jit=None):
     """Hessian-vector products without forming the Hessian: ``hvp(f)(*args, v)`` = H @ v.
 
     One pass per product over the generated gradient code: its tangent (``mode="forward"``, forward over
     reverse) or its backward sweep seeded with ``v`` (``"reverse"``, reverse over reverse: ``v @ H``,
-    the same for the symmetric Hessian).
+    the same for the symmetric Hessian). Of a Numba dispatcher (or with ``jit="numba"``), the forward-over-
+    reverse code is compiled with Numba (docs/numba.md); ``jit=False`` keeps Python.
     """
+    where, numba_for = _second_order_numba(fn, wrt, mode, jit)
+    if numba_for is not None:
+        bound, index = where
+
+        @user_facing
+        def numba_product(*args_and_vector):
+            *args, v = args_and_vector
+            args = bound + tuple(args)
+            _real_only("hvp", args[index], "argument")
+            return numba_for(args)(*args, v)
+        return numba_product
     compiled, bound, index = _second_order(fn, wrt, mode)
 
     @user_facing
@@ -211,10 +252,26 @@ def hvp(fn, wrt=None, mode="forward"):
 
 
 @user_facing
-def hessian(fn, wrt=None, mode="forward"):
+def hessian(fn, wrt=None, mode="forward", *, jit=None):
     """The Hessian of a scalar function, one pass over the generated gradient code per input entry:
     forward mode over it (``mode="forward"``, a column a pass) or reverse mode over it (``"reverse"``: the
-    gradient run forwards, then its backward sweep, a row a pass)."""
+    gradient run forwards, then its backward sweep, a row a pass). Of a Numba dispatcher (or with
+    ``jit="numba"``), the forward-over-reverse code is compiled with Numba (docs/numba.md); ``jit=False``
+    keeps Python."""
+    where, numba_for = _second_order_numba(fn, wrt, mode, jit)
+    if numba_for is not None:
+        bound, index = where
+
+        @user_facing
+        def numba_hessian_at(*args):
+            args = bound + args
+            x = args[index]
+            _real_only("hessian", x, "argument")
+            function = numba_for(args)
+            lines = [np.ravel(function(*args, e)) for e in _basis(x)]
+            flat = np.stack(lines, axis=-1) if lines else np.zeros((0, 0))
+            return flat.reshape(np.shape(x) + np.shape(x))
+        return numba_hessian_at
     compiled, bound, index = _second_order(fn, wrt, mode)
 
     @user_facing

@@ -367,9 +367,9 @@ def _sine_weighted(x, w):
 
 
 def test_other_transforms_take_a_dispatcher():
-    """jvp, vjp, jacobian, hessian and hvp of an @njit function differentiate its py_func (jvp, and so the
-    forward-mode jacobian, compiled with Numba; the others in Python): the same numbers as for the Python
-    function."""
+    """jvp, vjp, jacobian, hessian and hvp of an @njit function differentiate its py_func (jvp, the
+    forward-mode jacobian, hessian and hvp compiled with Numba; vjp in Python): the same numbers as for the
+    Python function."""
     x, w, v = np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0]), np.array([0.3, -0.2, 0.5, 1.0])
     python = _sine_weighted.py_func
     for transform in (lambda f: ssagrad.jvp(f, (x, w), (v, np.zeros(4))),
@@ -874,3 +874,126 @@ def test_index_arrays_into_matrices(f, wrt, args):
     got = ssagrad.jvp(f, args, tangents, jit="numba")
     want = ssagrad.jvp(f, args, tangents)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+# -- second derivatives compiled with Numba ------------------------------------------------------------------
+
+def _laplacian(n):
+    """The Hessian of sum((x[i+1] - x[i])**2) over x."""
+    h = 2 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1)
+    h[0, 0] = h[-1, -1] = 1.0
+    return 2 * h
+
+
+def _gradient_differences(f, args, index, eps=1e-5):
+    """Central differences of f's (Python) gradient with respect to argument ``index``: the Hessian's columns."""
+    gradient = ssagrad.grad(f, wrt=index)
+    x = np.asarray(args[index], dtype=float)
+    columns = []
+    for e in np.eye(x.size):
+        step = e.reshape(x.shape) * eps if x.shape else float(e[0] * eps)
+        up, down = list(args), list(args)
+        up[index], down[index] = x + step, x - step
+        if not x.shape:
+            up[index], down[index] = float(up[index]), float(down[index])
+        columns.append(np.ravel((gradient(*up) - gradient(*down)) / (2 * eps)))
+    return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+
+
+@pytest.fixture
+def compiled_by_numba(monkeypatch):
+    """The Numba dispatchers the second derivatives' tangent code was compiled into (jit_jvp's)."""
+    from ssagrad.compiler import numba_backend
+    seen, original = [], numba_backend.jit_jvp
+
+    def spy(compiled, fn, options, args):
+        function = original(compiled, fn, options, args)
+        seen.extend(translated.dispatcher for translated, _ in compiled.numba_variants.values())
+        return function
+    monkeypatch.setattr(numba_backend, "jit_jvp", spy)
+    return seen
+
+
+@pytest.mark.parametrize("f, index, args, exact", [
+    (energy, 0, (np.linspace(0.0, 1.0, 7) ** 2, 0.7), lambda x, k: k * _laplacian(x.size)),
+    (energy, 1, (np.linspace(0.0, 1.0, 7) ** 2, 0.7), lambda x, k: 0.0),
+    (fast_square_sum, 0, (np.linspace(0.1, 0.9, 5),), lambda x: 2 * np.eye(x.size)),
+    (_power_series, 0, (0.7, 0.5), lambda x, c: c * (2 + 6 * x)),
+    (_power_series, 0, (0.0, 0.5), lambda x, c: c * (2 + 6 * x)),
+    (logistic, 0, (2.5, 0.3), None),
+    (logistic, 1, (2.5, 0.3), None),
+    (_sine_weighted, 0, (np.linspace(0.1, 1.0, 4), np.array([1.0, 2.0, 0.5, -1.0])),
+     lambda x, w: np.diag(w * (2 * np.cos(x) - x * np.sin(x)))),
+    (branches, 0, (np.linspace(0.07, 0.93, 6), 0.7), None),
+    (writes, 0, (np.linspace(0.1, 1.0, 6), 0.7), None),
+    (spring_states, 0, (np.linspace(0.0, 1.0, 4), np.linspace(1.0, 2.0, 4), 0.3), None),
+    (stops, 0, (np.linspace(0.2, 0.9, 6), 0.7), None),
+    (matrix_steps, 1, (np.arange(9.0).reshape(3, 3) / 20 - 0.2, np.array([0.3, -0.2, 0.5])), None),
+    (broadcast_weights, 0, (np.linspace(0.1, 0.9, 6).reshape(2, 3), np.array([[0.3], [-0.4]])), None),
+    (_scattered, 0, (np.array([1.0, 2.0, 3.0, -0.5]), 0.3), None),
+    (_rows_gathered, 0, (np.arange(9.0).reshape(3, 3) / 7 - 0.3,), None),
+], ids=["energy-x", "energy-k", "fastmath", "powers", "powers-at-0", "logistic-r", "logistic-x0", "array",
+        "branches", "writes", "array-state", "break", "matrix", "keepdims", "add.at", "rows-read"])
+def test_hessian_compiled_with_numba(f, index, args, exact, compiled_by_numba):
+    """hessian (forward over reverse) of a dispatcher, or with jit="numba": the gradient's tangent code
+    compiled by Numba; the Python hessian's numbers, central differences of the gradient, the closed form."""
+    python_function = getattr(f, "py_func", f)
+    got = ssagrad.hessian(f, wrt=index, jit="numba")(*args)
+    assert compiled_by_numba and all(d.signatures for d in compiled_by_numba)  # run by Numba, not Python
+    want = ssagrad.hessian(python_function, wrt=index)(*args)
+    assert np.shape(got) == np.shape(want) == np.shape(args[index]) * 2
+    # bit for bit but for matrix products (Numba's and NumPy's sum in other orders: ~1e-14)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, _gradient_differences(python_function, args, index), rtol=1e-5, atol=1e-6)
+    if exact is not None:
+        np.testing.assert_allclose(got, exact(*args), rtol=1e-12, atol=1e-14)
+    v = np.linspace(-1.0, 1.0, np.size(args[index])).reshape(np.shape(args[index]))
+    v = v if np.ndim(v) else 0.6
+    product = ssagrad.hvp(f, wrt=index, jit="numba")(*args, v)
+    np.testing.assert_allclose(product, ssagrad.hvp(python_function, wrt=index)(*args, v), rtol=1e-12, atol=1e-14)
+
+
+def test_hessian_of_a_dispatcher_is_compiled_unless_jit_is_false(compiled_by_numba):
+    x = np.linspace(0.0, 1.0, 6) ** 2
+    hessian = ssagrad.hessian(energy)
+    np.testing.assert_allclose(hessian(x, 0.7), 0.7 * _laplacian(6), rtol=1e-12)
+    np.testing.assert_allclose(hessian(x * 2.0, 0.3), 0.3 * _laplacian(6), rtol=1e-12)  # same signature
+    assert len(compiled_by_numba) == 1
+    python = ssagrad.hessian(energy, jit=False)(x, 0.7)
+    assert len(compiled_by_numba) == 1
+    np.testing.assert_allclose(python, 0.7 * _laplacian(6), rtol=1e-12)
+    (dispatcher,) = compiled_by_numba
+    assert dispatcher.targetoptions.get("fastmath") in (None, False)
+    ssagrad.hessian(fast_square_sum)(x)
+    assert compiled_by_numba[-1].targetoptions["fastmath"] is True  # the dispatcher's options
+    with pytest.raises(ValueError, match="mode='forward'"):
+        ssagrad.hessian(energy, mode="reverse")
+    with pytest.raises(ValueError, match="mode='forward'"):
+        ssagrad.hvp(branches, mode="reverse", jit="numba")
+    np.testing.assert_allclose(ssagrad.hessian(energy, mode="reverse", jit=False)(x, 0.7), 0.7 * _laplacian(6))
+    with pytest.raises(ValueError, match="jit must be"):
+        ssagrad.hessian(energy, jit="cuda")
+
+
+def test_second_derivatives_numba_cannot_compile_are_located_errors():
+    with pytest.raises(DifferentiationError, match="keeps its tape in a list") as error:
+        ssagrad.hessian(until, wrt=1, jit="numba")(1.5, 1.2)
+    assert error.value.lineno == until.__code__.co_firstlineno + 2  # x = x * a + 1.0
+    x, c = np.linspace(0.1, 1.0, 5), np.array([1.0, 2.0])
+    with pytest.raises(DifferentiationError) as error:
+        ssagrad.hvp(not_compilable, jit="numba")(x, c, np.ones(5))
+    assert error.value.lineno == not_compilable.__code__.co_firstlineno + 1
+    assert "numpy.polyval" in error.value.message and "TypingError" not in str(error.value)
+    # no fallback with jit="numba"; the Python code (no jit) runs them
+    assert ssagrad.hessian(until, wrt=1)(1.5, 1.2) == pytest.approx(_gradient_differences(until, (1.5, 1.2), 1),
+                                                                    rel=1e-5)
+
+
+def test_a_value_computed_again_reads_the_index_of_its_step():
+    """The reversed loop computes d = x[i + 1] - x[i] again; with the tape holding no index (only dk wanted),
+    it binds i to its step's index itself (it used to read the forward loop's last i: a wrong gradient)."""
+    x = np.linspace(0.0, 1.0, 7) ** 2
+    dk = _check(energy, (1,), (x, 0.7))[0]
+    assert dk == pytest.approx(np.sum(np.diff(x) ** 2), rel=1e-12)
+    source = ssagrad.grad(energy, wrt=1).source_for(x, 0.7)
+    assert "        i = step\n" in source
