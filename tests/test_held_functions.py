@@ -243,3 +243,10 @@ def test_exporting_a_gradient_with_a_held_call_is_refused():
     from ssagrad.export import ExportError, export_source
     with pytest.raises(ExportError, match="calls a function it is given or an object holds"):
         export_source(with_activation)
+
+
+def test_the_numba_backend_refuses_a_held_call_where_it_is(rng):
+    pytest.importorskip("numba")
+    with pytest.raises(DifferentiationError, match="call_held") as info:
+        ssagrad.grad(with_activation, wrt=0, jit="numba")(rng.normal(size=3), np.tanh)
+    assert info.value.source_line == "return np.sum(act(x) ** 2)"
