@@ -69,6 +69,9 @@ def why_impure(fn, seen=None) -> str | None:
     reason = _module_reason(module) if isinstance(module, str) else None
     if reason or not inspect.isfunction(fn) or (fn.__module__ or "").startswith("ssagrad."):
         return reason
+    from .rules import adjoint_rule
+    if adjoint_rule(fn) is not None:  # a function with a rule is not read (scipy.special.logsumexp's decorators
+        return None                   # print when they build its docstring, not when it runs)
     return _function_reason(fn, set() if seen is None else seen)
 
 

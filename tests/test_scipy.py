@@ -419,3 +419,16 @@ def test_importing_ssagrad_does_not_import_scipy_and_a_rule_registered_first_sta
         "assert np.allclose(ssagrad.grad(f)(np.zeros(2)), 2 / np.sqrt(np.pi) + 0.25)\n")
     done = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def checkpointed_mixture(x):
+    total = 0.0
+    for i in range(5):
+        total = total + logsumexp(x * (i + 1.0)) + np.sum(sigmoid(x * i))
+    return total
+
+
+def test_a_checkpointed_loop_calling_scipy_functions_with_rules(rng):
+    x = rng.normal(size=4)
+    np.testing.assert_allclose(ssagrad.grad(checkpointed_mixture, checkpoint=True)(x),
+                               ssagrad.numerical_grad(checkpointed_mixture, [x], 0), rtol=1e-7, atol=1e-9)
