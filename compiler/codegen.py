@@ -27,6 +27,13 @@ from .pyast import COMMENT_PREFIX, is_comment
 from .trees import child_fields, name_nodes, statements
 
 _counter = itertools.count(1)
+_origins: dict = {}  # a generated function's file name -> (its user function's file, that function's name)
+
+
+def origin(filename: str) -> tuple:
+    """The user's file and function a generated function's code (``filename``) was made from, for helpers
+    that refuse a value at run time to point at the user's line; (None, "") for other code."""
+    return _origins.get(filename, (None, ""))
 
 
 def _negative(node) -> bool:
@@ -181,6 +188,7 @@ def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, a
     text = re.sub(rf"^(\s*){COMMENT_PREFIX}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}",
                   text, flags=re.M)
     filename = f"<ssagrad {parsed.fn.__qualname__} -> {name} #{next(_counter)}>"
+    _origins[filename] = (parsed.filename, parsed.fn.__name__)
     cell_names = sorted(set(helpers) | (set(parsed.fn.__code__.co_freevars) & names))
     inner = _compiled(text, filename, name, cell_names)
     straight = all(isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) for stmt in body)

@@ -350,7 +350,12 @@ class Normalizer:
                          if self.is_call(seq, builtins.reversed) and len(seq.args) == 1 and not seq.keywords
                          else seq for seq in sequences]
         atoms = [self.atom(seq) for seq in sequences]
-        lengths = [self.atom(_call(helper_name("len", builtins.len), builtins.len, [a], [], stmt), "n")
+        # len(xs), refusing a dict or a set, which have no index, at the loop (its line and column in your file)
+        where = self.parsed.locate(stmt.iter)
+        site = [] if where is None else [ast.keyword("line", ast.Constant(where.lineno)),
+                                         ast.keyword("col", ast.Constant(where.col))]
+        lengths = [self.atom(_call(helper_name("walked_length", containers.walked_length),
+                                   containers.walked_length, [a], site, stmt), "n")
                    for a in atoms]
         count = lengths[0]
         for other in lengths[1:]:

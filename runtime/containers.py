@@ -5,6 +5,9 @@ adding such partial gradients merges them entry by entry, and an entry no one
 read is zero. The function returned to the user fills the structure in, so
 the gradient of a dict is a dict with the same keys.
 """
+import linecache
+import sys
+
 import numpy as np
 
 
@@ -100,3 +103,24 @@ def array_grad(g, obj):
     if isinstance(obj, (list, tuple)):
         return GradientList(np.reshape(g[i], np.shape(item)) for i, item in enumerate(obj))
     return g
+
+
+def walked_length(sequence, line=None, col=None):
+    """``len(sequence)`` for ``for x in sequence``, which is walked by index (``x = sequence[k]``). A dict or a
+    set has no such index (a dict's would be its values at keys 0, 1, ... -- silently the wrong items -- or a
+    KeyError), so it is refused at the loop: ``line`` and ``col`` in the file of the function whose generated
+    code calls this."""
+    if isinstance(sequence, (dict, set, frozenset)):
+        message = f"this loop walks a {type(sequence).__name__}, and ssagrad walks a loop's iterable by index " \
+                  f"(`x = seq[k]`), which a {type(sequence).__name__} does not have: iterate over `d.keys()`, " \
+                  f"`d.values()` or `d.items()`, or read `d[k]` in the body"
+        try:
+            from ..compiler.codegen import origin
+            from ..compiler.errors import DifferentiationError, Location
+        except ImportError:  # in a module ssagrad exported: no ssagrad to say where
+            raise TypeError(f"{message} (line {line})") from None
+        filename, function = origin(sys._getframe(1).f_code.co_filename)
+        where = None if line is None or filename is None else \
+            Location(filename, line, col or 0, None, linecache.getline(filename, line), function)
+        raise DifferentiationError(message, where)
+    return len(sequence)

@@ -634,6 +634,12 @@ def _own(value):
         return lambda value: value
 
 
+@overload(containers.walked_length)
+def _walked_length(sequence, line=None, col=None):
+    # what Numba passes in is an array or a typed list, never a dict or a set: the length, with no check
+    return lambda sequence, line=None, col=None: len(sequence)
+
+
 @overload(summed_keeping)
 def _summed_keeping(g, axis):
     if _is_array(g) and isinstance(axis, types.Integer):
@@ -721,6 +727,6 @@ SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast
              broadcast.unmean, indexing.unindex, indexing.zero_at, indexing.written_part, elementwise.safe_div,
              elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
              numpy_grads.power_slope, numpy_grads.power_curvature, ownership.own, copied, shares_memory,
-             summed_keeping, add_at, stacked, array_copy, containers.array_grad, broadcast.zero_tangent,
+             summed_keeping, add_at, stacked, array_copy, containers.array_grad, containers.walked_length, broadcast.zero_tangent,
              broadcast.broadcast_like, indexing.set_at, indexing.added_at,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}

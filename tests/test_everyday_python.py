@@ -933,3 +933,31 @@ def test_an_aux_made_by_a_function_without_a_rule_is_refused_where_it_is_made():
     with pytest.raises(DifferentiationError, match="no derivative rule for numpy.interp") as info:
         ssagrad.grad(aux_without_a_rule, has_aux=True)(np.linspace(0.0, 1.0, 4))
     assert "np.interp(0.5, x, x)" in info.value.source_line
+
+
+def sums_the_keys(d):
+    total = 0.0
+    for k in d:
+        total = total + k * 1.0
+    return total
+
+
+def sums_the_items(xs):
+    total = 0.0
+    for x in xs:
+        total = total + np.sum(x ** 2)
+    return total
+
+
+@pytest.mark.parametrize("walked", [{0: 5.0, 1: 7.0}, {0.5, 1.5}, {"a": 1.0}])
+def test_a_loop_walking_a_dict_by_index_is_refused_at_the_loop(walked):
+    # walked by index, {0: 5.0, 1: 7.0} would give its values (12) for its keys' sum (1): never silently
+    for transform in (ssagrad.grad, ssagrad.value_and_grad):
+        with pytest.raises(DifferentiationError, match="walks a") as info:
+            transform(sums_the_keys)(walked)
+        assert info.value.location.lineno == sums_the_keys.__code__.co_firstlineno + 2
+        assert info.value.location.line.strip() == "for k in d:"
+    with pytest.raises(DifferentiationError, match="walks a"):
+        ssagrad.grad(sums_the_items)(walked)
+    xs = [np.ones(2), np.full(3, 2.0)]  # a list is walked as before
+    np.testing.assert_allclose(ssagrad.grad(sums_the_items)(xs)[1], 2.0 * xs[1])

@@ -5,7 +5,7 @@ import builtins
 import numpy as np
 
 from ...runtime import appended, array_grad, head_grad, last_grad, zeros_like
-from ...runtime.containers import GradientDict, GradientList
+from ...runtime.containers import GradientDict, GradientList, walked_length
 from ...runtime.held import call_held, held_backward, held_tangent
 from . import adjoint, floating, nondifferentiable
 
@@ -68,6 +68,9 @@ def keys_of(mapping):
 
 
 nondifferentiable(keys_of)
+
+
+nondifferentiable(walked_length)
 
 
 def dict_of(keys, values):
