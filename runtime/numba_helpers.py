@@ -108,16 +108,8 @@ def _zeros_like(x):
         return lambda x: np.zeros_like(x)
 
 
-@overload(broadcast.zero_tangent)
-def _zero_tangent(x):
-    # a zero tangent of a number or an array (containers are not compiled)
-    if _placeholder(x) or isinstance(x, types.Float) and x.bitwidth == 64:
-        return lambda x: 0.0
-    if _is_scalar(x):
-        zero = _zero_of(x)
-        return lambda x: zero()
-    if _is_array(x):
-        return lambda x: np.zeros_like(x)
+# a zero tangent of a number or an array is zeros_like's (containers are not compiled)
+overload(broadcast.zero_tangent)(_zeros_like)
 
 
 @overload(broadcast.broadcast_like)
