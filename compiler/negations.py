@@ -11,9 +11,10 @@ Only generated statements at the top level take part, never the user's own (``ss
 whose one read is inside a loop or a branch, or in the returned value, keeps its negation.
 """
 import ast
+from collections import Counter
 
 from .pyast import is_comment
-from .trees import names
+from .trees import name_nodes, names
 
 _CARRIED = (ast.Mult, ast.Div, ast.MatMult)   # -(t) op b == -(t op b), and b op -(t) == -(b op t)
 
@@ -30,14 +31,16 @@ def _is_negation(node) -> bool:
 
 def carry_negations(body: list, result: ast.expr) -> list:
     """``body`` with negations moved on to the statements that read them (see the module's docstring)."""
+    # what each statement loads (with how often) and stores, taken once: moving a sign changes no name
+    uses = [(Counter(), set()) if is_comment(stmt) else _uses(stmt) for stmt in body]
     pending = {}   # name -> its chain: [index of the negation's statement, (carrier, its value before), ...]
     for index, stmt in enumerate(body):
         if is_comment(stmt):
             continue
-        loaded, stored = set(names(stmt, ast.Load)), set(names(stmt, ast.Store))
+        loaded, stored = uses[index]
         readers = [n for n in pending if n in loaded]
         carried = None   # the chain whose sign moves on to what this statement stores
-        if len(readers) == 1 and _simple(stmt) and _single_read(body, readers[0], index, result):
+        if len(readers) == 1 and _simple(stmt) and _single_read(body, uses, readers[0], index, result):
             chain, before = pending.pop(readers[0]), stmt.value
             moves_on = _absorb(stmt, readers[0])
             if moves_on is None:
@@ -56,6 +59,17 @@ def carry_negations(body: list, result: ast.expr) -> list:
     return body
 
 
+def _uses(stmt) -> tuple:
+    loaded, stored = Counter(), set()
+    for node in name_nodes(stmt):
+        if "ssagrad_helper" not in node.__dict__:
+            if isinstance(node.ctx, ast.Load):
+                loaded[node.id] += 1
+            elif isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+    return loaded, stored
+
+
 def _restore(body, chain) -> None:
     """Nothing took the sign: the carriers as they were, and the negation back where the rule put it."""
     for carrier, before in reversed(chain[1:]):
@@ -64,16 +78,17 @@ def _restore(body, chain) -> None:
     stmt.value = ast.copy_location(ast.UnaryOp(ast.USub(), stmt.value), stmt.value)
 
 
-def _single_read(body, name: str, reader: int, result) -> bool:
+def _single_read(body, uses, name: str, reader: int, result) -> bool:
     """Is the statement at ``reader`` the only one reading ``name`` before it is stored again (and, when it
-    never is, in ``result`` too)?"""
-    if names(body[reader].value, ast.Load).count(name) != 1:
+    never is, in ``result`` too)? ``uses``: each statement's loads and stores."""
+    if uses[reader][0][name] != 1:
         return False
-    for stmt in body[reader:]:
-        if stmt is not body[reader] and name in names(stmt, ast.Load):
+    for index in range(reader, len(body)):
+        loaded, stored = uses[index]
+        if index != reader and name in loaded:
             return False
-        if name in names(stmt, ast.Store):
-            return not isinstance(stmt, (ast.If, ast.For, ast.While))  # a region may leave the old value
+        if name in stored:
+            return not isinstance(body[index], (ast.If, ast.For, ast.While))  # a region may leave the old value
     return name not in names(result, ast.Load)
 
 

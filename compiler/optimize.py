@@ -338,8 +338,10 @@ def optimize(body: list[ast.stmt], result: ast.expr):
     """The optimized ``(body, result)``; ``result`` is the expression the function returns."""
     body, result = coalesce_copies(body, result)
     body = carry_negations(body, result)
+    _forget()
+    # statements are no longer rewritten from here on: what propagation finds each names (after rewriting
+    # it) holds for dead-code elimination too
     body, result = propagate_copies(body, result)
-    _forget()  # statements are no longer rewritten from here on: what each names is fixed
     try:
         body = eliminate_dead_code(body, _loaded(result))
         if prune_tapes(body):  # what fed only the dropped entries is dead now
