@@ -60,7 +60,7 @@ def _specialize(statements, known, adjoint_of, plain_division, seed, returned) -
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             stmt.value = _Rewrite(values, plain_division).visit(stmt.value)
             result = _evaluate(stmt.value, values)
-            fills.read(stmt, result, values)
+            fills.read(stmt, result, values, *_loads_and_stores(stmt))
             if result is _UNKNOWN:
                 values.pop(stmt.targets[0].id, None)
             else:
@@ -68,9 +68,10 @@ def _specialize(statements, known, adjoint_of, plain_division, seed, returned) -
             fills.note(stmt, values)
             out.append(stmt)
         else:
-            fills.read(stmt, _UNKNOWN, values)
+            loaded, stored = _loads_and_stores(stmt)
+            fills.read(stmt, _UNKNOWN, values, loaded, stored)
             _in_region(stmt, region, plain_division)
-            for name in _stored(stmt):  # inside a region, or an unpacking: a name stands for its kind again
+            for name in stored:  # inside a region, or an unpacking: a name stands for its kind again
                 if name in region:
                     values[name] = region[name]
                 else:
@@ -97,15 +98,14 @@ class _Fills:
                 self.pending[stmt.targets[0].id] = (stmt, fill)
                 self.candidates[id(stmt)] = stmt
 
-    def read(self, stmt, result, values) -> None:
+    def read(self, stmt, result, values, read: set, stored: set) -> None:
         """``stmt`` is about to run (``result``: its value on the stand-ins, _UNKNOWN outside straight-line
-        code): a fill it reads stays a candidate only if it gives the same result with the scalar (a copy
-        ``e = d`` makes ``e`` a name of the fill too)."""
+        code; ``read``, ``stored``: the names it loads and stores): a fill it reads stays a candidate only if it
+        gives the same result with the scalar (a copy ``e = d`` makes ``e`` a name of the fill too)."""
         if not self.pending:  # no fill to keep track of
             return
         straight = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
         copied = None
-        read = {n.id for n in name_nodes(stmt) if isinstance(n.ctx, ast.Load)}
         reads = {name: self.pending[name] for name in read & set(self.pending)
                  if id(self.pending[name][0]) not in self.failed}
         if straight and isinstance(stmt.value, ast.Name) and reads:
@@ -113,7 +113,7 @@ class _Fills:
         elif reads and (result is _UNKNOWN or not _same(result, _evaluate(
                 stmt.value, {**values, **{name: fill for name, (_, fill) in reads.items()}}))):
             self.failed |= {id(candidate) for candidate, _ in reads.values()}
-        for name in _stored(stmt) & set(self.pending):  # bound again, surely if not in a branch
+        for name in stored & set(self.pending):  # bound again, surely if not in a branch
             candidate, _ = self.pending.pop(name)
             if not straight:
                 self.failed.add(id(candidate))
@@ -393,5 +393,11 @@ def masks(function) -> bool:
     return False
 
 
-def _stored(stmt) -> set:
-    return {n.id for n in name_nodes(stmt) if isinstance(n.ctx, ast.Store)}
+def _loads_and_stores(stmt) -> tuple[set, set]:
+    loaded, stored = set(), set()
+    for n in name_nodes(stmt):
+        if isinstance(n.ctx, ast.Load):
+            loaded.add(n.id)
+        elif isinstance(n.ctx, ast.Store):
+            stored.add(n.id)
+    return loaded, stored
