@@ -75,6 +75,9 @@ def signature(args) -> tuple | None:
 def signature_key(args) -> tuple | None:
     """A cheap hashable stand-in for ``signature(args)`` (checked on every call): None for arguments of
     other kinds."""
+    kinds = tuple(map(type, args))
+    if kinds.count(float) == len(kinds):  # only Python floats (a scalar kernel): their types are the key
+        return kinds
     key = []
     for a in args:
         kind = type(a)

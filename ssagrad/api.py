@@ -299,6 +299,8 @@ class GradFunction:
         self._last = None     # the gradient the last call ran (what .source shows)
         self.mode = mode
         self.checkpoint = checkpoint
+        # no partial's keywords, bound object or forward mode: a call's arguments are the function's as given
+        self._plain = not self._bound_keywords and not self._bound_to and mode != "forward"
 
     @property
     def compiled(self):
@@ -355,12 +357,13 @@ class GradFunction:
 
     def __call__(self, *args, **kwargs):
         try:
-            if self._bound_keywords:
-                kwargs = {**self._bound_keywords, **kwargs}
-            if self.mode == "forward":
-                return self._forward(args, kwargs)
-            if self._bound_to:
-                args = self._bound_to + args
+            if not self._plain:
+                if self._bound_keywords:
+                    kwargs = {**self._bound_keywords, **kwargs}
+                if self.mode == "forward":
+                    return self._forward(args, kwargs)
+                if self._bound_to:
+                    args = self._bound_to + args
             key = signature_key(args) if not kwargs else None
             checked = self._checked.get(key)
             if checked is not None and checked[0].guard():  # arguments of a kind already seen and checked
