@@ -4,6 +4,7 @@ parse -> normalize -> ssa -> activity -> reverse -> optimize -> codegen -> cache
 """
 import ast
 import copy
+import functools
 from dataclasses import dataclass, field
 
 from . import codegen
@@ -38,10 +39,14 @@ class CompiledGradient:
 
     generated: Generated
     function: object       # bound to the user's globals and closure
-    ssa: str
+    ssa_function: Function  # the SSA form it was made from (``.ssa`` writes it out when asked)
     parsed: ParsedFunction
     returns_value: bool    # False: the result is scalar by construction and only gradients come back
     callees: list = field(default_factory=list)  # CompiledVJPs of the user functions it calls
+
+    @functools.cached_property
+    def ssa(self) -> str:
+        return format_function(self.ssa_function)
 
     @property
     def source(self) -> str:
@@ -107,7 +112,7 @@ def _build_gradient(wrt: tuple[int, ...], tuple_result: bool, with_value: bool, 
             InPlace(_helper, {v.name: a for v, a in known.items() if a is not None}, views_escape=True).run(
                 ast.Module(body, []))
         generated = codegen.generate(function.parsed, function.namer, f"{function.name}_grad", body, result)
-        return CompiledGradient(generated, generated.bind(fn), format_function(function), function.parsed,
+        return CompiledGradient(generated, generated.bind(fn), function, function.parsed,
                                 returns_value, callees)
     return build
 
