@@ -75,9 +75,10 @@ def signature(args) -> tuple | None:
 def signature_key(args) -> tuple | None:
     """A cheap hashable stand-in for ``signature(args)`` (checked on every call): None for arguments of
     other kinds."""
-    kinds = tuple(map(type, args))
-    if kinds.count(float) == len(kinds):  # only Python floats (a scalar kernel): their types are the key
-        return kinds
+    if args and type(args[0]) is float:  # only Python floats (a scalar kernel)? Their types are the key
+        kinds = tuple(map(type, args))
+        if kinds.count(float) == len(kinds):
+            return kinds
     key = []
     for a in args:
         kind = type(a)
