@@ -67,7 +67,16 @@ def render(tree: ast.AST) -> str:
     _spell_negatives(tree)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return astor.to_source(tree)
+        return astor.to_source(tree, pretty_source=_wrapped)
+
+
+def _wrapped(pieces) -> str:
+    """astor's pretty_source, which only wraps lines longer than 79 characters: the pieces joined when there
+    is none (most gradients), without its walk over them."""
+    text = "".join(pieces)
+    if max(map(len, text.split("\n"))) <= 79:
+        return text
+    return astor.source_repr.pretty_source(pieces)
 
 
 @dataclass
