@@ -74,11 +74,8 @@ def signature(args) -> tuple | None:
 
 def signature_key(args) -> tuple | None:
     """A cheap hashable stand-in for ``signature(args)`` (checked on every call): None for arguments of
-    other kinds."""
-    if args and type(args[0]) is float:  # only Python floats (a scalar kernel)? Their types are the key
-        kinds = tuple(map(type, args))
-        if kinds.count(float) == len(kinds):
-            return kinds
+    other kinds. Of Python floats it is their types, ``(float, float, ...)``: the call path looks that up
+    first for a scalar kernel (ssagrad/api.py), and no other key holds a bare type."""
     key = []
     for a in args:
         kind = type(a)

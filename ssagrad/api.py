@@ -364,13 +364,22 @@ class GradFunction:
                     return self._forward(args, kwargs)
                 if self._bound_to:
                     args = self._bound_to + args
-            key = signature_key(args) if not kwargs else None
-            checked = self._checked.get(key)
-            if checked is not None and checked[0].guard():  # arguments of a kind already seen and checked
-                if checked[1] is _DIRECT:  # the generated function's result is what the caller gets
-                    self._last = checked[0]
-                    return checked[0].function(*args)
-                return self._run(*checked, args)
+            if args and type(args[0]) is float and not kwargs:  # a scalar kernel's floats: their types are
+                key = tuple(map(type, args))                     # their key (see signature_key)
+                checked = self._checked.get(key)
+                if checked is None:
+                    key = signature_key(args)
+                    checked = self._checked.get(key)
+            else:
+                key = signature_key(args) if not kwargs else None
+                checked = self._checked.get(key)
+            if checked is not None:  # arguments of a kind already seen and checked
+                compiled, how = checked
+                if compiled.guard():
+                    if how is _DIRECT:  # the generated function's result is what the caller gets
+                        self._last = compiled
+                        return compiled.function(*args)
+                    return self._run(compiled, how, args)
             return self._call_checked(args, kwargs, key)
         except DifferentiationError as error:  # the user's code, not the compiler's (ssagrad/tracebacks.py)
             raise error.with_traceback(without_internal_frames(error.__traceback__)) from None
