@@ -3,7 +3,6 @@
 parse -> normalize -> ssa -> activity -> reverse -> optimize -> codegen -> cache
 """
 import ast
-import copy
 import functools
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from .names import Namer
 from .normalize import normalize
 from .optimize import optimize, upward_exposed
 from .pyast import reads_in_order
-from .trees import name_nodes
+from .trees import clone, name_nodes
 from .parse import ParsedFunction, parse_function
 from .forward import forward
 from .reverse import reverse
@@ -231,7 +230,7 @@ def _build_jvp(active_params: tuple[str, ...], tangent_only: bool):
         tangent, callees = forward(function, wrt_vars, varied_vars(function, wrt_vars), compile_jvp)
         result = tangent.tangent if tangent_only else ast.Tuple([tangent.value, tangent.tangent], ast.Load())
         body, result = optimize(tangent.body, result)
-        arguments = copy.deepcopy(function.parsed.tree.args)
+        arguments = clone(function.parsed.tree.args)
         arguments.kwonlyargs += [ast.arg(p) for p in tangent.parameters]
         arguments.kw_defaults += [None] * len(tangent.parameters)
         differentiated = [n for n in function.parsed.params if n in active_params]

@@ -10,7 +10,6 @@ other free name is read from the user's globals when the gradient runs, as
 the user's own code would.
 """
 import ast
-import copy
 import itertools
 import linecache
 import re
@@ -24,7 +23,7 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
     import astor
 
 from .pyast import COMMENT_PREFIX, is_comment
-from .trees import child_fields, name_nodes, statements
+from .trees import child_fields, clone, name_nodes, statements
 
 _counter = itertools.count(1)
 _origins: dict = {}  # a generated function's file name -> (its user function's file, that function's name)
@@ -189,7 +188,7 @@ def source_text(filename: str) -> str:
 
 def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, arguments=None) -> Generated:
     """Compile ``def name(<user's parameters, or arguments>): body; return result``."""
-    args = copy.deepcopy(parsed.tree.args) if arguments is None else arguments
+    args = clone(parsed.tree.args) if arguments is None else arguments
     tree = ast.FunctionDef(name, args, body + [ast.Return(result)], [], None, lineno=1)
     helpers, names = _bind_helpers(tree, parsed, namer)
     tree, comments = _render_comments(tree)
