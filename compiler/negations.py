@@ -14,7 +14,7 @@ import ast
 from collections import Counter
 
 from .pyast import is_comment
-from .trees import name_nodes, names
+from .trees import loads_and_stores, names
 
 _CARRIED = (ast.Mult, ast.Div, ast.MatMult)   # -(t) op b == -(t op b), and b op -(t) == -(b op t)
 
@@ -32,7 +32,7 @@ def _is_negation(node) -> bool:
 def carry_negations(body: list, result: ast.expr) -> list:
     """``body`` with negations moved on to the statements that read them (see the module's docstring)."""
     # what each statement loads (with how often) and stores, taken once: moving a sign changes no name
-    uses = [(Counter(), set()) if is_comment(stmt) else _uses(stmt) for stmt in body]
+    uses = [(Counter(), set()) if is_comment(stmt) else loads_and_stores(stmt) for stmt in body]
     pending = {}   # name -> its chain: [index of the negation's statement, (carrier, its value before), ...]
     for index, stmt in enumerate(body):
         if is_comment(stmt):
@@ -57,17 +57,6 @@ def carry_negations(body: list, result: ast.expr) -> list:
     for chain in pending.values():
         _restore(body, chain)
     return body
-
-
-def _uses(stmt) -> tuple:
-    loaded, stored = Counter(), set()
-    for node in name_nodes(stmt):
-        if "ssagrad_helper" not in node.__dict__:
-            if isinstance(node.ctx, ast.Load):
-                loaded[node.id] += 1
-            elif isinstance(node.ctx, ast.Store):
-                stored.add(node.id)
-    return loaded, stored
 
 
 def _restore(body, chain) -> None:

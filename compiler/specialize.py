@@ -22,7 +22,7 @@ from ..runtime.broadcast import SMALL
 from . import ops
 from .names import helper_name
 from .pyast import is_comment
-from .trees import Transformer, name_nodes
+from .trees import Transformer, loads_and_stores
 from .shapes import abstract, quiet
 
 
@@ -60,7 +60,7 @@ def _specialize(statements, known, adjoint_of, plain_division, seed, returned) -
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             stmt.value = _Rewrite(values, plain_division).visit(stmt.value)
             result = _evaluate(stmt.value, values)
-            fills.read(stmt, result, values, *_loads_and_stores(stmt))
+            fills.read(stmt, result, values, *loads_and_stores(stmt))
             if result is _UNKNOWN:
                 values.pop(stmt.targets[0].id, None)
             else:
@@ -68,7 +68,7 @@ def _specialize(statements, known, adjoint_of, plain_division, seed, returned) -
             fills.note(stmt, values)
             out.append(stmt)
         else:
-            loaded, stored = _loads_and_stores(stmt)
+            loaded, stored = loads_and_stores(stmt)
             fills.read(stmt, _UNKNOWN, values, loaded, stored)
             _in_region(stmt, region, plain_division)
             for name in stored:  # inside a region, or an unpacking: a name stands for its kind again
@@ -98,7 +98,7 @@ class _Fills:
                 self.pending[stmt.targets[0].id] = (stmt, fill)
                 self.candidates[id(stmt)] = stmt
 
-    def read(self, stmt, result, values, read: set, stored: set) -> None:
+    def read(self, stmt, result, values, read, stored: set) -> None:
         """``stmt`` is about to run (``result``: its value on the stand-ins, _UNKNOWN outside straight-line
         code; ``read``, ``stored``: the names it loads and stores): a fill it reads stays a candidate only if it
         gives the same result with the scalar (a copy ``e = d`` makes ``e`` a name of the fill too)."""
@@ -106,7 +106,7 @@ class _Fills:
             return
         straight = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
         copied = None
-        reads = {name: self.pending[name] for name in read & set(self.pending)
+        reads = {name: self.pending[name] for name in read.keys() & self.pending.keys()
                  if id(self.pending[name][0]) not in self.failed}
         if straight and isinstance(stmt.value, ast.Name) and reads:
             copied = reads[stmt.value.id]
@@ -393,11 +393,3 @@ def masks(function) -> bool:
     return False
 
 
-def _loads_and_stores(stmt) -> tuple[set, set]:
-    loaded, stored = set(), set()
-    for n in name_nodes(stmt):
-        if isinstance(n.ctx, ast.Load):
-            loaded.add(n.id)
-        elif isinstance(n.ctx, ast.Store):
-            stored.add(n.id)
-    return loaded, stored

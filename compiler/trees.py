@@ -4,6 +4,7 @@ in plain recursions, several times faster than ``ast.walk`` and ``ast.NodeTransf
 are read from its ``__dict__``, where the ast module keeps them: faster than ``getattr``.)"""
 import ast
 from ast import AST, Constant, Name
+from collections import Counter
 
 # fields that never hold a name: operators, contexts, strings and flags
 _LEAF_FIELDS = {"ctx", "op", "ops", "kind", "type_comment", "attr", "id", "arg", "name", "names", "module",
@@ -50,17 +51,7 @@ class Transformer(ast.NodeTransformer):
         for field in _CHILD_FIELDS[type(node)]:
             old = node.__dict__.get(field)
             if type(old) is list:
-                new = []
-                for item in old:
-                    if isinstance(item, ast.AST):
-                        item = self.visit(item)
-                        if item is None:
-                            continue
-                        if not isinstance(item, ast.AST):
-                            new.extend(item)
-                            continue
-                    new.append(item)
-                old[:] = new
+                old[:] = self.visited(old)
             elif isinstance(old, ast.AST):
                 replacement = self.visit(old)
                 if replacement is None:
@@ -68,6 +59,20 @@ class Transformer(ast.NodeTransformer):
                 else:
                     setattr(node, field, replacement)
         return node
+
+    def visited(self, items) -> list:
+        """A list field's items visited: an item visited to None is dropped, to a list spliced in."""
+        new = []
+        for item in items:
+            if isinstance(item, ast.AST):
+                item = self.visit(item)
+                if item is None:
+                    continue
+                if not isinstance(item, ast.AST):
+                    new.extend(item)
+                    continue
+            new.append(item)
+        return new
 
 
 class Copier(Transformer):
@@ -82,17 +87,7 @@ class Copier(Transformer):
         for field in _CHILD_FIELDS[type(node)]:
             value = fields.get(field)
             if type(value) is list:
-                items = []
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        item = self.visit(item)
-                        if item is None:
-                            continue
-                        if not isinstance(item, ast.AST):
-                            items.extend(item)
-                            continue
-                    items.append(item)
-                fields[field] = items
+                fields[field] = self.visited(value)
             elif isinstance(value, ast.AST):
                 value = self.visit(value)
                 if value is None:
@@ -167,6 +162,18 @@ def names(node, context=ast.expr_context, out=None) -> list[str]:
             elif kind is not Constant and isinstance(value, AST):
                 names(value, context, out)
     return out
+
+
+def loads_and_stores(node) -> tuple[Counter, set]:
+    """The names ``node`` loads (with how often) and stores, from one walk; rule helpers aside."""
+    loaded, stored = Counter(), set()
+    for n in name_nodes(node):
+        if "ssagrad_helper" not in n.__dict__:
+            if isinstance(n.ctx, ast.Load):
+                loaded[n.id] += 1
+            elif isinstance(n.ctx, ast.Store):
+                stored.add(n.id)
+    return loaded, stored
 
 
 def mentions(node, identifier: str) -> bool:
