@@ -83,13 +83,23 @@ def jit_target(fn, jit, mode="reverse"):
     return fn, options
 
 
+def dispatcher_of(fn):
+    """The Numba dispatcher ``fn`` is, or a bound method or ``functools.partial`` of one calls; else None."""
+    import functools
+    while isinstance(fn, functools.partial) or inspect.ismethod(fn):
+        fn = fn.func if isinstance(fn, functools.partial) else fn.__func__
+    return fn if is_dispatcher(fn) else None
+
+
 def jvp_options(fn, jit):
-    """Numba options for ``ssagrad.jvp(fn, ..., jit=jit)``, or None (the tangent code runs in Python): a
-    dispatcher's own unless ``jit=False``; Numba's defaults for a plain function with ``jit="numba"``."""
+    """Numba options for ``ssagrad.jvp(fn, ..., jit=jit)`` (and the transforms built like it), or None (the
+    code runs in Python): a dispatcher's own (or the one a partial or a bound method calls) unless
+    ``jit=False``; Numba's defaults for a plain function with ``jit="numba"``."""
     if jit not in (None, False, "numba"):
         raise ValueError(f"jit must be 'numba', False or None (Numba for a Numba dispatcher), not {jit!r}")
-    if is_dispatcher(fn):
-        return jit_options(fn) if jit is not False else None
+    dispatcher = dispatcher_of(fn)
+    if dispatcher is not None:
+        return jit_options(dispatcher) if jit is not False else None
     if jit == "numba":
         require_numba()
         return {}
@@ -100,7 +110,7 @@ def jit_jvp(compiled, fn, options: dict, args):
     """The tangent function of ``compiled`` (a CompiledJVP of ``fn``) compiled with Numba, and compiled for
     ``args`` (the primals, then the tangents) now, so that what Numba cannot compile is reported at the
     user's line. The tangent code is not specialized to a signature: it has no tapes to lay out."""
-    numba = require_numba()
+    require_numba()
     variants = compiled.__dict__.setdefault("numba_variants", {})
     key = _options_key(options)
     found = variants.get(key)
@@ -108,12 +118,8 @@ def jit_jvp(compiled, fn, options: dict, args):
         translated = _translate(compiled.function, fn, {}, options)
         found = variants[key] = (translated, _checked(translated, lazy=True))
     translated, function = found
-    try:
-        types_ = tuple(numba.typeof(a) for a in args) if args is not None else None
-    except ValueError:
-        types_ = None
-    if types_ is not None and types_ not in translated.dispatcher.signatures:
-        _compile(translated, types_)
+    if args is not None:
+        compile_for(translated, args)
     return function
 
 
@@ -214,7 +220,7 @@ class NumbaGradient:
 def jit_gradient(compiled, fn, options: dict, args=None) -> NumbaGradient:
     """``compiled`` (a CompiledGradient of ``fn``) compiled with Numba; with ``args``, compiled for their
     types now, so that what Numba cannot compile is reported now, at the user's line."""
-    numba = require_numba()
+    require_numba()
     key = _options_key(options)
     variants = compiled.__dict__.setdefault("numba_variants", {})
     found = variants.get(key)
@@ -223,12 +229,7 @@ def jit_gradient(compiled, fn, options: dict, args=None) -> NumbaGradient:
         translated = _translate(compiled.function, fn, kinds, options)
         found = variants[key] = NumbaGradient(compiled, translated, _checked(translated, lazy=args is None))
     if args is not None:
-        try:
-            types_ = tuple(numba.typeof(a) for a in args)
-        except ValueError:
-            types_ = None
-        if types_ is not None and types_ not in found.translated.dispatcher.signatures:
-            _compile(found.translated, types_)
+        compile_for(found.translated, args)
     return found
 
 
@@ -506,6 +507,18 @@ def _quiet_parallel():
         yield
 
 
+def compile_for(translated: _Translated, args) -> None:
+    """``translated`` compiled for the types of ``args`` now (unless it is already), so that what Numba cannot
+    compile is reported now, at the user's line; arguments Numba has no type for are left to the call."""
+    numba = require_numba()
+    try:
+        types_ = tuple(numba.typeof(a) for a in args)
+    except ValueError:
+        return
+    if types_ not in translated.dispatcher.signatures:
+        _compile(translated, types_)
+
+
 def _compile(translated: _Translated, types_) -> None:
     """Numba's compile for ``types_``; whatever stops it (a typing error, or one Numba raises while
     lowering) reported as a located DifferentiationError."""
@@ -539,9 +552,13 @@ def numba_error(exc, fn=None) -> DifferentiationError:
         number = int(frames[-1][1])
         if 0 < number <= len(source):
             what = f" (in the generated gradient: `{source[number - 1].strip()}`)"
-    if location is None:
-        location = _definition(fn)
-    return DifferentiationError(f"jit='numba': Numba cannot compile the gradient of this line: {reason}{what}. "
+    of = "the gradient of this line"
+    if location is None and fn is not None:  # else the user's own code (a primal compiled for jit="numba")
+        import os  # Numba names the file relative to the working directory
+        own = [int(line) for name, line in re.findall(r'File "([^"]*)", line (\d+)', text)
+               if os.path.abspath(name) == os.path.abspath(fn.__code__.co_filename)]
+        location, of = (_user_line(fn, own[-1]), "this line") if own else (_definition(fn), of)
+    return DifferentiationError(f"jit='numba': Numba cannot compile {of}: {reason}{what}. "
                                 f"Its Python gradient (no jit) can run it", location)
 
 

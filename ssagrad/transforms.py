@@ -8,7 +8,9 @@ from .api import _check_differentiable_input, _fitted, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
 from .compiler.parse import forwarded
 from .compiler.calls import user_function
-from .compiler.numba_backend import jit_jvp, jit_second_order, jvp_options
+from .compiler.numba_backend import dispatcher_of, jit_jvp, jit_second_order, jvp_options
+from .compiler.numba_vjp import jit_vjp, numba_primal, zero_like
+from .compiler.shapes import signature
 from .tracebacks import user_facing
 
 
@@ -82,32 +84,93 @@ jvp.ssagrad_transform = "jvp"  # differentiated code that calls jvp calls the ge
 
 
 @user_facing
-def vjp(fn, *primals):
+def vjp(fn, *primals, jit=None):
     """Reverse mode for any output: ``(fn(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns
-    ``cotangent @ J`` for each primal (``None`` for one that is not a float or float array)."""
+    ``cotangent @ J`` for each primal (``None`` for one that is not a float or float array).
+
+    Of a Numba dispatcher (or with ``jit="numba"``; ``jit=False`` runs it in Python), the value is the
+    dispatcher's and each ``vjp_fn`` call runs the derivative code compiled with Numba, both sweeps in one
+    function, for cotangents shaped like the value (docs/numba.md).
+    """
+    options = jvp_options(fn, jit)
     function, bound = _function_and_self(fn, keywords=True)
     primals, keywords = bound + primals, _keywords(fn)
     params = _parameters(function)
     for x in primals:
         _real_only("vjp", x, "argument")
     active = tuple(p for p, x in zip(params, primals) if _is_float(x) or isinstance(x, (list, tuple, dict)))
+    if options is not None:
+        value, backward = _numba_vjp(fn, function, active, options, primals, keywords)
+    else:
+        value, backward = _python_vjp(function, active, primals, keywords)
+
+    def vjp_fn(cotangent):
+        fitted = iter(_fitted(backward(cotangent), [x for p, x in zip(params, primals) if p in active]))
+        result = tuple(next(fitted) if p in active else None for p in params)
+        return result[len(bound):]
+    return value, vjp_fn
+
+
+def _python_vjp(function, active, primals, keywords):
+    """``(value, backward)``: the generated forward function run now, ``backward(cotangent)`` its backward
+    function."""
     compiled = compile_vjp(function, active)
     out = compiled.forward(*primals, **keywords)
     value, saved = (out[0], out[1]) if compiled.outputs == 1 else (out[:-1], out[-1])
     _real_only("vjp", value, "result")
     fresh = [saved]
 
-    def vjp_fn(cotangent):
+    def backward(cotangent):
         # a backward sweep that puts back entries written into arrays leaves its saved values as they were
         # before the writes: a second pullback runs the forward function again for its own
         saved_now = fresh.pop() if fresh else compiled.forward(*primals, **keywords)[-1]
         if not compiled.consumes_saved:
             fresh.append(saved_now)
-        gradients = compiled.backward(saved_now, cotangent)
-        fitted = iter(_fitted(gradients, [x for p, x in zip(params, primals) if p in active]))
-        result = tuple(next(fitted) if p in active else None for p in params)
-        return result[len(bound):]
-    return value, vjp_fn
+        return compiled.backward(saved_now, cotangent)
+    return value, backward
+
+
+def _numba_vjp(fn, function, active, options, primals, keywords):
+    """``(value, backward)`` compiled with Numba (compiler/numba_vjp.py): the value from the dispatcher (or
+    the function compiled with Numba), ``backward(cotangent)`` one call of the vjp code specialized to
+    ``primals`` and compiled for cotangents like the value. The primals are copied: the pullback is the one
+    at the point given, whatever is later written into the caller's arrays."""
+    primals = _copied(primals)
+    value = numba_primal(dispatcher_of(fn), function, options)(*_copied(primals), **keywords)
+    _real_only("vjp", value, "result")
+    args = None if keywords else primals  # with keywords: generic code, compiled at the first call
+    compiled = compile_vjp(function, active, signature(primals) if args is not None else None)
+    pullback = jit_vjp(compiled, function, options, args, zero_like(value))
+
+    def backward(cotangent):
+        _check_cotangent(cotangent, value)
+        return pullback(cotangent, *primals, **keywords)[1]
+    return value, backward
+
+
+def _check_cotangent(cotangent, value, where="") -> None:
+    """The compiled vjp code is specialized to the value's shapes: another cotangent is refused, not
+    broadcast."""
+    if type(value) in (tuple, list):
+        if type(cotangent) is not type(value) or len(cotangent) != len(value):
+            raise ValueError(f"the cotangent{where} must be a {type(value).__name__} of {len(value)}, like the "
+                             f"value: got {type(cotangent).__name__}")
+        for k, (c, v) in enumerate(zip(cotangent, value)):
+            _check_cotangent(c, v, f"{where}[{k}]")
+    elif np.shape(cotangent) != np.shape(value):
+        raise ValueError(f"the cotangent{where} has shape {np.shape(cotangent)}; with jit='numba' it must have "
+                         f"the value's, {np.shape(value)}")
+
+
+def _copied(values: tuple) -> tuple:
+    """``values`` with their arrays (in tuples and lists too) copied."""
+    def copy(value):
+        if isinstance(value, np.ndarray):
+            return value.copy()
+        if type(value) in (tuple, list):
+            return type(value)(copy(v) for v in value)
+        return value
+    return tuple(copy(v) for v in values)
 
 
 def _real_only(transform: str, value, what: str) -> None:
@@ -128,31 +191,36 @@ def _basis(x):
 
 
 @user_facing
-def jacobian(fn, wrt=0, mode="auto"):
+def jacobian(fn, wrt=0, mode="auto", *, jit=None):
     """The Jacobian of ``fn`` with respect to argument ``wrt``: shape ``output shape + input shape``.
 
     ``mode="forward"`` runs one tangent pass per input entry, ``"reverse"`` one
-    backward pass per output entry; ``"auto"`` picks the fewer passes.
+    backward pass per output entry; ``"auto"`` picks the fewer passes. ``jit`` is
+    passed on to ``jvp`` and ``vjp``: of a Numba dispatcher (or with ``jit="numba"``)
+    both modes run code compiled with Numba; ``jit=False`` keeps Python.
     """
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     (index,), _ = _resolve_wrt(fn, wrt if isinstance(wrt, (int, str)) else None)
+    options = jvp_options(fn, jit)
+    # the value, for its size: the dispatcher's; with jit="numba", a plain function compiled with Numba
+    primal = numba_primal(None, fn, options) if options is not None and inspect.isfunction(fn) else fn
 
     @user_facing
     def jacobian_at(*args):
         x = args[index]
         _real_only("jacobian", x, "argument")
-        value = fn(*args)
+        value = primal(*_copied(args))  # copies: what fn writes into its arguments is not the caller's
         n, m = np.size(x), np.size(value)
         use = mode if mode != "auto" else ("forward" if n <= m else "reverse")
         if np.iscomplexobj(value):  # forward mode carries a complex result's derivative whole
             use = "forward"
         if use == "forward":
-            columns = [np.ravel(jvp(fn, args, [e if i == index else None for i in range(len(args))])[1])
+            columns = [np.ravel(jvp(fn, args, [e if i == index else None for i in range(len(args))], jit=jit)[1])
                        for e in _basis(x)]
             flat = np.stack(columns, axis=-1) if columns else np.zeros((m, 0))
         else:
-            _, pullback = vjp(fn, *args)
+            _, pullback = vjp(fn, *args, jit=jit)
             rows = [np.ravel(pullback(e)[index]) for e in _basis(value)]
             flat = np.stack(rows) if rows else np.zeros((0, n))
         return flat.reshape(np.shape(value) + np.shape(x))
