@@ -22,13 +22,13 @@ from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
 from .pyast import is_comment
-from .trees import Transformer, name_nodes, statements
+from .trees import Transformer, child_fields, name_sets, statements
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
 
 
-_names_memo: dict = {}  # id(node) -> (node, (loaded, stored, mentioned)), while statements stay as they are
+_names_memo: dict = {}  # id(node) -> (node, (loaded, stored, mentioned)), while statements keep their names
 
 
 def _name_sets(node) -> tuple:
@@ -36,14 +36,32 @@ def _name_sets(node) -> tuple:
     hit = _names_memo.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
-    loaded, stored, other = set(), set(), set()
-    for n in name_nodes(node):
-        if not hasattr(n, "ssagrad_helper"):
-            context = type(n.ctx)
-            (loaded if context is ast.Load else stored if context is ast.Store else other).add(n.id)
-    sets = (loaded, stored, loaded | stored | other)
+    if type(node) in _COMPOUND:  # its parts', which are asked for too: each part walked once
+        loaded, stored, mentioned = set(), set(), set()
+        for part in _parts(node):
+            part_loaded, part_stored, part_mentioned = _name_sets(part)
+            loaded |= part_loaded
+            stored |= part_stored
+            mentioned |= part_mentioned
+        sets = (loaded, stored, mentioned)
+    else:
+        sets = name_sets(node)
     _names_memo[id(node)] = (node, sets)
     return sets
+
+
+def _parts(stmt) -> list:
+    """A region's header expressions and the statements of its blocks."""
+    headers = [stmt.target, stmt.iter] if type(stmt) is ast.For else [stmt.test]
+    return headers + stmt.body + stmt.orelse
+
+
+def _forget(stmt) -> None:
+    """What is remembered of the names of ``stmt`` and of its parts, whose names are changing."""
+    _names_memo.pop(id(stmt), None)
+    if type(stmt) in _COMPOUND:
+        for part in _parts(stmt):
+            _forget(part)
 
 
 def _loaded(node) -> set[str]:
@@ -67,22 +85,49 @@ def _is_number(node) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
-class _Rewrite(Transformer):
-    """Reads through the copies in force, and folds constant arithmetic."""
+class _Rewrite:
+    """Reads through the copies in force, and folds constant arithmetic: ``visit`` rewrites an expression in
+    place and returns it, or what replaces it. (A plain recursion over the fields that can hold names, as
+    ``trees.Transformer`` walks them, without its dispatch: it runs over every generated statement.)"""
 
     def __init__(self, copies):
         self.copies = copies
         self.fold = True
+        self.renamed = False  # whether a read was renamed (folding changes no name)
 
-    def visit_Name(self, node):
-        if isinstance(node.ctx, ast.Load) and node.id in self.copies and not hasattr(node, "ssagrad_helper"):
-            return ast.copy_location(ast.Name(self.copies[node.id], ast.Load()), node)
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
+    def visit(self, node):
+        kind = type(node)
+        if kind is ast.Name:
+            if node.id in self.copies and isinstance(node.ctx, ast.Load) and "ssagrad_helper" not in node.__dict__:
+                self.renamed = True
+                return ast.copy_location(ast.Name(self.copies[node.id], ast.Load()), node)
+            return node
+        if kind is ast.Constant:
+            return node
+        fields = node.__dict__
+        for field in child_fields(kind):
+            value = fields.get(field)
+            if type(value) is list:
+                for i, item in enumerate(value):
+                    if isinstance(item, ast.AST):
+                        new = self.visit(item)
+                        if new is not item:
+                            value[i] = new
+            elif isinstance(value, ast.AST):
+                new = self.visit(value)
+                if new is not value:
+                    setattr(node, field, new)
         if not self.fold:
             return node
+        if kind is ast.BinOp:
+            return self.folded(node)
+        if kind is ast.Call and _is_numpy(node.func, "negative") and len(node.args) == 1 and not node.keywords \
+                and _is_number(node.args[0]):  # a rule's np.negative(shift) of a constant shift
+            return ast.copy_location(ast.Constant(-node.args[0].value), node)
+        return node
+
+    @staticmethod
+    def folded(node):
         if _is_number(node.left) and _is_number(node.right) and type(node.op) in _FOLD:
             return ast.copy_location(ast.Constant(_FOLD[type(node.op)](node.left.value, node.right.value)), node)
         if isinstance(node.op, ast.Pow) and _is_number(node.right) and node.right.value == 1:
@@ -91,14 +136,6 @@ class _Rewrite(Transformer):
             return node.left
         if isinstance(node.op, ast.Mult) and _is_number(node.left) and node.left.value == 1:
             return node.right
-        return node
-
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if self.fold and _is_numpy(node.func, "negative") and len(node.args) == 1 and not node.keywords \
-                and _is_number(node.args[0]):  # a rule's np.negative(shift) of a constant shift
-            return ast.copy_location(ast.Constant(-node.args[0].value), node)
         return node
 
 
@@ -145,18 +182,19 @@ def coalesce_copies(body, result):
                 rename = _Rename(source, target)
                 for i in range(index):
                     if source in mentioned[i]:
+                        _forget(body[i])
                         rename.visit(body[i])
                         stored[i] = {target if n == source else n for n in stored[i]}
                         mentioned[i] = {target if n == source else n for n in mentioned[i]}
                 del body[index], stored[index], mentioned[index]
                 continue
         index += 1
-    _names_memo.clear()
     return body, result
 
 
 def propagate_copies(body, result=None):
-    """Replace reads of copies by their sources within each straight run of statements."""
+    """Replace reads of copies by their sources within each straight run of statements. What is remembered
+    of the names of a statement whose reads change is forgotten (of a region, always)."""
     copies = {}
     rewrite = _Rewrite(copies)
     for stmt in body:
@@ -166,21 +204,32 @@ def propagate_copies(body, result=None):
             for field in ("test", "iter"):
                 if hasattr(stmt, field):
                     rewrite.fold = True
-                    setattr(stmt, field, rewrite.visit(getattr(stmt, field)))
+                    header = getattr(stmt, field)
+                    _names_memo.pop(id(header), None)
+                    setattr(stmt, field, rewrite.visit(header))
             for block in (stmt.body, stmt.orelse):
                 propagate_copies(block)
+            _names_memo.pop(id(stmt), None)
             copies.clear()  # assignments inside the region end what we knew
             continue
         if hasattr(stmt, "value"):
             rewrite.fold = not getattr(stmt, "ssagrad_primal", False)
-            stmt.value = rewrite.visit(stmt.value)
+            rewrite.renamed = False
+            value = stmt.value
+            stmt.value = rewrite.visit(value)
+            if rewrite.renamed:
+                _names_memo.pop(id(stmt), None)
+                _names_memo.pop(id(value), None)
         for target in _stored(stmt):
             copies.pop(target, None)
             for key in [k for k, v in copies.items() if v == target]:
                 del copies[key]
         if _is_copy(stmt) and stmt.targets[0].id != stmt.value.id:
             copies[stmt.targets[0].id] = stmt.value.id
-    return body, (rewrite.visit(result) if result is not None else None)
+    if result is None:
+        return body, None
+    _names_memo.pop(id(result), None)
+    return body, rewrite.visit(result)
 
 
 # -- dead code ------------------------------------------------------------------------
@@ -285,19 +334,29 @@ def _live_before(stmt, live: set) -> set:
         return (live | _loop_live(stmt, live)) - _stored(stmt.target) | _loaded(stmt.iter)
     if isinstance(stmt, ast.While):
         return live | _loop_live(stmt, live) | _loaded(stmt.test)
-    if isinstance(stmt, ast.Assign) and _writes_into(stmt):  # a[i] = v: a read and an update of a
-        keep = _writes_into(stmt) & live or getattr(stmt, "ssagrad_keep", False)
-        return live | _loaded(stmt) if keep else live
     if isinstance(stmt, ast.Assign):
-        if not _stored(stmt) & live and not getattr(stmt, "ssagrad_keep", False):
+        keep = getattr(stmt, "ssagrad_keep", False)
+        into = _writes_into(stmt)
+        if into:  # a[i] = v: a read and an update of a
+            return live | _loaded(stmt) if into & live or keep else live
+        stored = _stored(stmt)
+        if not stored & live and not keep:
             return live
-        return (live - _stored(stmt)) | _loaded(stmt.value)
+        # what the value reads: what the statement reads, when its targets are names
+        reads = _loaded(stmt) if all(type(t) is ast.Name for t in stmt.targets) else _loaded(stmt.value)
+        return (live - stored) | reads
     return live | _loaded(stmt)
 
 
-def _writes_into(stmt) -> set[str]:
+_NO_NAMES = frozenset()
+
+
+def _writes_into(stmt):
     """The arrays an assignment writes into (``a`` in ``a[i] = v``)."""
-    return {t.value.id for t in stmt.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+    targets = stmt.targets
+    if len(targets) == 1 and type(targets[0]) is ast.Name:  # most
+        return _NO_NAMES
+    return {t.value.id for t in targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
 
 
 def eliminate_dead_code(stmts, live: set) -> list:
@@ -308,11 +367,13 @@ def eliminate_dead_code(stmts, live: set) -> list:
             if kept and not is_comment(kept[-1]):  # keep a comment only above statements
                 kept.append(stmt)
             continue
-        if isinstance(stmt, ast.Assign) and not (_stored(stmt) | _writes_into(stmt)) & live \
+        if isinstance(stmt, ast.Assign) and not (_stored(stmt) & live or _writes_into(stmt) & live) \
                 and not getattr(stmt, "ssagrad_keep", False):
             continue
         if _is_copy(stmt) and stmt.targets[0].id == stmt.value.id:  # x = x
             continue
+        if isinstance(stmt, _COMPOUND):
+            _names_memo.pop(id(stmt), None)  # its blocks lose statements: what it names is taken again
         if isinstance(stmt, ast.If):
             stmt.body = eliminate_dead_code(stmt.body, live)
             stmt.orelse = eliminate_dead_code(stmt.orelse, live)
@@ -337,10 +398,9 @@ def eliminate_dead_code(stmts, live: set) -> list:
 def optimize(body: list[ast.stmt], result: ast.expr):
     """The optimized ``(body, result)``; ``result`` is the expression the function returns."""
     body, result = coalesce_copies(body, result)
+    # what is remembered of each statement's names holds from here on: carrying a sign changes no name, and
+    # propagation forgets the statements whose reads it changes
     body = carry_negations(body, result)
-    _forget()
-    # statements are no longer rewritten from here on: what propagation finds each names (after rewriting
-    # it) holds for dead-code elimination too
     body, result = propagate_copies(body, result)
     try:
         body = eliminate_dead_code(body, _loaded(result))
@@ -349,10 +409,10 @@ def optimize(body: list[ast.stmt], result: ast.expr):
             body = eliminate_dead_code(body, _loaded(result))
         return inline_temporaries(body, result), result
     finally:
-        _forget()
+        _forget_all()
 
 
-def _forget() -> None:
+def _forget_all() -> None:
     _names_memo.clear()
     _loop_memo.clear()
 

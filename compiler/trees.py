@@ -3,7 +3,7 @@
 in plain recursions, several times faster than ``ast.walk`` and ``ast.NodeTransformer``. (A node's fields
 are read from its ``__dict__``, where the ast module keeps them: faster than ``getattr``.)"""
 import ast
-from ast import AST, Constant, Name
+from ast import AST, Constant, Load, Name, Store
 from collections import Counter
 
 # fields that never hold a name: operators, contexts, strings and flags
@@ -164,16 +164,57 @@ def names(node, context=ast.expr_context, out=None) -> list[str]:
     return out
 
 
+def _sort_names(node, loaded: list, stored: set, other: set) -> None:
+    """Add the names in ``node``'s fields, rule helpers aside, to ``loaded`` (each time it loads them),
+    ``stored`` and ``other`` (deleted): the walk of ``name_nodes``, sorting as it goes."""
+    for field in _CHILD_FIELDS[type(node)]:
+        value = node.__dict__.get(field)
+        if type(value) is list:
+            for item in value:
+                kind = type(item)
+                if kind is Name:
+                    if "ssagrad_helper" not in item.__dict__:
+                        context = type(item.ctx)
+                        if context is Load:
+                            loaded.append(item.id)
+                        else:
+                            (stored if context is Store else other).add(item.id)
+                elif kind is not Constant and isinstance(item, AST):
+                    _sort_names(item, loaded, stored, other)
+        else:
+            kind = type(value)
+            if kind is Name:
+                if "ssagrad_helper" not in value.__dict__:
+                    context = type(value.ctx)
+                    if context is Load:
+                        loaded.append(value.id)
+                    else:
+                        (stored if context is Store else other).add(value.id)
+            elif kind is not Constant and isinstance(value, AST):
+                _sort_names(value, loaded, stored, other)
+
+
+def _sorted_names(node) -> tuple[list, set, set]:
+    loaded, stored, other = [], set(), set()
+    if type(node) is Name:
+        _sort_names(ast.Expr(node), loaded, stored, other)
+    else:
+        _sort_names(node, loaded, stored, other)
+    return loaded, stored, other
+
+
 def loads_and_stores(node) -> tuple[Counter, set]:
     """The names ``node`` loads (with how often) and stores, from one walk; rule helpers aside."""
-    loaded, stored = Counter(), set()
-    for n in name_nodes(node):
-        if "ssagrad_helper" not in n.__dict__:
-            if isinstance(n.ctx, ast.Load):
-                loaded[n.id] += 1
-            elif isinstance(n.ctx, ast.Store):
-                stored.add(n.id)
-    return loaded, stored
+    loaded, stored, _ = _sorted_names(node)
+    return Counter(loaded), stored
+
+
+def name_sets(node) -> tuple[set, set, set]:
+    """The names ``node`` loads, those it stores, and all it mentions (deletes too), from one walk; rule
+    helpers aside."""
+    loaded, stored, other = _sorted_names(node)
+    loaded = set(loaded)
+    return loaded, stored, loaded | stored | other
 
 
 def mentions(node, identifier: str) -> bool:
