@@ -23,6 +23,7 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
     import astor
 
 from .pyast import COMMENT_PREFIX, is_comment
+from .render import WRITABLE, Unsupported, function_source
 from .trees import child_fields, clone, name_nodes, statements
 
 _counter = itertools.count(1)
@@ -43,10 +44,12 @@ def _spelled(node):
     return ast.copy_location(ast.UnaryOp(ast.USub(), ast.Constant(-node.value)), node)
 
 
-def _spell_negatives(node) -> None:
+def _spell_negatives(node) -> bool:
     """``Constant(-0.3)`` as ``-(0.3)``, in place: renderers print a negative constant bare, so
     ``(-0.3) ** 2`` would come out as ``-0.3 ** 2``, which Python reads as ``-(0.3 ** 2)``.
-    (A plain recursion: ``ast.NodeTransformer`` costs a millisecond on a large gradient.)"""
+    (A plain recursion: ``ast.NodeTransformer`` costs a millisecond on a large gradient.) True when every node
+    below ``node`` is of a kind compiler/render.py writes."""
+    writable = True
     for field in child_fields(type(node)):
         value = getattr(node, field, None)
         if type(value) is list:
@@ -54,16 +57,24 @@ def _spell_negatives(node) -> None:
                 if _negative(item):
                     value[i] = _spelled(item)
                 elif isinstance(item, ast.AST):
-                    _spell_negatives(item)
+                    writable = _spell_negatives(item) and writable and type(item) in WRITABLE
         elif _negative(value):
             setattr(node, field, _spelled(value))
         elif isinstance(value, ast.AST):
-            _spell_negatives(value)
+            writable = _spell_negatives(value) and writable and type(value) in WRITABLE
+    return writable
 
 
 def render(tree: ast.AST) -> str:
-    """Python source for a syntax tree: the one place astor is used."""
-    _spell_negatives(tree)
+    """Python source for a syntax tree: astor's (the one place astor is used), written by compiler/render.py
+    when it can (a function definition with no line longer than 79 characters, which astor would wrap)."""
+    if _spell_negatives(tree) and type(tree) is ast.FunctionDef:
+        try:
+            text = function_source(tree)
+        except Unsupported:
+            text = None
+        if text is not None and max(map(len, text.split("\n"))) <= 79:
+            return text
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return astor.to_source(tree, pretty_source=_wrapped)
