@@ -11,8 +11,6 @@ Only generated statements at the top level take part, never the user's own (``ss
 whose one read is inside a loop or a branch, or in the returned value, keeps its negation.
 """
 import ast
-from collections import Counter
-
 from .pyast import is_comment
 from .trees import loads_and_stores, names
 
@@ -29,10 +27,11 @@ def _is_negation(node) -> bool:
     return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
 
 
-def carry_negations(body: list, result: ast.expr) -> list:
-    """``body`` with negations moved on to the statements that read them (see the module's docstring)."""
-    # what each statement loads (with how often) and stores, taken once: moving a sign changes no name
-    uses = [(Counter(), set()) if is_comment(stmt) else loads_and_stores(stmt) for stmt in body]
+def carry_negations(body: list, result: ast.expr, names_of=loads_and_stores) -> list:
+    """``body`` with negations moved on to the statements that read them (see the module's docstring).
+    ``names_of``: a statement's names loaded and stored (the optimizer's, which it has taken already)."""
+    # what each statement loads and stores, taken once: moving a sign changes no name
+    uses = [(set(), set()) if is_comment(stmt) else names_of(stmt) for stmt in body]
     pending = {}   # name -> its chain: [index of the negation's statement, (carrier, its value before), ...]
     for index, stmt in enumerate(body):
         if is_comment(stmt):
@@ -70,7 +69,7 @@ def _restore(body, chain) -> None:
 def _single_read(body, uses, name: str, reader: int, result) -> bool:
     """Is the statement at ``reader`` the only one reading ``name`` before it is stored again (and, when it
     never is, in ``result`` too)? ``uses``: each statement's loads and stores."""
-    if uses[reader][0][name] != 1:
+    if name not in uses[reader][0] or names(body[reader], ast.Load).count(name) != 1:
         return False
     for index in range(reader, len(body)):
         loaded, stored = uses[index]

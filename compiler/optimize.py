@@ -22,7 +22,7 @@ from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
 from .pyast import is_comment
-from .trees import Transformer, child_fields, name_sets, statements
+from .trees import child_fields, name_nodes, name_sets, statements
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
@@ -144,14 +144,10 @@ def _is_numpy(func, name: str) -> bool:
         and getattr(func.value, "ssagrad_helper", None) is numpy
 
 
-class _Rename(Transformer):
-    def __init__(self, old, new):
-        self.old, self.new = old, new
-
-    def visit_Name(self, node):
-        if node.id == self.old and not hasattr(node, "ssagrad_helper"):
-            node.id = self.new
-        return node
+def _rename(stmt, old: str, new: str) -> None:
+    for node in name_nodes(stmt):
+        if node.id == old and "ssagrad_helper" not in node.__dict__:
+            node.id = new
 
 
 # -- copies -------------------------------------------------------------------------
@@ -179,11 +175,10 @@ def coalesce_copies(body, result):
             target_changes = any(target in st for st in stored[index + 1:])
             if assigned_before and not seen_before and not used_after and not target_changes \
                     and source not in parameters:
-                rename = _Rename(source, target)
                 for i in range(index):
                     if source in mentioned[i]:
                         _forget(body[i])
-                        rename.visit(body[i])
+                        _rename(body[i], source, target)
                         stored[i] = {target if n == source else n for n in stored[i]}
                         mentioned[i] = {target if n == source else n for n in mentioned[i]}
                 del body[index], stored[index], mentioned[index]
@@ -335,17 +330,23 @@ def _live_before(stmt, live: set) -> set:
     if isinstance(stmt, ast.While):
         return live | _loop_live(stmt, live) | _loaded(stmt.test)
     if isinstance(stmt, ast.Assign):
-        keep = getattr(stmt, "ssagrad_keep", False)
-        into = _writes_into(stmt)
-        if into:  # a[i] = v: a read and an update of a
-            return live | _loaded(stmt) if into & live or keep else live
-        stored = _stored(stmt)
-        if not stored & live and not keep:
-            return live
-        # what the value reads: what the statement reads, when its targets are names
-        reads = _loaded(stmt) if all(type(t) is ast.Name for t in stmt.targets) else _loaded(stmt.value)
-        return (live - stored) | reads
+        before = _assignment_live(stmt, live)
+        return live if before is None else before
     return live | _loaded(stmt)
+
+
+def _assignment_live(stmt, live: set):
+    """Names live before an assignment, given those live after it; None when it is dead: it is not kept, and
+    nothing it binds or writes into is read."""
+    keep = getattr(stmt, "ssagrad_keep", False)
+    stored, into = _stored(stmt), _writes_into(stmt)
+    if not (keep or stored & live or into & live):
+        return None
+    if into:  # a[i] = v: a read and an update of a
+        return live | _loaded(stmt) if into & live or keep else live
+    # what the value reads: what the statement reads, when its targets are names
+    reads = _loaded(stmt) if all(type(t) is ast.Name for t in stmt.targets) else _loaded(stmt.value)
+    return (live - stored) | reads
 
 
 _NO_NAMES = frozenset()
@@ -367,10 +368,12 @@ def eliminate_dead_code(stmts, live: set) -> list:
             if kept and not is_comment(kept[-1]):  # keep a comment only above statements
                 kept.append(stmt)
             continue
-        if isinstance(stmt, ast.Assign) and not (_stored(stmt) & live or _writes_into(stmt) & live) \
-                and not getattr(stmt, "ssagrad_keep", False):
-            continue
-        if _is_copy(stmt) and stmt.targets[0].id == stmt.value.id:  # x = x
+        if isinstance(stmt, ast.Assign):
+            before = _assignment_live(stmt, live)
+            if before is None or _is_copy(stmt) and stmt.targets[0].id == stmt.value.id:  # dead, or x = x
+                continue
+            live = before
+            kept.append(stmt)
             continue
         if isinstance(stmt, _COMPOUND):
             _names_memo.pop(id(stmt), None)  # its blocks lose statements: what it names is taken again
@@ -400,7 +403,7 @@ def optimize(body: list[ast.stmt], result: ast.expr):
     body, result = coalesce_copies(body, result)
     # what is remembered of each statement's names holds from here on: carrying a sign changes no name, and
     # propagation forgets the statements whose reads it changes
-    body = carry_negations(body, result)
+    body = carry_negations(body, result, lambda stmt: _name_sets(stmt)[:2])
     body, result = propagate_copies(body, result)
     try:
         body = eliminate_dead_code(body, _loaded(result))
