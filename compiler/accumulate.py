@@ -18,6 +18,7 @@ import numpy
 
 from ..runtime.broadcast import zeros_like
 from ..runtime.indexing import unindex, written_part, zero_at
+from ..runtime.ownership import own
 from .pyast import name
 from .trees import blocks, mentions, walk
 
@@ -109,7 +110,7 @@ class InPlace:
         if isinstance(value, ast.BinOp):
             return not self.views_escape
         if isinstance(value, ast.Call):
-            if any(self.is_call_of(value, fn) for fn in (zeros_like, unindex, zero_at)):
+            if any(self.is_call_of(value, fn) for fn in (zeros_like, unindex, zero_at, own)):  # own: a copy
                 return True
             func = value.func
             return isinstance(func, ast.Attribute) and self.resolve(func.value) is numpy \

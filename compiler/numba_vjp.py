@@ -12,9 +12,12 @@ once, and again for a pullback after one that put back entries written into arra
 import ast
 import re
 
+import numpy
+
+from ..runtime.ownership import own
 from . import codegen
 from .errors import DifferentiationError
-from .names import Namer
+from .names import Namer, helper_name
 from .parse import parse_function
 from .pyast import comment
 from .trees import clone
@@ -45,11 +48,13 @@ def _cells(function) -> dict:
     return dict(zip(function.__code__.co_freevars, (c.cell_contents for c in function.__closure__ or ())))
 
 
-def joined(compiled, fn):
+def joined(compiled, fn, array_seed: bool):
     """The generated Python function ``name_vjp(seed, *parameters)`` -> ``(value, gradients)`` of
     ``compiled`` (a CompiledVJP of ``fn``): its forward function's body, then its backward function's
-    without the unpacking of ``saved`` (the names it unpacks are the forward function's own)."""
-    found = compiled.__dict__.get("joined")
+    without the unpacking of ``saved`` (the names it unpacks are the forward function's own). An
+    ``array_seed`` the backward sweep updates is copied first (``own``): the caller's cotangent is left
+    alone, and the rewrite may update the copy in place (compiler/accumulate.py)."""
+    found = compiled.__dict__.setdefault("joined", {}).get(array_seed)
     if found is not None:
         return found
     forward = _function_def(codegen.source_text(compiled.forward.__code__.co_filename))
@@ -59,7 +64,13 @@ def joined(compiled, fn):
     first = backward.body[0] if backward.body else None
     unpacks = isinstance(first, ast.Assign) and isinstance(first.value, ast.Name) \
         and first.value.id == backward.args.args[0].arg
-    body = forward.body[:-1] + backward.body[1 if unpacks else 0:-1]
+    sweep = backward.body[1 if unpacks else 0:-1]
+    if array_seed and any(isinstance(n, ast.Name) and n.id == seed and isinstance(n.ctx, ast.Store)
+                          for n in ast.walk(ast.Module(sweep, []))):
+        copied = ast.Call(helper_name("own", own), [ast.Name(seed, ast.Load())], [])
+        sweep = [comment("the caller's cotangent: a copy to update"),
+                 ast.Assign([ast.Name(seed, ast.Store())], copied, lineno=0)] + sweep
+    body = forward.body[:-1] + sweep
     values = outputs[:-1]
     value = values[0] if len(values) == 1 else ast.Tuple(values, ast.Load())
     result = ast.Tuple([value, backward.body[-1].value], ast.Load())
@@ -74,14 +85,14 @@ def joined(compiled, fn):
     for node in ast.walk(ast.Module(body + [ast.Expr(result)], [])):
         if isinstance(node, ast.Name):
             names.add(node.id)
-            if node.id in helpers and isinstance(node.ctx, ast.Load):
+            if node.id in helpers and isinstance(node.ctx, ast.Load) and not hasattr(node, "ssagrad_helper"):
                 node.ssagrad_helper = helpers[node.id]
     arguments = clone(forward.args)
     arguments.args.insert(0, ast.arg(seed))
     parsed = parse_function(fn)
     namer = Namer(names | {a.arg for a in arguments.args} | {a.arg for a in arguments.kwonlyargs})
     generated = codegen.generate(parsed, namer, f"{compiled.name}_vjp", body, result, arguments=arguments)
-    found = compiled.__dict__["joined"] = generated.bind(fn)
+    found = compiled.__dict__["joined"][array_seed] = generated.bind(fn)
     return found
 
 
@@ -93,10 +104,11 @@ def jit_vjp(compiled, fn, options: dict, args, seed):
     from .shapes import signature_key
     variants = compiled.__dict__.setdefault("numba_variants", {})
     # the generic code (past SPECIALIZATIONS signatures) serves arguments of several kinds: one layout each
-    key = (_options_key(options), signature_key(args) if args is not None else None)
+    array_seed = isinstance(seed, numpy.ndarray)
+    key = (_options_key(options), signature_key(args) if args is not None else None, array_seed)
     found = variants.get(key)
     if found is None:
-        translated = _translate(joined(compiled, fn), fn, _kinds(fn, args), options)
+        translated = _translate(joined(compiled, fn, array_seed), fn, _kinds(fn, args), options)
         found = variants[key] = (translated, _checked(translated, lazy=True))
     translated, function = found
     if args is not None:
@@ -122,7 +134,6 @@ def numba_primal(dispatcher, fn, options: dict):
 
 def zero_like(value):
     """A cotangent of zeros shaped like ``value`` (a number, an array, a tuple of them), to compile for."""
-    import numpy
     if type(value) in (tuple, list):
         return type(value)(zero_like(v) for v in value)
     if isinstance(value, numpy.ndarray):

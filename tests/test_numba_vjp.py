@@ -96,6 +96,14 @@ def outer(x, w):                    # a matrix result
     return np.tanh(w.reshape(-1, 1) * x.reshape(1, -1))
 
 
+@numba.njit
+def pooled(x):                      # fewer outputs than inputs: auto picks reverse mode
+    out = np.zeros(3)
+    for i in range(x.shape[0]):
+        out[i % 3] += np.sin(x[i]) * x[(i + 1) % x.shape[0]]
+    return out
+
+
 @numba.njit(fastmath=True)
 def running_sum(x):
     out = np.empty_like(x)
@@ -141,6 +149,7 @@ W3 = np.arange(9.0).reshape(3, 3) / 20 - 0.2
 CASES = [
     (cyclic, (X6,)),
     (cyclic, (np.array([0.5, -1.5, 2.0]),)),
+    (pooled, (np.linspace(-1.0, 1.0, 8),)),
     (orbit, (2.5, 0.3)),
     (energy, (X6, 0.7)),
     (predator_prey, (1.0, 0.5, 1.2, 0.7)),
@@ -153,8 +162,8 @@ CASES = [
     (in_place, (np.array([1.0, 2.0, 3.0]), 0.5)),
     (plain, (np.linspace(0.0, 1.0, 4), np.array([1.0, -2.0, 0.5, 3.0]))),
 ]
-IDS = ["writes", "writes-3", "scalars-in", "scalar-out", "calls-njit-tuple", "calls-njit-matrix", "branches",
-       "matrix", "matrix-out", "fastmath", "while", "writes-argument", "plain-function"]
+IDS = ["writes", "writes-3", "accumulates", "scalars-in", "scalar-out", "calls-njit-tuple", "calls-njit-matrix",
+       "branches", "matrix", "matrix-out", "fastmath", "while", "writes-argument", "plain-function"]
 
 
 class _Runs:
@@ -225,7 +234,10 @@ def test_vjp_compiled_with_numba(f, args, runs, rng):
     kept = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     value, pullback = ssagrad.vjp(f, *args, jit="numba")
     cotangents = _cotangents(value, rng)
+    kept_cotangents = [np.hstack([np.ravel(part) for part in np.atleast_1d(c)]) for c in cotangents]
     got = [pullback(c) for c in cotangents]
+    for c, k in zip(cotangents, kept_cotangents):  # the code updates a copy of the cotangent, not the caller's
+        np.testing.assert_array_equal(np.hstack([np.ravel(part) for part in np.atleast_1d(c)]), k)
     assert runs.python == 0 and len(runs.dispatchers) == 1
     (dispatcher,) = runs.dispatchers
     assert isinstance(dispatcher, numba.core.registry.CPUDispatcher) and dispatcher.signatures
@@ -262,14 +274,6 @@ def test_reverse_jacobian_compiled_with_numba(f, wrt, args, runs):
     assert got.shape == want.shape == np.shape(f(*args)) + np.shape(args[wrt])
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(got, _fd_jacobian(_python(f), args, wrt), rtol=1e-6, atol=1e-7)
-
-
-@numba.njit
-def pooled(x):                      # fewer outputs than inputs: auto picks reverse mode
-    out = np.zeros(3)
-    for i in range(x.shape[0]):
-        out[i % 3] += np.sin(x[i]) * x[(i + 1) % x.shape[0]]
-    return out
 
 
 def test_auto_jacobian_of_a_dispatcher_is_reverse_and_compiled(runs, monkeypatch):
