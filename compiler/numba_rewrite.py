@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy
 
 from .codegen import render
+from . import adjoint_chains
 from .accumulate import InPlace
 from .trees import blocks
 from .names import Namer
@@ -71,6 +72,7 @@ def rewrite(text: str, namespace: dict, kinds: dict, helpers, structural: bool =
         rewriter.run_structural()
     else:
         rewriter.run()
+        adjoint_chains.factor(tree, kinds, namespace)  # carried float adjoints: one multiplication a step
     source = render(tree)
     source = re.sub(rf"^(\s*){_COMMENT}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}", source,
                     flags=re.M)
