@@ -14,6 +14,7 @@ numba = pytest.importorskip("numba")
 import ssagrad  # noqa: E402
 from ssagrad import transforms  # noqa: E402
 from ssagrad.compiler import DifferentiationError  # noqa: E402
+from test_numba import _fd, energy  # noqa: E402 -- central differences; the chain energy, a scalar result
 
 
 @numba.njit
@@ -32,15 +33,6 @@ def orbit(r, x0):                   # scalars in, the states of a loop out
         x = r * x * (1.0 - x)
         out[i] = x
     return out
-
-
-@numba.njit
-def energy(x, k):                   # a scalar result
-    e = 0.0
-    for i in range(x.shape[0] - 1):
-        d = x[i + 1] - x[i]
-        e += k * d * d
-    return e
 
 
 @numba.njit
@@ -201,21 +193,17 @@ def _cotangents(value, rng):
     return [tuple(one(v) for v in value) if isinstance(value, tuple) else one(value) for _ in range(3)]
 
 
-def _fd_jacobian(f, args, i, eps=1e-6):
-    """Central differences of f with respect to argument i: shape output + input (f gets copies of arrays:
-    one that writes into its arguments changes no other call's)."""
-    def value(*a):
-        return np.asarray(f(*(v.copy() if isinstance(v, np.ndarray) else v for v in a)))
-    x = np.asarray(args[i], dtype=float)
-    columns = []
-    for index in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[index] = eps
-        up, down = list(args), list(args)
-        up[i] = x + step if x.shape else float(x + eps)
-        down[i] = x - step if x.shape else float(x - eps)
-        columns.append(np.ravel((value(*up) - value(*down)) / (2 * eps)))
-    return np.stack(columns, axis=-1).reshape(value(*args).shape + x.shape)
+def _copying(f):
+    """f called on copies of its array arguments: one that writes into them changes no other call's."""
+    return lambda *a: f(*(v.copy() if isinstance(v, np.ndarray) else v for v in a))
+
+
+def _fd_jacobian(f, args, i):
+    """Central differences of f with respect to argument i: shape output + input."""
+    f = _copying(f)
+    value = np.asarray(f(*args))
+    rows = [_fd(lambda *a, k=k: np.ravel(f(*a))[k], args, i) for k in range(value.size)]
+    return np.reshape(rows, value.shape + np.shape(args[i]))
 
 
 def _fd_vjp(f, args, cotangent, i):
@@ -224,7 +212,7 @@ def _fd_vjp(f, args, cotangent, i):
         value = f(*a)
         pairs = zip(cotangent, value) if isinstance(value, tuple) else [(cotangent, value)]
         return sum(float(np.sum(np.asarray(c) * np.asarray(v))) for c, v in pairs)
-    return _fd_jacobian(inner, args, i)
+    return _fd(_copying(inner), args, i)
 
 
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)
