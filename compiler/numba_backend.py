@@ -480,12 +480,13 @@ def _refuse_unsupported(rewritten, filename, fn, numba_helpers):
     from ..runtime import containers
     for name, line in rewritten.helper_uses:
         value = rewritten.namespace.get(name)
-        if value is containers.appended:  # only tangent code of code that appends has it: a second derivative
+        if value is containers.appended:  # what numba_rewrite could not grow in place
             raise DifferentiationError(
-                "jit='numba': a second derivative of a loop whose gradient keeps its tape in a list (a while "
-                "loop, a loop that continues, breaks or returns early, or calls a function, an outer loop) "
-                "is not compiled with Numba yet (the list's tangent is copied an iteration); use jit=False "
-                "(Python) for it", locate(filename, line) or _definition(fn))
+                "jit='numba': the tangent code grows this list by copying it (appended), which has no Numba "
+                "version: a list is grown in place only when it is made in the function (a list display) "
+                "and nothing reads an older version of it, or keeps one, after an append "
+                "(compiler/numba_versions.py); use jit=False (Python) for it",
+                locate(filename, line) or _definition(fn))
         if callable(value) and getattr(value, "__module__", "").startswith("ssagrad.runtime") \
                 and value not in numba_helpers.SUPPORTED and not isinstance(value, type):
             raise DifferentiationError(

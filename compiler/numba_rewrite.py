@@ -34,8 +34,9 @@ import numpy
 from .codegen import render
 from . import adjoint_chains
 from .accumulate import InPlace
-from .trees import blocks
+from .trees import blocks, statements
 from .names import Namer
+from .numba_versions import Versions, assigned_pairs as _pairs
 
 _COMMENT = "__ssagrad_numba_comment_"
 
@@ -140,6 +141,8 @@ class _Rewriter:
         return isinstance(node, ast.Call) and self.value_of(node.func) is fn
 
     def run(self):
+        self.versions()
+        self.unread_copies()
         self.ufunc_at()
         self.array_lists()
         self.ellipses()
@@ -177,6 +180,60 @@ class _Rewriter:
                         stmt.targets[0].elts[i] = _name(part, True)
                         after.append(_assign(self.as_store(ast.Tuple(element.elts, ast.Load())), _name(part)))
                 block[k:k] = after  # visited next: their own nested tuples too
+
+    def versions(self):
+        """Versions of one list or array in tangent code (``t_2 = appended(t_1, v)``, ``d_2 = set_at(d_1, i, v)``)
+        made one, updated in place, where that is the same (compiler/numba_versions.py)."""
+        from types import SimpleNamespace
+
+        from ..runtime import added_at, appended, set_at, zero_tangent
+        from ..runtime.ownership import SharedMemoryCheck
+        helpers = SimpleNamespace(appended=appended, set_at=set_at, added_at=added_at, zero_tangent=zero_tangent,
+                                  SharedMemoryCheck=SharedMemoryCheck, set_in_place=self.helpers.set_in_place,
+                                  add_in_place=self.helpers.add_in_place, copied=self.helpers.copied)
+        Versions(self.tree, self.value_of, helpers, self._bound).run()
+
+    def unread_copies(self):
+        """Copies, constants and zero tangents bound to names nothing reads but such copies (a value a loop
+        carries that nothing after it reads: ``tanh = None`` before a loop, its tangent ``zero_tangent(None)``,
+        then the loop's arrays), left out: without the kinds of tangent code (none are known), such a
+        placeholder is a number where the loop makes it an array, which Numba cannot unify."""
+        def copy_like(value) -> bool:
+            return isinstance(value, (ast.Name, ast.Constant)) or isinstance(value, ast.Call) and not value.keywords \
+                and self.value_of(value.func) is zero_tangent and all(copy_like(a) for a in value.args)
+        from ..runtime import zero_tangent
+        copies = [(stmt, target, value) for stmt in statements(self.tree.body)
+                  for target, value in (_pairs(stmt) or []) if copy_like(value)]
+        in_copies = {id(n) for _, _, value in copies for n in ast.walk(value)}
+        read = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                and id(n) not in in_copies}
+        changed = True
+        while changed:
+            changed = False
+            for _, target, value in copies:
+                if target in read:
+                    new = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - read
+                    read |= new
+                    changed |= bool(new)
+        dead = {target for _, target, _ in copies if target not in read}
+        if not dead:
+            return
+        for node, field in [(node, f) for node in [self.tree] + list(statements(self.tree.body))
+                            for f in ("body", "orelse") if getattr(node, f, None)]:
+            block, kept = getattr(node, field), []
+            for stmt in block:
+                pairs = _pairs(stmt)
+                if pairs is not None and any(t in dead for t, _ in pairs):
+                    pairs = [(t, v) for t, v in pairs if t not in dead]
+                    if not pairs:
+                        continue
+                    stmt = ast.copy_location(ast.Assign(
+                        [_name(pairs[0][0], True) if len(pairs) == 1 else
+                         ast.Tuple([_name(t, True) for t, _ in pairs], ast.Store())],
+                        pairs[0][1] if len(pairs) == 1 else ast.Tuple([v for _, v in pairs], ast.Load()), lineno=0),
+                        stmt)
+                kept.append(stmt)
+            block[:] = kept or ([ast.Pass()] if field == "body" else [])
 
     # -- small rewrites --------------------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from numba import literal_unroll, njit as numba_njit, types
 from numba.extending import overload
 from numba.np.numpy_support import as_dtype
 
-from . import broadcast, complex_grads, containers, elementwise, indexing, numpy_grads, ownership, products
+from . import broadcast, complex_grads, construction, containers, elementwise, indexing, numpy_grads, ownership, \
+    products
 
 
 class SharedWrite(Exception):
@@ -75,12 +76,6 @@ def _in_bounds_impl(i, n):
     return _in_bounds  # the same code, compiled by Numba
 
 
-def _zero_of(t):
-    """A function returning the zero of the scalar type ``t``, in ``t``'s precision."""
-    make = as_dtype(t).type
-    return lambda: make(0)
-
-
 @overload(broadcast.like)
 def _like(x):
     # the tape keeps x for its shape and dtype only: the value itself serves (None too, where a branch
@@ -102,8 +97,8 @@ def _zeros_like(x):
     if isinstance(x, types.Float) and x.bitwidth == 64:
         return lambda x: 0.0
     if _is_scalar(x):
-        zero = _zero_of(x)
-        return lambda x: zero()
+        make = as_dtype(x).type  # the zero in x's precision (np.float32(0), np.int64(0), np.bool_(0))
+        return lambda x: make(0)
     if _is_array(x):
         return lambda x: np.zeros_like(x)
 
@@ -535,6 +530,53 @@ def _set_at(a, index, v):
         return impl
 
 
+@overload(construction.fill_tangent)
+def _fill_tangent(t, result):
+    # the tangent of np.full(shape, fill): the fill's tangent everywhere (broadcast_like's), zero for an
+    # integer result
+    if _is_array(result) and not isinstance(result.dtype, (types.Float, types.Complex)):
+        return lambda t, result: np.zeros(result.shape)
+    return _broadcast_like(t, result)
+
+
+def set_in_place(a, index, v):
+    """``set_at(a, index, v)`` where nothing reads ``a`` afterwards (compiler/numba_versions.py): ``v`` written
+    into ``a`` itself when ``a``'s dtype holds it, else into a copy of the dtype both take."""
+    if np.result_type(a, v) != a.dtype:
+        return indexing.set_at(a, index, v)
+    a[index] = v
+    return a
+
+
+def add_in_place(a, index, v):
+    """``added_at(a, index, v)`` where nothing reads ``a`` afterwards: ``v`` added into ``a`` itself when its
+    dtype holds it (repeats add up), else into a copy."""
+    if np.result_type(a, v) != a.dtype:
+        return indexing.added_at(a, index, v)
+    np.add.at(a, index, v)
+    return a
+
+
+@overload(set_in_place)
+def _set_in_place(a, index, v):
+    if _set_at(a, index, v) is not None and _result_dtype(a, v) == as_dtype(a.dtype):
+        def impl(a, index, v):
+            a[index] = v
+            return a
+        return impl
+    return _set_at(a, index, v)
+
+
+@overload(add_in_place)
+def _add_in_place(a, index, v):
+    if _is_array(a) and (_is_scalar(v) or _is_array(v)) and _result_dtype(a, v) == as_dtype(a.dtype):
+        def impl(a, index, v):
+            add_at(a, index, v)
+            return a
+        return impl
+    return _added_at(a, index, v)
+
+
 @overload(indexing.added_at)
 def _added_at(a, index, v):
     # the tangent of np.add.at(a, index, v): a copy with v added there (repeats add up)
@@ -720,5 +762,6 @@ SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast
              elementwise.tie_share, elementwise.replace_zero, complex_grads.real_like, complex_grads.abs_slope,
              numpy_grads.power_slope, numpy_grads.power_curvature, ownership.own, copied, shares_memory,
              summed_keeping, add_at, stacked, array_copy, containers.array_grad, containers.walked_length, broadcast.zero_tangent,
-             broadcast.broadcast_like, indexing.set_at, indexing.added_at,
+             broadcast.broadcast_like, indexing.set_at, indexing.added_at, set_in_place, add_in_place,
+             construction.fill_tangent,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}
