@@ -937,6 +937,12 @@ def compiled_by_numba(monkeypatch):
 def test_hessian_compiled_with_numba(f, index, args, exact, compiled_by_numba):
     """hessian (forward over reverse) of a dispatcher, or with jit="numba": the gradient's tangent code
     compiled by Numba; the Python hessian's numbers, central differences of the gradient, the closed form."""
+    check_second_order(f, index, args, exact, compiled_by_numba)
+
+
+def check_second_order(f, index, args, exact, compiled_by_numba):
+    """The Numba hessian and hvp of ``f`` in argument ``index`` (run by Numba) equal the Python ones, central
+    differences of the gradient and ``exact(*args)`` (unless None). Returns the Hessian."""
     python_function = getattr(f, "py_func", f)
     got = ssagrad.hessian(f, wrt=index, jit="numba")(*args)
     assert compiled_by_numba and all(d.signatures for d in compiled_by_numba)  # run by Numba, not Python
@@ -951,6 +957,9 @@ def test_hessian_compiled_with_numba(f, index, args, exact, compiled_by_numba):
     v = v if np.ndim(v) else 0.6
     product = ssagrad.hvp(f, wrt=index, jit="numba")(*args, v)
     np.testing.assert_allclose(product, ssagrad.hvp(python_function, wrt=index)(*args, v), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.ravel(product), np.reshape(want, (np.size(v), -1)) @ np.ravel(v),
+                               rtol=1e-12, atol=1e-12)
+    return got
 
 
 def test_hessian_of_a_dispatcher_is_compiled_unless_jit_is_false(compiled_by_numba):

@@ -19,20 +19,12 @@ numba = pytest.importorskip("numba")
 import ssagrad  # noqa: E402
 from ssagrad.compiler import DifferentiationError, numba_backend, numba_rewrite  # noqa: E402
 from ssagrad.runtime import appended, numba_helpers, set_at, zero_tangent  # noqa: E402
-from test_numba import (_gradient_differences, compiled_by_numba, lotka_volterra, nested,  # noqa: E402,F401
+from test_numba import (check_second_order, compiled_by_numba, lotka_volterra, nested,  # noqa: E402,F401
                         returns_early, skips, stops, until)
+from test_reverse_over_reverse import settle  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import workloads  # noqa: E402
-
-
-def settle(x):
-    s = x
-    k = 0
-    while k < 3:
-        s = np.tanh(s) * x + 0.5
-        k = k + 1
-    return np.sum(s ** 2)
 
 
 def until_large(x, a):
@@ -126,23 +118,9 @@ IDS = ["rk4-calls-njit-a", "rk4-calls-njit-x", "rk4-workload", "while", "while-m
 
 @pytest.mark.parametrize("f, index, args, exact", CASES, ids=IDS)
 def test_second_derivatives_of_list_tapes_compile_with_numba(f, index, args, exact, compiled_by_numba):
-    python_function = getattr(f, "py_func", f)
-    got = ssagrad.hessian(f, wrt=index, jit="numba")(*args)
-    assert compiled_by_numba and all(d.signatures for d in compiled_by_numba)  # run by Numba, not Python
+    check_second_order(f, index, args, exact, compiled_by_numba)
     sources = [numba_backend._sources[d.py_func.__code__.co_filename][0] for d in compiled_by_numba]
     assert not any("appended(" in s or "set_at(" in s for s in sources)  # grown and written in place
-    want = ssagrad.hessian(python_function, wrt=index)(*args)
-    assert np.shape(got) == np.shape(want) == np.shape(args[index]) * 2
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(got, _gradient_differences(python_function, args, index), rtol=1e-5, atol=1e-6)
-    if exact is not None:
-        np.testing.assert_allclose(got, exact(*args), rtol=1e-12, atol=1e-14)
-    v = np.linspace(-1.0, 1.0, np.size(args[index])).reshape(np.shape(args[index]))
-    v = v if np.ndim(v) else 0.6
-    product = ssagrad.hvp(f, wrt=index, jit="numba")(*args, v)
-    np.testing.assert_allclose(product, ssagrad.hvp(python_function, wrt=index)(*args, v), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(np.ravel(product), np.reshape(want, (np.size(v), -1)) @ np.ravel(v),
-                               rtol=1e-12, atol=1e-12)
 
 
 def test_the_tape_is_one_list_and_the_adjoint_one_array_in_the_tangent_code(compiled_by_numba):
