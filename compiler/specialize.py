@@ -60,7 +60,8 @@ def _specialize(statements, known, adjoint_of, plain_division, seed, returned) -
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             stmt.value = _Rewrite(values, plain_division).visit(stmt.value)
             result = _evaluate(stmt.value, values)
-            fills.read(stmt, result, values, *loads_and_stores(stmt))
+            if fills.pending:
+                fills.read(stmt, result, values, *loads_and_stores(stmt))
             if result is _UNKNOWN:
                 values.pop(stmt.targets[0].id, None)
             else:
@@ -222,7 +223,11 @@ class _Rewrite(Transformer):
         if replacement is None:
             return node
         replacement = ast.copy_location(replacement, node)
-        if _same(_evaluate(node, self.values), _evaluate(replacement, self.values)):
+        try:  # the call on the stand-ins: its arguments are evaluated already
+            value = helper(*args, **keywords)
+        except Exception:
+            value = _UNKNOWN
+        if _same(value, _evaluate(replacement, self.values)):
             return replacement
         return node
 
@@ -242,7 +247,8 @@ class _Rewrite(Transformer):
 def _same(a, b) -> bool:
     if a is _UNKNOWN or b is _UNKNOWN or type(a) is not type(b):
         return False
-    if abstract(a) != abstract(b) or abstract(a) is None:
+    kind = abstract(a)
+    if kind is None or kind != abstract(b):
         return False
     return _close(a, b)
 
