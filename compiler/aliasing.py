@@ -236,6 +236,8 @@ _analyzing: set = set()
 
 def callee_writes(fn, args, kwargs) -> list:
     """``(parameter, argument)`` for each parameter a called user function writes into."""
+    from .calls import user_function
+    fn = user_function(fn)  # an @numba.njit function writes as its py_func does
     if not inspect.isfunction(fn) or _registered(fn) or (fn.__module__ or "").startswith("ssagrad."):
         return []
     written = _written_params(fn)
