@@ -94,6 +94,11 @@ def _placeholder(t) -> bool:
 def _zeros_like(x):
     if _placeholder(x):
         return lambda x: 0.0
+    if isinstance(x, types.Optional) and _is_array(x.type):
+        # an array result before its function returns: its gradient is read only where it holds the array,
+        # so None's zero needs only the type (an empty array of it)
+        shape, dtype = (0,) * x.type.ndim, as_dtype(x.type.dtype)
+        return lambda x: np.zeros(shape if x is None else x.shape, dtype)
     if isinstance(x, types.Float) and x.bitwidth == 64:
         return lambda x: 0.0
     if _is_scalar(x):
