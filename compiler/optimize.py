@@ -15,6 +15,8 @@ folded: ``0 * x`` is not ``0`` when ``x`` is inf or NaN.
 import ast
 import itertools
 import operator
+from itertools import repeat
+from operator import contains
 
 import numpy
 
@@ -160,8 +162,9 @@ def coalesce_copies(body, result):
     """
     # names each statement stores and mentions, computed once and kept up to date through renames
     _names_memo.clear()
-    stored = [_stored(st) for st in body]
-    mentioned = [_mentions(st) for st in body]
+    sets = [_name_sets(st) for st in body]
+    stored = [names[1] for names in sets]
+    mentioned = [names[2] for names in sets]
     in_result = _mentions(result)
     parameters = upward_exposed(body)  # bound when the body starts (a callee's incoming gradient): never renamed
     index = 0
@@ -169,10 +172,11 @@ def coalesce_copies(body, result):
         stmt = body[index]
         if _is_copy(stmt):
             target, source = stmt.targets[0].id, stmt.value.id
-            assigned_before = any(source in st for st in stored[:index])
-            seen_before = any(target in m for m in mentioned[:index])
-            used_after = any(source in m for m in mentioned[index + 1:]) or source in in_result
-            target_changes = any(target in st for st in stored[index + 1:])
+            # (``map`` of ``in`` over the statements' names: a generator costs more than the tests)
+            assigned_before = any(map(contains, stored[:index], repeat(source)))
+            seen_before = any(map(contains, mentioned[:index], repeat(target)))
+            used_after = any(map(contains, mentioned[index + 1:], repeat(source))) or source in in_result
+            target_changes = any(map(contains, stored[index + 1:], repeat(target)))
             if assigned_before and not seen_before and not used_after and not target_changes \
                     and source not in parameters:
                 for i in range(index):
@@ -193,7 +197,7 @@ def propagate_copies(body, result=None):
     copies = {}
     rewrite = _Rewrite(copies)
     for stmt in body:
-        if is_comment(stmt):
+        if hasattr(stmt, "ssagrad_comment"):  # a comment
             continue
         if isinstance(stmt, _COMPOUND):
             for field in ("test", "iter"):
@@ -215,10 +219,11 @@ def propagate_copies(body, result=None):
             if rewrite.renamed:
                 _names_memo.pop(id(stmt), None)
                 _names_memo.pop(id(value), None)
-        for target in _stored(stmt):
-            copies.pop(target, None)
-            for key in [k for k, v in copies.items() if v == target]:
-                del copies[key]
+        if copies:
+            for target in _stored(stmt):
+                copies.pop(target, None)
+                for key in [k for k, v in copies.items() if v == target]:
+                    del copies[key]
         if _is_copy(stmt) and stmt.targets[0].id != stmt.value.id:
             copies[stmt.targets[0].id] = stmt.value.id
     if result is None:
@@ -229,9 +234,13 @@ def propagate_copies(body, result=None):
 
 # -- dead code ------------------------------------------------------------------------
 def _live_in(stmts, live: set) -> set:
-    """Names live before ``stmts`` given those live after (no changes made)."""
+    """Names live before ``stmts`` given those live after (no changes made): a set of its own."""
+    live = set(live)  # taken back over the assignments in place (copying it at each costs more)
     for stmt in reversed(stmts):
-        live = _live_before(stmt, live)
+        if isinstance(stmt, ast.Assign):
+            _take_back(stmt, live)
+        else:
+            live = _live_before(stmt, live)
     return live
 
 
@@ -244,7 +253,7 @@ def upward_exposed(stmts, bound=frozenset()) -> set:
     bound = set(bound)
     exposed = set()
     for stmt in stmts:
-        if is_comment(stmt):
+        if hasattr(stmt, "ssagrad_comment"):  # a comment
             continue
         if isinstance(stmt, ast.If):
             exposed |= _loaded(stmt.test) - bound
@@ -257,8 +266,9 @@ def upward_exposed(stmts, bound=frozenset()) -> set:
             inner = bound | (_stored(stmt.target) if isinstance(stmt, ast.For) else set())
             exposed |= upward_exposed(stmt.body, inner)
         else:
-            exposed |= _loaded(stmt) - bound
-            bound |= _stored(stmt)
+            loaded, stored, _ = _name_sets(stmt)
+            exposed.update(name for name in loaded if name not in bound)
+            bound |= stored
     return exposed
 
 
@@ -330,23 +340,36 @@ def _live_before(stmt, live: set) -> set:
     if isinstance(stmt, ast.While):
         return live | _loop_live(stmt, live) | _loaded(stmt.test)
     if isinstance(stmt, ast.Assign):
-        before = _assignment_live(stmt, live)
-        return live if before is None else before
+        live = set(live)
+        _take_back(stmt, live)
+        return live
     return live | _loaded(stmt)
 
 
-def _assignment_live(stmt, live: set):
-    """Names live before an assignment, given those live after it; None when it is dead: it is not kept, and
-    nothing it binds or writes into is read."""
+def _take_back(stmt, live: set) -> bool:
+    """``live``, the names live after an assignment, made those live before it, in place; False (``live``
+    unchanged) when the assignment is dead: it is not kept, and nothing it binds or writes into is read."""
+    targets = stmt.targets
+    if len(targets) == 1 and type(targets[0]) is ast.Name:  # most: name = value
+        loaded, stored, _ = _name_sets(stmt)
+        if stored.isdisjoint(live) and not getattr(stmt, "ssagrad_keep", False):
+            return False
+        live.difference_update(stored)
+        live.update(loaded)
+        return True
     keep = getattr(stmt, "ssagrad_keep", False)
     stored, into = _stored(stmt), _writes_into(stmt)
-    if not (keep or stored & live or into & live):
-        return None
+    if not (keep or not stored.isdisjoint(live) or not into.isdisjoint(live)):
+        return False
     if into:  # a[i] = v: a read and an update of a
-        return live | _loaded(stmt) if into & live or keep else live
+        if keep or not into.isdisjoint(live):
+            live.update(_loaded(stmt))
+        return True
     # what the value reads: what the statement reads, when its targets are names
     reads = _loaded(stmt) if all(type(t) is ast.Name for t in stmt.targets) else _loaded(stmt.value)
-    return (live - stored) | reads
+    live.difference_update(stored)
+    live.update(reads)
+    return True
 
 
 _NO_NAMES = frozenset()
@@ -363,16 +386,15 @@ def _writes_into(stmt):
 def eliminate_dead_code(stmts, live: set) -> list:
     """``stmts`` without assignments nobody reads, and without regions left empty."""
     kept = []
+    live = set(live)  # taken back over the assignments in place
     for stmt in reversed(stmts):
         if is_comment(stmt):
             if kept and not is_comment(kept[-1]):  # keep a comment only above statements
                 kept.append(stmt)
             continue
         if isinstance(stmt, ast.Assign):
-            before = _assignment_live(stmt, live)
-            if before is None or _is_copy(stmt) and stmt.targets[0].id == stmt.value.id:  # dead, or x = x
+            if _is_copy(stmt) and stmt.targets[0].id == stmt.value.id or not _take_back(stmt, live):  # x = x, dead
                 continue
-            live = before
             kept.append(stmt)
             continue
         if isinstance(stmt, _COMPOUND):
