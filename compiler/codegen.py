@@ -24,7 +24,7 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
 
 from .pyast import COMMENT_PREFIX, is_comment
 from .render import WRITABLE, Unsupported, function_source
-from .trees import child_fields, clone, name_nodes, statements
+from .trees import child_fields, clone, statements
 
 _counter = itertools.count(1)
 _origins: dict = {}  # a generated function's file name -> (its user function's file, that function's name)
@@ -65,10 +65,45 @@ def _spell_negatives(node) -> bool:
     return writable
 
 
+def _prepared(node, names: list) -> bool:
+    """Codegen's one walk of a generated function: the ``Name`` nodes in ``node`` into ``names`` (in the order
+    ``trees.name_nodes`` gives them), negative constants spelled (``_spell_negatives``); True when every node
+    is of a kind compiler/render.py writes."""
+    writable = True
+    fields = node.__dict__
+    for field in child_fields(type(node)):
+        value = fields.get(field)
+        if type(value) is list:
+            for i, item in enumerate(value):
+                kind = type(item)
+                if kind is ast.Name:
+                    names.append(item)
+                elif kind is ast.Constant:
+                    if _negative(item):
+                        value[i] = _spelled(item)
+                elif isinstance(item, ast.AST):
+                    writable = _prepared(item, names) and writable and kind in WRITABLE
+        else:
+            kind = type(value)
+            if kind is ast.Name:
+                names.append(value)
+            elif kind is ast.Constant:
+                if _negative(value):
+                    setattr(node, field, _spelled(value))
+            elif isinstance(value, ast.AST):
+                writable = _prepared(value, names) and writable and kind in WRITABLE
+    return writable
+
+
 def render(tree: ast.AST) -> str:
     """Python source for a syntax tree: astor's (the one place astor is used), written by compiler/render.py
     when it can (a function definition with no line longer than 79 characters, which astor would wrap)."""
-    if _spell_negatives(tree) and type(tree) is ast.FunctionDef:
+    return _render(tree, _spell_negatives(tree))
+
+
+def _render(tree, writable: bool) -> str:
+    """``render`` of a tree whose negative constants are spelled (``writable``: as ``_spell_negatives`` says)."""
+    if writable and type(tree) is ast.FunctionDef:
         try:
             text = function_source(tree)
         except Unsupported:
@@ -119,9 +154,9 @@ class Generated:
         return user_cells[name]
 
 
-def _bind_helpers(tree: ast.FunctionDef, parsed, namer) -> tuple[dict, set]:
-    """Give compile-time bound names their final spelling; return (name -> value, every name read or written)."""
-    names = name_nodes(tree)  # one walk: the trees are large
+def _bind_helpers(tree: ast.FunctionDef, names: list, parsed, namer) -> tuple[dict, set]:
+    """Give compile-time bound names their final spelling; return (name -> value, every name read or written).
+    ``names``: the tree's ``Name`` nodes."""
     marked = [n for n in names if hasattr(n, "ssagrad_helper")]
     plain = {n.id for n in names if not hasattr(n, "ssagrad_helper")}
     plain |= {a.arg for a in tree.args.args}
@@ -201,9 +236,11 @@ def generate(parsed, namer, name: str, body: list[ast.stmt], result: ast.expr, a
     """Compile ``def name(<user's parameters, or arguments>): body; return result``."""
     args = clone(parsed.tree.args) if arguments is None else arguments
     tree = ast.FunctionDef(name, args, body + [ast.Return(result)], [], None, lineno=1)
-    helpers, names = _bind_helpers(tree, parsed, namer)
+    name_nodes = []
+    writable = _prepared(tree, name_nodes)  # one walk of the tree, which is large
+    helpers, names = _bind_helpers(tree, name_nodes, parsed, namer)
     tree, comments = _render_comments(tree)
-    text = render(tree)
+    text = _render(tree, writable)
     text = re.sub(rf"^(\s*){COMMENT_PREFIX}(\d+)$", lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}",
                   text, flags=re.M)
     filename = f"<ssagrad {parsed.fn.__qualname__} -> {name} #{next(_counter)}>"

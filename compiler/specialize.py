@@ -22,7 +22,7 @@ from ..runtime.broadcast import SMALL
 from . import ops
 from .names import helper_name
 from .pyast import is_comment
-from .trees import Transformer, loads_and_stores
+from .trees import child_fields, loads_and_stores
 from .shapes import abstract, quiet
 
 
@@ -155,6 +155,7 @@ def _random(kind, rng):
 
 
 _UNKNOWN = object()
+_LEAVES = (ast.Name, ast.Constant)
 
 
 def _evaluate(node, values):
@@ -197,15 +198,33 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Pow: operator.pow, ast.MatMult: operator.matmul}
 
 
-class _Rewrite(Transformer):
-    """Replace the helper calls whose arguments are known, bottom-up."""
+class _Rewrite:
+    """Replace the helper calls whose arguments are known, bottom-up: ``visit`` rewrites an expression in place
+    and returns it, or what replaces it. (A plain recursion over the fields that can hold names, as
+    ``trees.Transformer`` walks them, without its dispatch: it runs over every statement of the backward
+    sweep.)"""
 
     def __init__(self, values, plain_division=False):
         self.values = values
         self.plain_division = plain_division
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
+    def visit(self, node):
+        fields = node.__dict__
+        for field in child_fields(type(node)):
+            value = fields.get(field)
+            if type(value) is list:
+                for i, item in enumerate(value):
+                    if isinstance(item, ast.AST) and type(item) not in _LEAVES:
+                        new = self.visit(item)
+                        if new is not item:
+                            value[i] = new
+            elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
+                new = self.visit(value)
+                if new is not value:
+                    setattr(node, field, new)
+        return self.call(node) if type(node) is ast.Call else node
+
+    def call(self, node):
         twin = self.math_twin(node)
         if twin is not None:
             return twin
