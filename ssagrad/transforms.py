@@ -73,6 +73,7 @@ def jvp(fn, primals, tangents, *, jit=None):
     compiled = compile_jvp(function, active)
     given = [t for t in tangents if t is not None]
     if options is not None:  # the tangent code compiled with Numba (compiler/numba_backend.py)
+        primals = primals if _keywords(fn) else _with_defaults(function, primals)
         function = jit_jvp(compiled, function, options, None if _keywords(fn) else primals + tuple(given))
     else:
         function = compiled.function
@@ -138,6 +139,8 @@ def _numba_vjp(fn, function, active, options, primals, keywords):
     primals = _copied(primals)
     value = numba_primal(dispatcher_of(fn), function, options)(*_copied(primals), **keywords)
     _real_only("vjp", value, "result")
+    if not keywords:
+        primals = _with_defaults(function, primals)
     args = None if keywords else primals  # with keywords: generic code, compiled at the first call
     compiled = compile_vjp(function, active, signature(primals) if args is not None else None)
     pullback = jit_vjp(compiled, function, options, args, zero_like(value))
@@ -146,6 +149,13 @@ def _numba_vjp(fn, function, active, options, primals, keywords):
         _check_cotangent(cotangent, value)
         return pullback(cotangent, *primals, **keywords)[1]
     return value, backward
+
+
+def _with_defaults(function, args: tuple) -> tuple:
+    """``args`` and the defaults of the parameters after them: Numba compiles code for every parameter."""
+    after = list(inspect.signature(function).parameters.values())[len(args):]
+    return args + tuple(p.default for p in after if p.default is not p.empty
+                        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
 
 
 def _check_cotangent(cotangent, value, where="") -> None:
@@ -257,7 +267,7 @@ def _second_order(fn, wrt, mode):
 
 
 def _second_order_numba(fn, wrt, mode, jit):
-    """For ``hessian``/``hvp`` of a Numba dispatcher (or with ``jit="numba"``): ``((bound, index),
+    """For ``hessian``/``hvp`` of a Numba dispatcher (or with ``jit="numba"``): ``((bound, index, function),
     compiled_for)`` where ``compiled_for(args)`` is the Numba-compiled tangent function of the gradient specialized to
     ``args`` (``f(*args, v)`` = H @ v; compiler/numba_backend.jit_second_order), one per argument
     signature; ``(None, None)`` for the Python derivative code."""
@@ -282,7 +292,7 @@ def _second_order_numba(fn, wrt, mode, jit):
             if key is not None:
                 compiled[key] = found
         return found[0]
-    return (bound, index), compiled_for
+    return (bound, index, function), compiled_for
 
 
 @user_facing
@@ -296,12 +306,12 @@ def hvp(fn, wrt=None, mode="forward", *, jit=None):
     """
     where, numba_for = _second_order_numba(fn, wrt, mode, jit)
     if numba_for is not None:
-        bound, index = where
+        bound, index, function = where
 
         @user_facing
         def numba_product(*args_and_vector):
             *args, v = args_and_vector
-            args = bound + tuple(args)
+            args = _with_defaults(function, bound + tuple(args))
             _real_only("hvp", args[index], "argument")
             return numba_for(args)(*args, v)
         return numba_product
@@ -328,15 +338,15 @@ def hessian(fn, wrt=None, mode="forward", *, jit=None):
     keeps Python."""
     where, numba_for = _second_order_numba(fn, wrt, mode, jit)
     if numba_for is not None:
-        bound, index = where
+        bound, index, function = where
 
         @user_facing
         def numba_hessian_at(*args):
-            args = bound + args
+            args = _with_defaults(function, bound + args)
             x = args[index]
             _real_only("hessian", x, "argument")
-            function = numba_for(args)
-            lines = [np.ravel(function(*args, e)) for e in _basis(x)]
+            product = numba_for(args)
+            lines = [np.ravel(product(*args, e)) for e in _basis(x)]
             flat = np.stack(lines, axis=-1) if lines else np.zeros((0, 0))
             return flat.reshape(np.shape(x) + np.shape(x))
         return numba_hessian_at

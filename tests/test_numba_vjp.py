@@ -311,6 +311,36 @@ def test_pullbacks_again_with_keywords_and_a_bound_argument(runs):
     assert runs.python == 1
 
 
+@numba.njit
+def scaled(x, k=2.0):
+    return x * np.sin(k * x)
+
+
+def test_a_parameter_left_at_its_default(runs):
+    """The compiled code is typed for every parameter: one the call leaves out gets its default."""
+    x = np.linspace(-1.0, 1.0, 4)
+    for args in ((x,), (x, 0.5)):
+        value, pullback = ssagrad.vjp(scaled, *args)
+        want_value, want_pullback = ssagrad.vjp(scaled, *args, jit=False)
+        np.testing.assert_allclose(value, want_value, rtol=1e-12)
+        got, want = pullback(x + 1.0), want_pullback(x + 1.0)
+        assert len(got) == len(want) == 2 and (got[1] is None) == (len(args) == 1)
+        for g, w in zip(got, want):
+            if w is not None:
+                np.testing.assert_allclose(g, w, rtol=1e-12)
+    assert runs.python == 2 and len(runs.dispatchers) == 2
+    # and the other transforms compiled with Numba: jvp (the forward jacobian), hessian and hvp
+    np.testing.assert_allclose(ssagrad.jacobian(scaled)(x), np.diag(np.sin(2 * x) + 2 * x * np.cos(2 * x)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ssagrad.hessian(cubes)(x), np.diag(6 * 0.7 * x), rtol=1e-12)
+    np.testing.assert_allclose(ssagrad.hvp(cubes)(x, x), 6 * 0.7 * x * x, rtol=1e-12)
+
+
+@numba.njit
+def cubes(x, k=0.7):
+    return k * np.sum(x * x * x)
+
+
 def test_a_cotangent_unlike_the_value_is_refused():
     """The compiled code is specialized to the value's shapes: another cotangent is an error, not broadcast."""
     _, pullback = ssagrad.vjp(cyclic, X6)
