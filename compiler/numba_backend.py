@@ -221,7 +221,10 @@ def jit_gradient(compiled, fn, options: dict, args=None) -> NumbaGradient:
     """``compiled`` (a CompiledGradient of ``fn``) compiled with Numba; with ``args``, compiled for their
     types now, so that what Numba cannot compile is reported now, at the user's line."""
     require_numba()
-    key = _options_key(options)
+    from .shapes import signature_key
+    # the generic gradient (past SPECIALIZATIONS signatures) serves arguments of several kinds; its Numba
+    # layout (tapes as arrays of the shapes at hand) is one per kind of arguments
+    key = (_options_key(options), signature_key(args) if args is not None else None)
     variants = compiled.__dict__.setdefault("numba_variants", {})
     found = variants.get(key)
     if found is None:

@@ -1003,3 +1003,22 @@ def test_a_value_computed_again_reads_the_index_of_its_step():
     assert dk == pytest.approx(np.sum(np.diff(x) ** 2), rel=1e-12)
     source = ssagrad.grad(energy, wrt=1).source_for(x, 0.7)
     assert "        i = step\n" in source
+
+
+@numba.njit
+def _outer_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.sum(x * x[i])
+    return s
+
+
+def test_past_the_specialized_signatures_each_shape_gets_its_own_numba_layout():
+    """Past SPECIALIZATIONS signatures the generic gradient serves every shape; its Numba version lays tapes
+    out for the shapes at hand, so it is compiled once per kind of arguments (it was reused for the next
+    shape: a Numba broadcasting error at the 10th size, and a size-1 array could have been broadcast)."""
+    from ssagrad.compiler import SPECIALIZATIONS
+    g = ssagrad.grad(_outer_sum)
+    for n in list(range(2, SPECIALIZATIONS + 5)) + [1, 3]:
+        x = np.linspace(0.1, 1.0, n)
+        np.testing.assert_allclose(g(x), 2 * np.sum(x) * np.ones(n), rtol=1e-12)  # of (sum x)^2
