@@ -98,7 +98,7 @@ def check_numba(source, args, expected, refused, refusal) -> str:
     except _numba_errors() as error:  # the gradient must be located or right all the same
         cannot = f"numba cannot compile the function ({_kind(str(error))}); gradient "
     gradient = ssagrad.value_and_grad(dispatcher, wrt=tuple(range(len(args))))
-    calling = [np.copy(a) for a in args]
+    calling = list(own(args))  # copies, a float stays a float
     try:
         value, grads = gradient(*calling)
     except DifferentiationError as error:
