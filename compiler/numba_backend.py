@@ -91,6 +91,13 @@ def dispatcher_of(fn):
     return fn if is_dispatcher(fn) else None
 
 
+def with_defaults(function, args: tuple) -> tuple:
+    """``args`` and the defaults of the parameters after them: Numba compiles code for every parameter."""
+    after = list(inspect.signature(function).parameters.values())[len(args):]
+    return args + tuple(p.default for p in after if p.default is not p.empty
+                        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
 def jvp_options(fn, jit):
     """Numba options for ``ssagrad.jvp(fn, ..., jit=jit)`` (and the transforms built like it), or None (the
     code runs in Python): a dispatcher's own (or the one a partial or a bound method calls) unless

@@ -13,7 +13,7 @@ import numpy as np
 
 from .compiler import SPECIALIZATIONS, DifferentiationError, Location, cache, compile_gradient
 from .tracebacks import user_facing, without_internal_frames
-from .compiler.numba_backend import jit_gradient, jit_target
+from .compiler.numba_backend import jit_gradient, jit_target, with_defaults
 from .compiler.parse import forwarded
 from .compiler.shapes import signature, signature_key
 from .runtime.complex_grads import is_complex
@@ -386,6 +386,8 @@ class GradFunction:
 
     def _call_checked(self, args, kwargs=None, key=None):
         kwargs = kwargs or {}
+        if self._jit is not None and not kwargs:  # Numba compiles the gradient for every parameter
+            args = with_defaults(self._function, args)
         compiled = self._last = self.compiled_for(args) if not kwargs else self.compiled
         inputs = [_argument(args, kwargs, i, self._params[i], self._function) for i in self.wrt]
         for value, i in zip(inputs, self.wrt):

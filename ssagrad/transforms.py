@@ -8,7 +8,7 @@ from .api import _check_differentiable_input, _fitted, _parameters, _resolve_wrt
 from .compiler import compile_gradient, compile_jvp, compile_vjp
 from .compiler.parse import forwarded
 from .compiler.calls import user_function
-from .compiler.numba_backend import dispatcher_of, jit_jvp, jit_second_order, jvp_options
+from .compiler.numba_backend import dispatcher_of, jit_jvp, jit_second_order, jvp_options, with_defaults
 from .compiler.numba_vjp import jit_vjp, numba_primal, zero_like
 from .compiler.shapes import signature
 from .tracebacks import user_facing
@@ -73,7 +73,7 @@ def jvp(fn, primals, tangents, *, jit=None):
     compiled = compile_jvp(function, active)
     given = [t for t in tangents if t is not None]
     if options is not None:  # the tangent code compiled with Numba (compiler/numba_backend.py)
-        primals = primals if _keywords(fn) else _with_defaults(function, primals)
+        primals = primals if _keywords(fn) else with_defaults(function, primals)
         function = jit_jvp(compiled, function, options, None if _keywords(fn) else primals + tuple(given))
     else:
         function = compiled.function
@@ -140,7 +140,7 @@ def _numba_vjp(fn, function, active, options, primals, keywords):
     value = numba_primal(dispatcher_of(fn), function, options)(*_copied(primals), **keywords)
     _real_only("vjp", value, "result")
     if not keywords:
-        primals = _with_defaults(function, primals)
+        primals = with_defaults(function, primals)
     args = None if keywords else primals  # with keywords: generic code, compiled at the first call
     compiled = compile_vjp(function, active, signature(primals) if args is not None else None)
     pullback = jit_vjp(compiled, function, options, args, zero_like(value))
@@ -149,13 +149,6 @@ def _numba_vjp(fn, function, active, options, primals, keywords):
         _check_cotangent(cotangent, value)
         return pullback(cotangent, *primals, **keywords)[1]
     return value, backward
-
-
-def _with_defaults(function, args: tuple) -> tuple:
-    """``args`` and the defaults of the parameters after them: Numba compiles code for every parameter."""
-    after = list(inspect.signature(function).parameters.values())[len(args):]
-    return args + tuple(p.default for p in after if p.default is not p.empty
-                        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
 
 
 def _check_cotangent(cotangent, value, where="") -> None:
@@ -311,7 +304,7 @@ def hvp(fn, wrt=None, mode="forward", *, jit=None):
         @user_facing
         def numba_product(*args_and_vector):
             *args, v = args_and_vector
-            args = _with_defaults(function, bound + tuple(args))
+            args = with_defaults(function, bound + tuple(args))
             _real_only("hvp", args[index], "argument")
             return numba_for(args)(*args, v)
         return numba_product
@@ -342,7 +335,7 @@ def hessian(fn, wrt=None, mode="forward", *, jit=None):
 
         @user_facing
         def numba_hessian_at(*args):
-            args = _with_defaults(function, bound + args)
+            args = with_defaults(function, bound + args)
             x = args[index]
             _real_only("hessian", x, "argument")
             product = numba_for(args)

@@ -1022,3 +1022,23 @@ def test_past_the_specialized_signatures_each_shape_gets_its_own_numba_layout():
     for n in list(range(2, SPECIALIZATIONS + 5)) + [1, 3]:
         x = np.linspace(0.1, 1.0, n)
         np.testing.assert_allclose(g(x), 2 * np.sum(x) * np.ones(n), rtol=1e-12)  # of (sum x)^2
+
+
+@numba.njit
+def _weighted_squares(x, k=2.0):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += k * x[i] ** 2
+    return s
+
+
+def test_a_parameter_left_at_its_default_is_passed_to_the_numba_gradient():
+    """Numba compiles the gradient for every parameter: one left at its default is passed its default
+    (it was a located 'Signature mismatch' refusal)."""
+    x = np.linspace(0.1, 1.0, 4)
+    for _ in range(2):  # the first call compiles; the second takes the checked way
+        np.testing.assert_allclose(ssagrad.grad(_weighted_squares)(x), 4.0 * x, rtol=1e-12)
+        dx, dk = ssagrad.grad(_weighted_squares, wrt=(0, 1))(x)
+        np.testing.assert_allclose(dx, 4.0 * x, rtol=1e-12)
+        np.testing.assert_allclose(dk, np.sum(x ** 2), rtol=1e-12)
+    np.testing.assert_allclose(ssagrad.grad(_weighted_squares)(x, 3.0), 6.0 * x, rtol=1e-12)
