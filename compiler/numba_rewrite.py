@@ -153,6 +153,7 @@ class _Rewriter:
         self.rolls()
         self.placeholders()
         self.tapes()
+        self.saved_tapes()
         self.in_place()
         self.shared_checks()
 
@@ -405,6 +406,18 @@ class _Rewriter:
         for _, block, stmt in sorted(found, key=lambda f: -f[0]):  # inner loops' tapes first
             self.tape(block, stmt)
 
+    def saved_tapes(self):
+        """A called function's backward function walks the tape its forward function kept (unpacked from
+        ``saved``, no ``tape = []`` here): by index."""
+        for loop in [n for n in ast.walk(self.tree) if isinstance(n, ast.For) and self.walks_reversed(n)]:
+            self.index_loop(loop, loop.iter.args[0].id)
+
+    def walks_reversed(self, loop) -> bool:
+        """``for v in reversed(t):`` over a name ``t``."""
+        it = loop.iter
+        return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" \
+            and "reversed" not in self.local and len(it.args) == 1 and isinstance(it.args[0], ast.Name)
+
     def _blocks_with_depth(self, node, depth):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
@@ -418,10 +431,8 @@ class _Rewriter:
         appends = [n for n in ast.walk(self.tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
                    and isinstance(n.value.func, ast.Attribute) and n.value.func.attr == "append"
                    and isinstance(n.value.func.value, ast.Name) and n.value.func.value.id == t]
-        backward = [n for n in ast.walk(self.tree) if isinstance(n, ast.For) and isinstance(n.iter, ast.Call)
-                    and isinstance(n.iter.func, ast.Name) and n.iter.func.id == "reversed"
-                    and "reversed" not in self.local and len(n.iter.args) == 1
-                    and isinstance(n.iter.args[0], ast.Name) and n.iter.args[0].id == t]
+        backward = [n for n in ast.walk(self.tree) if isinstance(n, ast.For) and self.walks_reversed(n)
+                    and n.iter.args[0].id == t]
         if len(backward) != 1:
             return
         reverse = backward[0]

@@ -203,6 +203,12 @@ def test_saved_regressions(path):
     pytest.param(path, marks=pytest.mark.xfail(reason=NUMBA_KNOWN[os.path.basename(path)], strict=True))
     if os.path.basename(path) in NUMBA_KNOWN else path for path in NUMBA_REGRESSIONS], ids=os.path.basename)
 def test_saved_numba_regressions(path):
+    """A saved program in the Numba mode; a line ``# numba outcome: <outcome>`` says what must become of it."""
     pytest.importorskip("numba")
     with open(path) as handle:
-        check_source(with_helpers(handle.read()), (), collections.Counter())
+        source = handle.read()
+    outcomes = collections.Counter()
+    check_source(with_helpers(source), (), outcomes)
+    expected = re.search(r"^# numba outcome: (.*)$", source, re.M)
+    if expected:
+        assert list(outcomes) == [expected.group(1)], f"expected {expected.group(1)!r}, got {list(outcomes)}"
