@@ -643,6 +643,8 @@ def _safe_div(g, d):
 def _tie_share(x, result, other):
     if _is_scalar(x) and _is_scalar(result) and _is_scalar(other):
         return lambda x, result, other: (1.0 if x == result else 0.0) / (1.0 + (1.0 if x == other else 0.0))
+    if all(_is_scalar(t) or _is_array(t) for t in (x, result, other)):  # np.maximum of arrays: NumPy's formula
+        return lambda x, result, other: (x == result) / (1.0 + (x == other))
 
 
 @overload(complex_grads.real_like)
