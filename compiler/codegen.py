@@ -24,7 +24,7 @@ with warnings.catch_warnings():  # astor 0.8.1 reads ast names deprecated in Pyt
 
 from .pyast import COMMENT_PREFIX, is_comment
 from .render import WRITABLE, Unsupported, function_source
-from .trees import child_fields, clone, statements
+from .trees import child_fields, clone, statement_list
 
 _counter = itertools.count(1)
 _origins: dict = {}  # a generated function's file name -> (its user function's file, that function's name)
@@ -180,7 +180,7 @@ def _bind_helpers(tree: ast.FunctionDef, names: list, parsed, namer) -> tuple[di
 
 def _render_comments(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, list[str]]:
     texts = []
-    for stmt in statements(tree.body):
+    for stmt in statement_list(tree.body):
         if is_comment(stmt):
             stmt.value.id = f"{COMMENT_PREFIX}{len(texts)}"
             texts.append(stmt.ssagrad_comment)

@@ -24,7 +24,7 @@ from .names import helper_name
 from .inline import inline_temporaries
 from .negations import carry_negations
 from .pyast import is_comment
-from .trees import child_fields, name_nodes, name_sets
+from .trees import child_fields, name_nodes, name_sets, statement_list
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPOUND = (ast.If, ast.For, ast.While)
@@ -448,7 +448,7 @@ def prune_tapes(body) -> bool:
     a tape left with nothing to hold becomes a count of the iterations. What is remembered of the names of
     the statements it changes is forgotten."""
     changed = False
-    for loop in [s for s in _flat(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
+    for loop in [s for s in statement_list(body) if isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
                  and getattr(s.iter.func, "ssagrad_helper", None) is reversed and len(s.iter.args) == 1
                  and isinstance(s.iter.args[0], ast.Name) and isinstance(s.target, (ast.Tuple, ast.Name))]:
         tape = loop.iter.args[0].id
@@ -474,23 +474,9 @@ def prune_tapes(body) -> bool:
     return changed
 
 
-def _flat(body, out=None) -> list:
-    """``trees.statements(body)`` as a list, from a plain recursion (no generator at each statement)."""
-    if out is None:
-        out = []
-    for stmt in body:
-        out.append(stmt)
-        fields = stmt.__dict__
-        for field in ("body", "orelse"):
-            inner = fields.get(field)
-            if inner:
-                _flat(inner, out)
-    return out
-
-
 def _appends(body, tape: str) -> list[ast.Expr]:
     """The ``tape.append(...)`` statements in ``body``."""
-    return [stmt for stmt in _flat(body) if isinstance(stmt, ast.Expr)
+    return [stmt for stmt in statement_list(body) if isinstance(stmt, ast.Expr)
             and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
             and stmt.value.func.attr == "append" and isinstance(stmt.value.func.value, ast.Name)
             and stmt.value.func.value.id == tape]

@@ -604,7 +604,7 @@ class ReverseSweep:
         """The result's values, kept under names of their own when the backward sweep rebinds their names
         (a tape's unpacking) or puts back entries written into them."""
         rebound = {n.id for n in trees.name_nodes(ast.Module(backward, [])) if isinstance(n.ctx, ast.Store)}
-        restored = {t.value.id for stmt in trees.statements(backward) if isinstance(stmt, ast.Assign)
+        restored = {t.value.id for stmt in trees.statement_list(backward) if isinstance(stmt, ast.Assign)
                     for t in stmt.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
         kept, names = [], {}
         for var in operand_vars(result):
