@@ -184,7 +184,7 @@ def test_random_programs(program, second):
     OUTCOMES[check_source(render(program), (second,), NUMBA_OUTCOMES if NUMBA else None)] += 1
 
 
-@settings(max_examples=24, deadline=None, derandomize=True, database=None,
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(programs())
 def test_random_programs_with_numba(program):
