@@ -229,6 +229,11 @@ def _plan(run, seeds: set, floats: set, temporaries: set):
     seeds_assigned = {p for p, stmt in enumerate(run) if _target(stmt) in seeds}
     if not seeds_assigned <= set(removable):
         return {_target(run[p]) for p in seeds_assigned - set(removable)}
+    # the rewritten statement reads the seeds' first values: nothing staying before it may assign one
+    # (`dy, t = f(q)`, `dx += t`)
+    overwritten = {n for p, stmt in enumerate(run[:end]) if p not in removable for n in _names(stmt, ast.Store)}
+    if overwritten & seeds:
+        return overwritten & seeds
     changed = True
     while changed:  # a statement that stays keeps the assignments of the temporaries it reads
         changed = False

@@ -301,3 +301,22 @@ def _check_recurrence(source, wrt, tmp=[]):
         np.testing.assert_allclose(g, numerical_grad(fn, args, k), rtol=TOLERANCE,
                                    atol=TOLERANCE * scale,
                                    err_msg=source)
+
+
+def test_a_statement_staying_that_assigns_an_adjoint_before_the_rewrite_keeps_the_code():
+    # the rewritten `dy = dy * (a * b * c * 2.0)` would read dy's first value, which `dy, t = ...` has
+    # replaced by then.
+    # Float inference already keeps a name assigned by unpacking out of the rewrite; the run is checked
+    # here with dx and dy declared floats, as a later inference might find them
+    for stay in ("dy, t = tape[step]", "dy += tape[step]"):
+        loop = ast.parse(textwrap.dedent(f"""
+        for step in range(n - 1, -1, -1):
+            u = dy * a
+            w = u * b
+            {stay}
+            dx = w * c
+            dy = dx * 2.0
+        """)).body[0]
+        floats = {"a", "b", "c", "u", "w", "dx", "dy"}
+        stores = {"u": 1, "w": 1, "dx": 1, "dy": 2, "t": 1}
+        assert adjoint_chains._factored(loop.body, floats, stores, set()) is loop.body
