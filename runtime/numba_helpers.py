@@ -772,3 +772,6 @@ SUPPORTED = {broadcast.like, broadcast.zeros_like, broadcast.shape_of, broadcast
              broadcast.broadcast_like, indexing.set_at, indexing.added_at, set_in_place, add_in_place,
              construction.fill_tangent,
              products.matmul_grad_left, products.matmul_grad_right, products.dot_grad_left, products.dot_grad_right}
+
+from . import numba_cuts  # noqa: E402 -- cutting gradients back (concatenate, stack) and a few reductions' adjoints
+SUPPORTED |= numba_cuts.SUPPORTED
