@@ -92,10 +92,16 @@ def clipped(x):
     return np.sum(np.sin(np.clip(x, -0.5, 0.5)) + np.clip(x, -1.0, 2.0) ** 2)
 
 
+@numba.njit
+def clipped_open(x, high):
+    return np.sum(np.sin(np.clip(x, None, 0.5)) + np.clip(x, -1.0, None) ** 2 + np.clip(x, -0.3, high) ** 3)
+
+
 def test_clip():
     # values away from the bounds (central differences across a kink are meaningless)
     _check(clipped, (np.array([-1.3, -0.2, 0.1, 0.8, 1.7, 2.6]),))
     _check(clipped, (np.array([[-0.9, 0.3, 0.45], [2.4, -0.05, 0.7]]),))
+    _check(clipped_open, (np.array([-1.3, -0.2, 0.1, 0.8, 1.7]), np.array([0.0, 0.5, 0.05, 2.0, 1.0])))
 
 
 @numba.njit
