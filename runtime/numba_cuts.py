@@ -125,6 +125,19 @@ def _diff_grad(g, a, n=1, axis=-1, prepend=None, append=None, part=1):
         return impl
 
 
+@overload(numpy_grads.diff_tangent)
+def _diff_tangent(t, a, n=1, axis=-1, prepend=None, append=None, part=1):
+    # (a Hessian's tangent code) the differences of a's tangent, along the last axis, as Numba's np.diff
+    if _is_array(t) and _is_array(a) and t.ndim == a.ndim and _absent(prepend) and _absent(append):
+        def impl(t, a, n=1, axis=-1, prepend=None, append=None, part=1):
+            if part != 1 or axis % a.ndim != a.ndim - 1:
+                raise ValueError("diff_tangent: only the tangent of a, along the last axis, is compiled")
+            if n == 0:
+                return t.copy()
+            return np.diff(np.ascontiguousarray(t), n)
+        return impl
+
+
 @overload(reductions.prod_grad)
 def _prod_grad(g, a, axis=None, keepdims=False):
     # Numba's np.prod takes no axis: each entry gets the product of the others (before it, after it)
@@ -141,4 +154,5 @@ def _prod_grad(g, a, axis=None, keepdims=False):
 
 
 SUPPORTED = {shapes.unconcatenate, shapes.unstack, construction.uncolumn_stack, construction.linspace_ramp,
-             reductions.cumsum_grad, elementwise.clip_share, numpy_grads.diff_grad, reductions.prod_grad}
+             reductions.cumsum_grad, elementwise.clip_share, numpy_grads.diff_grad, numpy_grads.diff_tangent,
+             reductions.prod_grad}

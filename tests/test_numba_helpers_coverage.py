@@ -125,3 +125,17 @@ def test_prod():
     with_zero = np.array([1.5, 0.0, -2.0, 0.7])  # the entry at 0 gets the product of the others
     np.testing.assert_array_equal(ssagrad.grad(product)(with_zero.copy()),
                                   ssagrad.grad(product.py_func)(with_zero.copy()))
+
+
+def test_diff_hessian():
+    """A Hessian of np.diff compiles (diff_tangent in the tangent code): the Python Hessian's numbers, and
+    each column central differences of the gradient."""
+    for x in (rng.normal(size=5), rng.normal(size=(2, 4))):
+        compiled = ssagrad.hessian(differences)(x.copy())
+        np.testing.assert_allclose(compiled, ssagrad.hessian(differences.py_func)(x.copy()), rtol=1e-12, atol=1e-14)
+        gradient = ssagrad.grad(differences.py_func)
+        for i in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[i] = 1e-6
+            column = (gradient(x + step) - gradient(x - step)) / 2e-6
+            np.testing.assert_allclose(compiled[(Ellipsis,) + i], column, rtol=1e-6, atol=1e-7)
