@@ -25,7 +25,10 @@ reads a carried adjoint between its first and its last assignment, and a tempora
 nothing that stays reads it.
 """
 import ast
+import math
 from dataclasses import dataclass
+
+import numpy
 
 _FLOATS = ("float", "scalar")
 _PURE_MODULES = ("np", "numpy", "math")   # calls into these may move: they read their arguments only
@@ -48,6 +51,8 @@ def factor(function: ast.FunctionDef, kinds: dict, namespace: dict) -> None:
     """Rewrite, in place, the carried float adjoints of ``function``'s reversed loops (module docstring).
     ``kinds``: name -> Abstract (compiler/shapes.py); ``namespace``: what the function's names read."""
     from ..runtime.broadcast import zeros_like
+    if any(name in namespace and namespace[name] not in (math, numpy) for name in _PURE_MODULES):
+        return   # `np` or `math` is something else here: its calls may not be moved, nor give floats
     zeros = {name for name, value in namespace.items() if value is zeros_like}   # a float's zero is a float
     floats = _float_names(function, kinds, zeros)
     stores = _store_counts(function)
@@ -59,8 +64,7 @@ def factor(function: ast.FunctionDef, kinds: dict, namespace: dict) -> None:
             while end < len(body) and isinstance(body[end], (ast.Assign, ast.Expr, ast.AugAssign)):
                 end += 1
             if end > start:
-                outside = _reads_outside(function, body[start:end])
-                new = _factored(body[start:end], floats, stores, outside)
+                new = _factored(body[start:end], floats, stores, function)
                 body[start:end] = new
                 end = start + len(new)
             start = end + 1
@@ -168,9 +172,13 @@ def _arithmetic(node, floats: set, zeros: set) -> bool:
     return any(operands)
 
 
-def _factored(run: list, floats: set, stores: dict, outside: set) -> list:
-    """``run`` (plain statements of a reversed loop's body) with its carried adjoints rewritten, or as it was."""
+def _factored(run: list, floats: set, stores: dict, function) -> list:
+    """``run`` (plain statements of a reversed loop's body of ``function``) with its carried adjoints
+    rewritten, or as it was."""
     carried = _carried(run, floats)
+    if not carried:
+        return run
+    outside = _reads_outside(function, run)
     # temporaries: assigned only here, and not carried into a step (each step assigns them before reading)
     here = _store_counts(ast.Module(run, []))
     temporaries = {n for n, k in here.items() if stores.get(n) == k and n not in carried and n not in outside}

@@ -131,6 +131,23 @@ def test_arrays_integers_and_forward_loops_are_left_alone():
     """, floats=("r", "x"))
 
 
+def test_np_that_is_not_numpy_leaves_the_code_alone():
+    source = """
+    def g(r, tape, n):
+        dx = 1.0
+        for step in range(n - 1, -1, -1):
+            x_1 = tape[step]
+            dt = dx * np.cos(x_1)
+            dx = dt * r
+        return dx
+    """
+    tree = ast.parse(textwrap.dedent(source)).body[0]
+    before = render(tree)
+    adjoint_chains.factor(tree, {"r": FLOAT, "x_1": FLOAT}, {"np": object(), "zeros_like": zeros_like})
+    assert render(tree) == before
+    assert not unchanged(source, floats=("r", "x_1"))   # with NumPy's np, the chain is rewritten
+
+
 def test_a_call_that_may_have_effects_is_not_moved():
     assert unchanged("""
     def g(r, tape, n, user):
@@ -319,4 +336,4 @@ def test_a_statement_staying_that_assigns_an_adjoint_before_the_rewrite_keeps_th
         """)).body[0]
         floats = {"a", "b", "c", "u", "w", "dx", "dy"}
         stores = {"u": 1, "w": 1, "dx": 1, "dy": 2, "t": 1}
-        assert adjoint_chains._factored(loop.body, floats, stores, set()) is loop.body
+        assert adjoint_chains._factored(loop.body, floats, stores, loop) is loop.body
